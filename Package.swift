@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+// DirectPipe: a low-latency microphone processor for Linux.
+// Benchmarks live in their own package (Benchmarks/) so this build stays fast.
+import PackageDescription
+
+let package = Package(
+    name: "DirectPipe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "directpipe", targets: ["directpipe"]),
+        .library(name: "DirectPipeShm", targets: ["DirectPipeShm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
+    ],
+    targets: [
+        // C: the protocol header (layout + static asserts), the reader library, futex shims.
+        .target(name: "CDirectPipeShm"),
+        // Swift: shared-memory segment, real-time writer, reader.
+        .target(
+            name: "DirectPipeShm",
+            dependencies: ["CDirectPipeShm", .product(name: "Atomics", package: "swift-atomics")]
+        ),
+        // libsndfile, for WAV/FLAC files.
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .target(name: "DirectPipeAudioFile", dependencies: ["CSndfile"]),
+        .executableTarget(
+            name: "directpipe",
+            dependencies: [
+                "DirectPipeShm",
+                "DirectPipeAudioFile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
+        .testTarget(name: "DirectPipeAudioFileTests", dependencies: ["DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,115 @@
+/*
+ * libdirectpipe-reader: read a DirectPipe audio pipe (protocol v1) from any
+ * program. Depends on libc only. Used by the DirectPipe OBS source.
+ *
+ * Typical use, on a thread of its own:
+ *
+ *     dp_reader *r;
+ *     if (dp_reader_open(NULL, 0, DP_READER_ALLOW_ABSENT, &r) != DP_OK) ...;
+ *     for (;;) {
+ *         if (dp_reader_wait(r, 500) != DP_WAIT_DATA) continue;   // or check a stop flag
+ *         dp_read_info info;
+ *         long n = dp_reader_read(r, buf, buf_samples, &info);
+ *         // n frames of info.format.channels interleaved floats,
+ *         // the first captured at info.timestamp_ns (CLOCK_MONOTONIC)
+ *     }
+ *     dp_reader_close(r);
+ *
+ * A reader is not thread-safe: use one from one thread at a time. Readers
+ * never block or slow the writer, whatever they do.
+ */
+#ifndef DIRECTPIPE_READER_H
+#define DIRECTPIPE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "directpipe_protocol.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dp_reader dp_reader;
+
+/** Flags for dp_reader_open. */
+enum {
+    /** Succeed even if the pipe does not exist yet or is malformed: the reader
+        starts in DP_READER_WAITING and attaches by itself when a writer appears. */
+    DP_READER_ALLOW_ABSENT = 1u << 0,
+};
+
+typedef enum dp_reader_state {
+    DP_READER_CONNECTED = 0, /* a live writer is publishing audio */
+    DP_READER_WAITING = 1,   /* never attached: no pipe yet, or a malformed one (see last_error) */
+    DP_READER_LOST = 2,      /* was attached; the writer stopped, stalled, died or changed capacity */
+} dp_reader_state;
+
+typedef enum dp_wait_result {
+    DP_WAIT_DATA = 0,    /* at least one frame can be read */
+    DP_WAIT_TIMEOUT = 1, /* connected, but nothing arrived in time */
+    DP_WAIT_LOST = 2,    /* no live writer (state WAITING or LOST) */
+} dp_wait_result;
+
+typedef struct dp_reader_status {
+    dp_reader_state state;
+    dp_error last_error;   /* why the last attach failed, or DP_OK */
+    dp_format format;      /* zero while never attached */
+    uint32_t generation;
+    uint32_t writer_pid;
+    uint64_t position;     /* the next frame this reader will read */
+    uint64_t write_pos;
+    uint32_t fill_frames;  /* frames written but not yet read by this reader */
+    uint64_t overruns;     /* times this reader was lapped or discarded a torn copy and resynced */
+    uint64_t reconnects;   /* times it re-attached to a new writer, object or format */
+} dp_reader_status;
+
+typedef struct dp_read_info {
+    uint64_t position;     /* pipe position of the first frame returned */
+    uint64_t timestamp_ns; /* CLOCK_MONOTONIC capture time of that frame; 0 if unknown */
+    dp_format format;      /* the format of the frames returned */
+    uint32_t discontinuity;/* 1 if frames were skipped before these (resync, reconnect) */
+} dp_read_info;
+
+/**
+ * Opens the pipe `name` (NULL for "/DirectPipeAudio"). `target_latency_frames`
+ * is how far behind the writer the reader starts and resyncs (0: lowest).
+ * Returns DP_OK and a reader in `*out`, or a typed error and `*out == NULL`.
+ */
+dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32_t flags, dp_reader **out);
+
+/** Waits up to `timeout_ms` for audio; re-attaches by itself while lost. */
+dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms);
+
+/**
+ * Copies as many whole frames as are available and fit in `dst`, which holds
+ * `dst_samples` floats (frames are interleaved, info->format.channels per
+ * frame, so a format change can never overflow `dst`). Returns the number of
+ * frames (0 if none or lost). Never returns a torn frame: a copy the writer
+ * overtook is discarded and counted as an overrun.
+ */
+long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info);
+
+/** Fills `*status`; updates liveness first. */
+void dp_reader_get_status(dp_reader *reader, dp_reader_status *status);
+
+/**
+ * The CLOCK_MONOTONIC capture time of pipe position `position`, from the
+ * writer's clock pair. Returns 0 and sets `*timestamp_ns` on success.
+ */
+int dp_reader_timestamp(dp_reader *reader, uint64_t position, uint64_t *timestamp_ns);
+
+/** Unmaps and frees. NULL is allowed. */
+void dp_reader_close(dp_reader *reader);
+
+/** Whether `name` is a valid pipe name (see dp_error DP_ERR_BAD_NAME). */
+int dp_pipe_name_is_valid(const char *name);
+
+/** A short word for a state: "connected", "waiting", "lost". */
+const char *dp_reader_state_string(dp_reader_state state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIRECTPIPE_READER_H */

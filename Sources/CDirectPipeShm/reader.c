@@ -1,0 +1,397 @@
+/*
+ * The reader side of protocol v1 (shared/PROTOCOL.md, "Reader rules").
+ * The single implementation of those rules: the OBS plugin, the Swift
+ * `PipeReader` and any other program read through this file.
+ */
+#define _GNU_SOURCE
+#include "directpipe_reader.h"
+#include "directpipe_futex.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DP_NAME_PREFIX "/DirectPipeAudio"
+/* A writer killed inside the clock seqlock leaves it odd: give up after this. */
+#define DP_SEQLOCK_MAX_TRIES 1024
+
+struct dp_reader {
+    char name[sizeof(DP_NAME_PREFIX) + 1 + DP_PIPE_SUFFIX_MAX];
+    uint32_t target_latency;
+
+    /* The current mapping, or fd < 0 while never attached. */
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    dp_header *header;
+    size_t map_size;
+    const float *data;
+    dp_format format;
+    uint32_t generation;
+
+    dp_reader_state state;
+    dp_error last_error;
+    uint64_t pos;
+    int resync_pending;    /* set pos from write_pos at the next read */
+    int discontinuity;     /* report a discontinuity with the next frames */
+    uint32_t last_seq;
+    uint64_t last_seq_change_ns;
+    uint64_t next_reopen_ns;
+    uint64_t overruns;
+    uint64_t reconnects;
+};
+
+int dp_pipe_name_is_valid(const char *name) {
+    if (name == NULL) return 0;
+    size_t prefix = strlen(DP_NAME_PREFIX);
+    if (strncmp(name, DP_NAME_PREFIX, prefix) != 0) return 0;
+    const char *rest = name + prefix;
+    if (*rest == '\0') return 1;
+    if (*rest != '-') return 0;
+    rest++;
+    size_t n = strlen(rest);
+    if (n < 1 || n > DP_PIPE_SUFFIX_MAX) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = rest[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return 0;
+    }
+    return 1;
+}
+
+const char *dp_reader_state_string(dp_reader_state state) {
+    switch (state) {
+    case DP_READER_CONNECTED: return "connected";
+    case DP_READER_WAITING: return "waiting";
+    case DP_READER_LOST: return "lost";
+    }
+    return "unknown";
+}
+
+static void unmap(dp_reader *r) {
+    if (r->header != NULL) munmap(r->header, r->map_size);
+    if (r->fd >= 0) close(r->fd);
+    r->fd = -1;
+    r->header = NULL;
+    r->data = NULL;
+    r->map_size = 0;
+}
+
+static dp_error errno_to_error(int e) {
+    switch (e) {
+    case ENOENT: return DP_ERR_NOT_FOUND;
+    case EACCES:
+    case EPERM: return DP_ERR_PERMISSION;
+    case ENOMEM: return DP_ERR_NO_MEMORY;
+    default: return DP_ERR_SYSTEM;
+    }
+}
+
+/* The current size of the object, or 0 if it cannot be told. */
+static uint64_t object_size(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < 0) return 0;
+    return (uint64_t)st.st_size;
+}
+
+/* Rule 2: where a (re)attached reader starts: its target latency behind the
+   writer, at most half the ring (so it is not lapped at once). */
+static uint64_t start_position(const dp_reader *r, uint64_t write_pos) {
+    uint64_t back = r->target_latency < r->format.buffer_frames / 2 ? r->target_latency : r->format.buffer_frames / 2;
+    return write_pos > back ? write_pos - back : 0;
+}
+
+/* Rule 1: open, map, validate. Replaces the current mapping only on success. */
+static dp_error attach(dp_reader *r, uint64_t now) {
+    int fd = shm_open(r->name, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0) return errno_to_error(errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return errno_to_error(e);
+    }
+    if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino) {
+        close(fd); /* the same object we already watch */
+        return DP_OK;
+    }
+    if (st.st_size < (off_t)DP_HEADER_BYTES) {
+        close(fd);
+        return DP_ERR_SHORT_SEGMENT;
+    }
+    size_t size = (size_t)st.st_size;
+    void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        return errno_to_error(e);
+    }
+    dp_format format;
+    dp_error err = dp_segment_validate(map, size, &format);
+    if (err != DP_OK) {
+        munmap(map, size);
+        close(fd);
+        return err;
+    }
+    int had_mapping = r->fd >= 0;
+    unmap(r);
+    r->fd = fd;
+    r->dev = st.st_dev;
+    r->ino = st.st_ino;
+    r->header = map;
+    r->map_size = size;
+    r->data = dp_segment_data(map);
+    r->format = format;
+    r->generation = dp_atomic_load_u32_acquire(&r->header->generation);
+    r->last_seq = dp_atomic_load_u32_acquire(&r->header->data_seq);
+    r->last_seq_change_ns = now;
+    r->resync_pending = 1;
+    if (had_mapping) {
+        r->reconnects++;
+        r->discontinuity = 1;
+    }
+    return DP_OK;
+}
+
+static int read_clock_pair(const dp_header *h, uint64_t *pos, uint64_t *ns) {
+    for (int i = 0; i < DP_SEQLOCK_MAX_TRIES; i++) {
+        uint32_t s1 = dp_atomic_load_u32_acquire(&h->clock_seq);
+        if (s1 & 1u) continue;
+        uint64_t p = dp_atomic_load_u64_relaxed(&h->clock_pos);
+        uint64_t n = dp_atomic_load_u64_relaxed(&h->clock_ns);
+        dp_atomic_fence_acquire();
+        if (dp_atomic_load_u32_relaxed(&h->clock_seq) == s1) {
+            *pos = p;
+            *ns = n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Rule 7: capture time of frame `position`. */
+static int timestamp_of(const dp_reader *r, uint64_t position, uint64_t *out) {
+    uint64_t clock_pos, clock_ns;
+    if (r->header == NULL || !read_clock_pair(r->header, &clock_pos, &clock_ns) || clock_ns == 0) return 0;
+    int64_t delta = (int64_t)(position - clock_pos);
+    __int128 offset = (__int128)delta * 1000000000 / (__int128)r->format.sample_rate;
+    *out = (uint64_t)((__int128)clock_ns + offset);
+    return 1;
+}
+
+/*
+ * Rules 5 and 6: decide whether a live writer is there, re-validating after
+ * a generation change and re-opening the name (at most once a second) while
+ * lost. Returns 1 when connected.
+ */
+static int refresh(dp_reader *r) {
+    uint64_t now = dp_monotonic_ns();
+    int lost = 1;
+    if (r->header != NULL) {
+        dp_header *h = r->header;
+        /* A shrunk object would fault on access: look before touching data. */
+        if (object_size(r->fd) < r->map_size) {
+            r->last_error = DP_ERR_SHORT_SEGMENT;
+            unmap(r);
+            r->next_reopen_ns = 0;
+        } else {
+            uint32_t seq = dp_atomic_load_u32_acquire(&h->data_seq);
+            if (seq != r->last_seq) {
+                r->last_seq = seq;
+                r->last_seq_change_ns = now;
+            }
+            uint32_t generation = dp_atomic_load_u32_acquire(&h->generation);
+            int valid = 1;
+            if (generation != r->generation) {
+                dp_format format;
+                dp_error err = dp_segment_validate(h, r->map_size, &format);
+                if (err != DP_OK) {
+                    r->last_error = err;
+                    valid = 0;
+                } else {
+                    r->generation = generation;
+                    r->format = format;
+                    r->resync_pending = 1;
+                    r->discontinuity = 1;
+                    r->reconnects++;
+                    r->last_seq_change_ns = now;
+                }
+            }
+            int active = dp_atomic_load_u32_acquire(&h->active) == 1;
+            uint64_t clock_pos, clock_ns;
+            int fresh = now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS &&
+                        read_clock_pair(h, &clock_pos, &clock_ns) &&
+                        (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS);
+            lost = !(valid && active && fresh);
+        }
+    }
+    if (lost && now >= r->next_reopen_ns) {
+        r->next_reopen_ns = now + DP_REOPEN_INTERVAL_NS;
+        dp_error err = attach(r, now);
+        if (err != DP_OK) r->last_error = err;
+    }
+    if (!lost) {
+        r->state = DP_READER_CONNECTED;
+        r->last_error = DP_OK;
+    } else if (r->state == DP_READER_CONNECTED) {
+        r->state = DP_READER_LOST;
+        r->resync_pending = 1;
+        r->discontinuity = 1;
+    }
+    return !lost;
+}
+
+dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32_t flags, dp_reader **out) {
+    if (out == NULL) return DP_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (name == NULL) name = DP_DEFAULT_PIPE_NAME;
+    if (!dp_pipe_name_is_valid(name)) return DP_ERR_BAD_NAME;
+    dp_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) return DP_ERR_NO_MEMORY;
+    strcpy(r->name, name);
+    r->fd = -1;
+    r->target_latency = target_latency_frames;
+    r->state = DP_READER_WAITING;
+    dp_error err = attach(r, dp_monotonic_ns());
+    if (err != DP_OK) {
+        if (!(flags & DP_READER_ALLOW_ABSENT)) {
+            free(r);
+            return err;
+        }
+        r->last_error = err;
+    }
+    r->next_reopen_ns = dp_monotonic_ns() + DP_REOPEN_INTERVAL_NS;
+    refresh(r);
+    *out = r;
+    return DP_OK;
+}
+
+void dp_reader_close(dp_reader *reader) {
+    if (reader == NULL) return;
+    unmap(reader);
+    free(reader);
+}
+
+static void sleep_ns(uint64_t ns) {
+    struct timespec t = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
+    if (reader == NULL) return DP_WAIT_LOST;
+    dp_reader *r = reader;
+    uint64_t deadline = dp_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    for (;;) {
+        int connected = refresh(r);
+        if (connected) {
+            if (r->resync_pending) return DP_WAIT_DATA; /* the next read resyncs */
+            if (dp_atomic_load_u64_acquire(&r->header->write_pos) > r->pos) return DP_WAIT_DATA;
+        }
+        uint64_t now = dp_monotonic_ns();
+        if (now >= deadline) return connected ? DP_WAIT_TIMEOUT : DP_WAIT_LOST;
+        uint64_t slice = deadline - now;
+        if (slice > DP_LIVENESS_TIMEOUT_NS) slice = DP_LIVENESS_TIMEOUT_NS;
+        if (r->header == NULL) {
+            /* Nothing to wait on: sleep until the next re-open is due. */
+            uint64_t until_reopen = r->next_reopen_ns > now ? r->next_reopen_ns - now : 0;
+            sleep_ns(until_reopen < slice ? until_reopen : slice);
+            continue;
+        }
+        /* Rule 4: announce, re-check, sleep on data_seq, withdraw. */
+        dp_header *h = r->header;
+        uint32_t seen = dp_atomic_load_u32_seq_cst(&h->data_seq);
+        dp_atomic_add_u32_seq_cst(&h->waiters, 1);
+        if (dp_atomic_load_u32_seq_cst(&h->data_seq) == seen &&
+            (r->resync_pending || dp_atomic_load_u64_acquire(&h->write_pos) <= r->pos))
+            dp_futex_wait(&h->data_seq, seen, slice);
+        dp_atomic_sub_u32_seq_cst(&h->waiters, 1);
+    }
+}
+
+long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info) {
+    if (reader == NULL || dst == NULL) return 0;
+    dp_reader *r = reader;
+    if (info != NULL) memset(info, 0, sizeof *info);
+    if (!refresh(r)) return 0;
+
+    dp_header *h = r->header;
+    const uint64_t capacity = r->format.buffer_frames;
+    const uint64_t safe = capacity * 3 / 4;
+    const uint32_t channels = r->format.channels;
+
+    uint64_t write_pos = dp_atomic_load_u64_acquire(&h->write_pos);
+    if (r->resync_pending) {
+        r->pos = start_position(r, write_pos);
+        r->resync_pending = 0;
+    }
+    if (write_pos < r->pos) { /* cannot happen with a conforming writer */
+        r->pos = start_position(r, write_pos);
+        r->discontinuity = 1;
+    }
+    uint64_t avail = write_pos - r->pos;
+    if (avail > safe) { /* Rule 3: lapped. */
+        r->pos = start_position(r, write_pos);
+        r->overruns++;
+        r->discontinuity = 1;
+        avail = write_pos - r->pos;
+    }
+    uint64_t max_frames = dst_samples / channels;
+    uint64_t n = avail < max_frames ? avail : max_frames;
+    if (n == 0) return 0;
+
+    uint64_t first = r->pos % capacity;
+    uint64_t head = capacity - first < n ? capacity - first : n;
+    memcpy(dst, r->data + first * channels, head * channels * sizeof(float));
+    if (n > head) memcpy(dst + head * channels, r->data, (n - head) * channels * sizeof(float));
+    dp_atomic_fence_acquire();
+    if (dp_atomic_load_u64_relaxed(&h->write_pos) > r->pos + safe) {
+        /* The writer may have overwritten part of what we copied. */
+        r->resync_pending = 1;
+        r->overruns++;
+        r->discontinuity = 1;
+        return 0;
+    }
+
+    if (info != NULL) {
+        info->position = r->pos;
+        info->format = r->format;
+        info->discontinuity = (uint32_t)r->discontinuity;
+        if (!timestamp_of(r, r->pos, &info->timestamp_ns)) info->timestamp_ns = 0;
+    }
+    r->discontinuity = 0;
+    r->pos += n;
+    dp_atomic_store_u64_release(&h->read_pos, r->pos);
+    return (long)n;
+}
+
+void dp_reader_get_status(dp_reader *reader, dp_reader_status *status) {
+    if (reader == NULL || status == NULL) return;
+    dp_reader *r = reader;
+    refresh(r);
+    memset(status, 0, sizeof *status);
+    status->state = r->state;
+    status->last_error = r->last_error;
+    status->overruns = r->overruns;
+    status->reconnects = r->reconnects;
+    status->position = r->pos;
+    if (r->header != NULL) {
+        status->format = r->format;
+        status->generation = r->generation;
+        status->writer_pid = r->header->writer_pid;
+        status->write_pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
+        if (!r->resync_pending && status->write_pos > r->pos) {
+            uint64_t fill = status->write_pos - r->pos;
+            status->fill_frames = fill > UINT32_MAX ? UINT32_MAX : (uint32_t)fill;
+        }
+    }
+}
+
+int dp_reader_timestamp(dp_reader *reader, uint64_t position, uint64_t *timestamp_ns) {
+    if (reader == NULL || timestamp_ns == NULL) return -1;
+    return timestamp_of(reader, position, timestamp_ns) ? 0 : -1;
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct DirectPipeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "directpipe",
+        abstract: "A low-latency microphone processor: one microphone to OBS, a virtual mic and your headphones.",
+        subcommands: [SendCommand.self, TapCommand.self]
+    )
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import DirectPipeShm
+import Foundation
+
+/// `directpipe send`: a real-time paced pipe writer, so the pipe can be used
+/// and tested without an audio device.
+struct SendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Write a generated signal into a pipe, paced in real time.",
+        discussion: """
+            'counter' writes, for pipe position p and channel c, (p*channels + c) mod 2^23 / 2^23: \
+            a reader can check every sample's position ('directpipe tap --verify-counter').
+            """
+    )
+
+    @Option(help: "Pipe name: /DirectPipeAudio, /DirectPipeAudio-NAME, or just NAME.")
+    var pipe: String = PipeName.standard.rawValue
+
+    @Option(help: "Sample rate in Hz (8000-384000).")
+    var rate: UInt32 = 48000
+
+    @Option(help: "Interleaved channels (1-8).")
+    var channels: UInt32 = 2
+
+    @Option(help: "Frames per block, like an audio callback's period.")
+    var block: Int = 128
+
+    @Option(help: "Ring capacity in frames (power of two, 1024-65536).")
+    var capacity: UInt32 = 4096
+
+    @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
+    var seconds: Double?
+
+    @Option(help: "tone:HZ, counter or silence.")
+    var signal: TestSignal = .tone(hertz: 440)
+
+    func validate() throws {
+        guard block >= 1, block <= 65536 else { throw ValidationError("--block must be 1-65536 frames") }
+        if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
+    }
+
+    func run() throws {
+        let name = try PipeName(pipe)
+        let format = try PipeFormat(sampleRate: rate, channels: channels, capacityFrames: capacity)
+        let writer = try PipeWriter(name: name, format: format)
+        StopRequest.installHandlers()
+        printError("directpipe send: \(signal) to \(name) (\(format)), blocks of \(block) frames; Ctrl-C stops")
+
+        let channelCount = Int(channels)
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: block * channelCount)
+        defer { buffer.deallocate() }
+        let totalFrames = seconds.map { UInt64($0 * Double(rate)) }
+        let startNs = MonotonicClock.nowNs
+        var sent: UInt64 = 0
+        while !StopRequest.isRequested, totalFrames.map({ sent < $0 }) ?? true {
+            let frames = totalFrames.map { min(UInt64(block), $0 - sent) } ?? UInt64(block)
+            let firstFrameNs = startNs + sent * 1_000_000_000 / UInt64(rate)
+            // A device delivers a block when its last frame has been captured.
+            MonotonicClock.sleep(untilNs: startNs + (sent + frames) * 1_000_000_000 / UInt64(rate))
+            let slice = UnsafeMutableBufferPointer(rebasing: buffer[..<(Int(frames) * channelCount)])
+            signal.render(into: slice, position: writer.writePosition, channels: channelCount, sampleRate: Double(rate))
+            writer.write(UnsafeBufferPointer(slice), captureTimeNs: firstFrameNs)
+            sent += frames
+        }
+        writer.stop()
+        printError("directpipe send: stopped after \(sent) frames (\(String(format: "%.2f", Double(sent) / Double(rate))) s)")
+    }
+}
+
+/// Messages for people go to standard error; standard output is for data (`tap --json`).
+func printError(_ message: String, terminator: String = "\n") {
+    FileHandle.standardError.write(Data((message + terminator).utf8))
+}
