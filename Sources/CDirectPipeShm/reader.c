@@ -37,7 +37,6 @@ struct dp_reader {
     dp_reader_state state;
     dp_error last_error;
     uint64_t pos;
-    int resync_pending;    /* set pos from write_pos at the next read */
     int discontinuity;     /* report a discontinuity with the next frames */
     uint32_t last_seq;
     uint64_t last_seq_change_ns;
@@ -105,6 +104,12 @@ static uint64_t start_position(const dp_reader *r, uint64_t write_pos) {
     return write_pos > back ? write_pos - back : 0;
 }
 
+/* Rules 2 and 3: (re)start `target_latency` behind the writer, flagging the skip. */
+static void resync(dp_reader *r, int discontinuity) {
+    r->pos = start_position(r, dp_atomic_load_u64_acquire(&r->header->write_pos));
+    if (discontinuity) r->discontinuity = 1;
+}
+
 /* Rule 1: open, map, validate. Replaces the current mapping only on success. */
 static dp_error attach(dp_reader *r, uint64_t now) {
     int fd = shm_open(r->name, O_RDWR | O_CLOEXEC, 0);
@@ -149,11 +154,8 @@ static dp_error attach(dp_reader *r, uint64_t now) {
     r->generation = dp_atomic_load_u32_acquire(&r->header->generation);
     r->last_seq = dp_atomic_load_u32_acquire(&r->header->data_seq);
     r->last_seq_change_ns = now;
-    r->resync_pending = 1;
-    if (had_mapping) {
-        r->reconnects++;
-        r->discontinuity = 1;
-    }
+    resync(r, had_mapping);
+    if (had_mapping) r->reconnects++;
     return DP_OK;
 }
 
@@ -215,8 +217,7 @@ static int refresh(dp_reader *r) {
                 } else {
                     r->generation = generation;
                     r->format = format;
-                    r->resync_pending = 1;
-                    r->discontinuity = 1;
+                    resync(r, 1);
                     r->reconnects++;
                     r->last_seq_change_ns = now;
                 }
@@ -235,12 +236,12 @@ static int refresh(dp_reader *r) {
         if (err != DP_OK) r->last_error = err;
     }
     if (!lost) {
+        /* Back from lost on the same generation (a stalled writer resumed): no stale audio. */
+        if (r->state == DP_READER_LOST) resync(r, 1);
         r->state = DP_READER_CONNECTED;
         r->last_error = DP_OK;
     } else if (r->state == DP_READER_CONNECTED) {
         r->state = DP_READER_LOST;
-        r->resync_pending = 1;
-        r->discontinuity = 1;
     }
     return !lost;
 }
@@ -288,10 +289,7 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
     uint64_t deadline = dp_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
     for (;;) {
         int connected = refresh(r);
-        if (connected) {
-            if (r->resync_pending) return DP_WAIT_DATA; /* the next read resyncs */
-            if (dp_atomic_load_u64_acquire(&r->header->write_pos) > r->pos) return DP_WAIT_DATA;
-        }
+        if (connected && dp_atomic_load_u64_acquire(&r->header->write_pos) > r->pos) return DP_WAIT_DATA;
         uint64_t now = dp_monotonic_ns();
         if (now >= deadline) return connected ? DP_WAIT_TIMEOUT : DP_WAIT_LOST;
         uint64_t slice = deadline - now;
@@ -306,8 +304,7 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
         dp_header *h = r->header;
         uint32_t seen = dp_atomic_load_u32_seq_cst(&h->data_seq);
         dp_atomic_add_u32_seq_cst(&h->waiters, 1);
-        if (dp_atomic_load_u32_seq_cst(&h->data_seq) == seen &&
-            (r->resync_pending || dp_atomic_load_u64_acquire(&h->write_pos) <= r->pos))
+        if (dp_atomic_load_u32_seq_cst(&h->data_seq) == seen && dp_atomic_load_u64_acquire(&h->write_pos) <= r->pos)
             dp_futex_wait(&h->data_seq, seen, slice);
         dp_atomic_sub_u32_seq_cst(&h->waiters, 1);
     }
@@ -325,13 +322,9 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     const uint32_t channels = r->format.channels;
 
     uint64_t write_pos = dp_atomic_load_u64_acquire(&h->write_pos);
-    if (r->resync_pending) {
-        r->pos = start_position(r, write_pos);
-        r->resync_pending = 0;
-    }
     if (write_pos < r->pos) { /* cannot happen with a conforming writer */
-        r->pos = start_position(r, write_pos);
-        r->discontinuity = 1;
+        resync(r, 1);
+        return 0;
     }
     uint64_t avail = write_pos - r->pos;
     if (avail > safe) { /* Rule 3: lapped. */
@@ -351,9 +344,8 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     dp_atomic_fence_acquire();
     if (dp_atomic_load_u64_relaxed(&h->write_pos) > r->pos + safe) {
         /* The writer may have overwritten part of what we copied. */
-        r->resync_pending = 1;
+        resync(r, 1);
         r->overruns++;
-        r->discontinuity = 1;
         return 0;
     }
 
@@ -384,7 +376,7 @@ void dp_reader_get_status(dp_reader *reader, dp_reader_status *status) {
         status->generation = r->generation;
         status->writer_pid = r->header->writer_pid;
         status->write_pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
-        if (!r->resync_pending && status->write_pos > r->pos) {
+        if (status->write_pos > r->pos) {
             uint64_t fill = status->write_pos - r->pos;
             status->fill_frames = fill > UINT32_MAX ? UINT32_MAX : (uint32_t)fill;
         }

@@ -1,0 +1,114 @@
+/*
+ * directpipe-reader-check: reads a pipe through libdirectpipe-reader (the
+ * library the OBS plugin uses) and reports, as JSON lines on stdout, every
+ * state change as it is seen and a final summary. With --verify-counter it
+ * checks every sample against `directpipe send --signal counter`.
+ *
+ *   directpipe-reader-check --pipe NAME --seconds S [--latency FRAMES]
+ *       [--verify-counter] [--stall-after-ms MS --stall-ms MS]
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "directpipe_futex.h"
+#include "directpipe_reader.h"
+
+static void sleep_ms(uint64_t ms) {
+    struct timespec t = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static float counter_value(uint64_t position, uint32_t channel, uint32_t channels) {
+    return (float)((position * channels + channel) % 8388608u) / 8388608.0f;
+}
+
+int main(int argc, char **argv) {
+    const char *pipe = NULL;
+    double seconds = 1;
+    uint32_t latency = 0;
+    int verify = 0;
+    uint64_t stall_after_ms = 0, stall_ms = 0;
+    static const struct option options[] = {
+        {"pipe", required_argument, 0, 'p'},       {"seconds", required_argument, 0, 's'},
+        {"latency", required_argument, 0, 'l'},    {"verify-counter", no_argument, 0, 'v'},
+        {"stall-after-ms", required_argument, 0, 'a'}, {"stall-ms", required_argument, 0, 'm'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'p': pipe = optarg; break;
+        case 's': seconds = atof(optarg); break;
+        case 'l': latency = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'v': verify = 1; break;
+        case 'a': stall_after_ms = strtoull(optarg, NULL, 10); break;
+        case 'm': stall_ms = strtoull(optarg, NULL, 10); break;
+        default: fprintf(stderr, "usage: see the comment at the top of reader_check.c\n"); return 2;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    dp_reader *reader;
+    dp_error err = dp_reader_open(pipe, latency, DP_READER_ALLOW_ABSENT, &reader);
+    if (err != DP_OK) {
+        printf("{\"event\":\"error\",\"error\":%d,\"message\":\"%s\"}\n", err, dp_error_string(err));
+        return 1;
+    }
+
+    enum { BUFFER_SAMPLES = 65536 * 8 };
+    float *buffer = malloc(BUFFER_SAMPLES * sizeof(float));
+    uint64_t start = dp_monotonic_ns(), end = start + (uint64_t)(seconds * 1e9);
+    uint64_t frames = 0, counter_errors = 0, unreported_gaps = 0, discontinuities = 0, timestamp_errors = 0;
+    uint64_t next_position = 0;
+    int have_next = 0, stalled = 0;
+    dp_reader_state last_state = (dp_reader_state)-1;
+    dp_reader_status status;
+
+    while (dp_monotonic_ns() < end) {
+        dp_reader_wait(reader, 50);
+        if (!stalled && stall_ms > 0 && dp_monotonic_ns() - start >= stall_after_ms * 1000000ull) {
+            stalled = 1;
+            sleep_ms(stall_ms);
+        }
+        dp_read_info info;
+        long n;
+        while ((n = dp_reader_read(reader, buffer, BUFFER_SAMPLES, &info)) > 0) {
+            frames += (uint64_t)n;
+            if (info.discontinuity) discontinuities++;
+            if (have_next && info.position != next_position && !info.discontinuity) unreported_gaps++;
+            if (info.timestamp_ns == 0) timestamp_errors++;
+            next_position = info.position + (uint64_t)n;
+            have_next = 1;
+            if (verify) {
+                uint32_t ch = info.format.channels;
+                for (long f = 0; f < n; f++)
+                    for (uint32_t k = 0; k < ch; k++)
+                        if (buffer[f * ch + k] != counter_value(info.position + (uint64_t)f, k, ch)) counter_errors++;
+            }
+        }
+        dp_reader_get_status(reader, &status);
+        if (status.state != last_state) {
+            last_state = status.state;
+            printf("{\"event\":\"state\",\"state\":\"%s\",\"time_ns\":%" PRIu64 ",\"generation\":%u,\"capacity\":%u,"
+                   "\"error\":\"%s\"}\n",
+                   dp_reader_state_string(status.state), dp_monotonic_ns(), status.generation,
+                   status.format.buffer_frames, dp_error_string(status.last_error));
+        }
+    }
+    dp_reader_get_status(reader, &status);
+    printf("{\"event\":\"final\",\"state\":\"%s\",\"frames\":%" PRIu64 ",\"counter_errors\":%" PRIu64
+           ",\"unreported_gaps\":%" PRIu64 ",\"discontinuities\":%" PRIu64 ",\"timestamp_errors\":%" PRIu64
+           ",\"overruns\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"generation\":%u,\"capacity\":%u,\"rate\":%u,"
+           "\"channels\":%u}\n",
+           dp_reader_state_string(status.state), frames, counter_errors, unreported_gaps, discontinuities,
+           timestamp_errors, status.overruns, status.reconnects, status.generation, status.format.buffer_frames,
+           status.format.sample_rate, status.format.channels);
+    free(buffer);
+    dp_reader_close(reader);
+    return 0;
+}

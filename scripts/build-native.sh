@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds DirectPipe's native (non-Swift) pieces with the C compiler, into
+# .build/native/ (or $1). These ship to machines without a Swift toolchain,
+# so they must depend on libc only (tests check with readelf):
+#   libdirectpipe-reader.so    the C reader library (protocol v1)
+#   directpipe-reader-check    a C reader used by the cross-process tests
+#   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/.build/native}
+mkdir -p "$out"
+cc=${CC:-cc}
+cflags=(-std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -I"$root/Sources/CDirectPipeShm/include")
+src=$root/Sources/CDirectPipeShm
+lib_sources=("$src/reader.c" "$src/segment_validate.c" "$src/futex.c")
+
+"$cc" "${cflags[@]}" -shared -Wl,-soname,libdirectpipe-reader.so.1 -Wl,--no-undefined \
+    -o "$out/libdirectpipe-reader.so.1" "${lib_sources[@]}"
+ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
+
+"$cc" "${cflags[@]}" -o "$out/directpipe-reader-check" "$root/Tests/Native/reader_check.c" \
+    -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'
+
+# The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).
+fuzz_cc=${FUZZ_CC:-$(command -v clang || true)}
+if [ -n "$fuzz_cc" ] && echo 'int LLVMFuzzerTestOneInput(const char*d,unsigned long n){return 0;}' |
+    "$fuzz_cc" -x c -fuse-ld=lld -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+    "$fuzz_cc" "${cflags[@]}" -fuse-ld=lld -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+        -o "$out/segment-validate-fuzz" "$root/Tests/Fuzz/segment_validate_fuzz.c" "$src/segment_validate.c"
+else
+    rm -f "$out/segment-validate-fuzz"
+    echo "build-native: no clang with libFuzzer; fuzz target not built" >&2
+fi
