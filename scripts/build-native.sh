@@ -12,9 +12,9 @@ mkdir -p "$out"
 cc=${CC:-cc}
 cflags=(-std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -I"$root/Sources/CDirectPipeShm/include")
 src=$root/Sources/CDirectPipeShm
-lib_sources=("$src/reader.c" "$src/segment_validate.c" "$src/futex.c")
+lib_sources=("$src/reader.c" "$src/segment_validate.c" "$src/futex.c" "$src/memtrap.c")
 
-"$cc" "${cflags[@]}" -shared -Wl,-soname,libdirectpipe-reader.so.1 -Wl,--no-undefined \
+"$cc" "${cflags[@]}" -pthread -shared -Wl,-soname,libdirectpipe-reader.so.1 -Wl,--no-undefined \
     -o "$out/libdirectpipe-reader.so.1" "${lib_sources[@]}"
 ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 

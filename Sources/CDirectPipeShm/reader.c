@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "directpipe_reader.h"
 #include "directpipe_futex.h"
+#include "directpipe_memtrap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #define DP_NAME_PREFIX "/DirectPipeAudio"
+/* How often the object's size is compared with the mapping; the memtrap
+   catches a shrink in between. */
+#define DP_SIZE_CHECK_INTERVAL_NS 100000000ull
 /* A writer killed inside the clock seqlock leaves it odd: give up after this. */
 #define DP_SEQLOCK_MAX_TRIES 1024
 
@@ -26,6 +30,8 @@ struct dp_reader {
 
     /* The current mapping, or fd < 0 while never attached. */
     int fd;
+    int trap; /* memtrap slot of the mapping, or -1 */
+    uint64_t next_size_check_ns;
     dev_t dev;
     ino_t ino;
     dp_header *header;
@@ -72,6 +78,8 @@ const char *dp_reader_state_string(dp_reader_state state) {
 }
 
 static void unmap(dp_reader *r) {
+    dp_memtrap_remove(r->trap);
+    r->trap = -1;
     if (r->header != NULL) munmap(r->header, r->map_size);
     if (r->fd >= 0) close(r->fd);
     r->fd = -1;
@@ -95,6 +103,22 @@ static uint64_t object_size(int fd) {
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size < 0) return 0;
     return (uint64_t)st.st_size;
+}
+
+/* Whether the object shrank under the mapping (or a fault was trapped). */
+static int mapping_damaged(dp_reader *r, uint64_t now) {
+    if (dp_memtrap_faulted(r->trap)) return 1;
+    if (r->trap >= 0 && now < r->next_size_check_ns) return 0;
+    r->next_size_check_ns = now + DP_SIZE_CHECK_INTERVAL_NS;
+    return object_size(r->fd) < r->map_size;
+}
+
+/* Gives up a damaged mapping: lost, with the reason, and re-open at once. */
+static void drop_damaged(dp_reader *r) {
+    r->last_error = DP_ERR_SHORT_SEGMENT;
+    unmap(r);
+    r->next_reopen_ns = 0;
+    if (r->state == DP_READER_CONNECTED) r->state = DP_READER_LOST;
 }
 
 /* Rule 2: where a (re)attached reader starts: its target latency behind the
@@ -135,9 +159,12 @@ static dp_error attach(dp_reader *r, uint64_t now) {
         close(fd);
         return errno_to_error(e);
     }
+    int trap = dp_memtrap_add(map, size);
     dp_format format;
     dp_error err = dp_segment_validate(map, size, &format);
+    if (err == DP_OK && dp_memtrap_faulted(trap)) err = DP_ERR_SHORT_SEGMENT;
     if (err != DP_OK) {
+        dp_memtrap_remove(trap);
         munmap(map, size);
         close(fd);
         return err;
@@ -145,6 +172,8 @@ static dp_error attach(dp_reader *r, uint64_t now) {
     int had_mapping = r->fd >= 0;
     unmap(r);
     r->fd = fd;
+    r->trap = trap;
+    r->next_size_check_ns = now + DP_SIZE_CHECK_INTERVAL_NS;
     r->dev = st.st_dev;
     r->ino = st.st_ino;
     r->header = map;
@@ -195,11 +224,8 @@ static int refresh(dp_reader *r) {
     int lost = 1;
     if (r->header != NULL) {
         dp_header *h = r->header;
-        /* A shrunk object would fault on access: look before touching data. */
-        if (object_size(r->fd) < r->map_size) {
-            r->last_error = DP_ERR_SHORT_SEGMENT;
-            unmap(r);
-            r->next_reopen_ns = 0;
+        if (mapping_damaged(r, now)) {
+            drop_damaged(r);
         } else {
             uint32_t seq = dp_atomic_load_u32_acquire(&h->data_seq);
             if (seq != r->last_seq) {
@@ -228,6 +254,10 @@ static int refresh(dp_reader *r) {
                         read_clock_pair(h, &clock_pos, &clock_ns) &&
                         (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS);
             lost = !(valid && active && fresh);
+            if (dp_memtrap_faulted(r->trap)) {
+                drop_damaged(r);
+                lost = 1;
+            }
         }
     }
     if (lost && now >= r->next_reopen_ns) {
@@ -255,6 +285,7 @@ dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32
     if (r == NULL) return DP_ERR_NO_MEMORY;
     strcpy(r->name, name);
     r->fd = -1;
+    r->trap = -1;
     r->target_latency = target_latency_frames;
     r->state = DP_READER_WAITING;
     dp_error err = attach(r, dp_monotonic_ns());
@@ -342,6 +373,10 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     memcpy(dst, r->data + first * channels, head * channels * sizeof(float));
     if (n > head) memcpy(dst + head * channels, r->data, (n - head) * channels * sizeof(float));
     dp_atomic_fence_acquire();
+    if (dp_memtrap_faulted(r->trap)) { /* the object shrank during the copy */
+        drop_damaged(r);
+        return 0;
+    }
     if (dp_atomic_load_u64_relaxed(&h->write_pos) > r->pos + safe) {
         /* The writer may have overwritten part of what we copied. */
         resync(r, 1);

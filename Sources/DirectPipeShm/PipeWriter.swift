@@ -32,6 +32,8 @@ public final class PipeWriter {
     private let clockPos: UnsafeAtomic<UInt64>
     private let clockNs: UnsafeAtomic<UInt64>
 
+    /// The memtrap slot protecting our mapping from a truncation by another process.
+    private let trapSlot: Int32
     private let capacity: UInt64
     private let channels: Int
     private let maxBlock: UInt64
@@ -47,6 +49,7 @@ public final class PipeWriter {
         self.format = format
         (object, mapping) = try Self.openSegment(name, format: format)
         header = mapping.base.assumingMemoryBound(to: dp_header.self)
+        trapSlot = dp_memtrap_add(mapping.base, mapping.bytes)
         data = dp_segment_data(header)
         writePos = header.atomic(\.write_pos)
         readPos = header.atomic(\.read_pos)
@@ -67,6 +70,7 @@ public final class PipeWriter {
 
     deinit {
         stop()
+        dp_memtrap_remove(trapSlot)
     }
 
     /// Writer rule 1: announce this writer and its format.
@@ -146,6 +150,9 @@ public final class PipeWriter {
     public var readPosition: UInt64 { readPos.load(ordering: .acquiring) }
     /// Readers blocked (or about to block) waiting for audio.
     public var waitingReaders: UInt32 { waiters.load(ordering: .acquiring) }
+    /// Another process shrank the object under us: what we write since goes
+    /// nowhere (but never crashes the audio thread). Recreate the writer.
+    public var isDamaged: Bool { dp_memtrap_faulted(trapSlot) != 0 }
     /// Incremented each time a writer (re)starts on this object.
     public var generationNumber: UInt32 { generation.load(ordering: .acquiring) }
 

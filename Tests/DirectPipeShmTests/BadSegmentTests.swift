@@ -62,23 +62,29 @@ import Testing
         #expect(throws: PipeError.notFound(name)) { try PipeReader(name: name) }
     }
 
-    @Test func segmentTruncatedWhileMappedIsReportedNotFaulted() throws {
+    /// Another process shrinks the object under both the writer and a reader:
+    /// to nothing (every page gone: the memtrap catches the fault) or to 100
+    /// bytes (the header's page stays: the periodic size check sees it).
+    @Test(arguments: [0, 100])
+    func segmentTruncatedWhileMappedIsReportedNotFaulted(toBytes bytes: Int) throws {
         let name = uniquePipeName("truncate")
         defer { removeSegment(name) }
         let writer = try PipeWriter(name: name, format: PipeFormat(capacityFrames: 1024))
         let reader = try PipeReader(name: name)
-        let block = [Float](repeating: 0.5, count: 128 * 2)
+        let block = [Float](repeating: 0.5, count: 512 * 2)
         block.withUnsafeBufferPointer { writer.write($0, captureTimeNs: dp_monotonic_ns()) }
         var buffer = [Float](repeating: 0, count: 4096)
-        #expect(buffer.withUnsafeMutableBufferPointer { reader.read(into: $0) }?.frames == 128)
+        #expect(buffer.withUnsafeMutableBufferPointer { reader.read(into: $0) }?.frames == 512)
 
-        // Beyond EOF now, for the writer too: it must not write again (the header page stays).
-        #expect(truncate(shmPath(name), 100) == 0)
+        #expect(truncate(shmPath(name), off_t(bytes)) == 0)
+        // The writer keeps writing without crashing; it knows once it touches a missing page.
+        for _ in 0..<4 { block.withUnsafeBufferPointer { writer.write($0, captureTimeNs: dp_monotonic_ns()) } }
+        if bytes == 0 { #expect(writer.isDamaged) }
+        usleep(150_000)  // past the reader's size-check interval
         #expect(buffer.withUnsafeMutableBufferPointer { reader.read(into: $0) } == nil)
         let status = reader.status
         #expect(status.state == .lost)
         #expect(status.lastError == .shortSegment(name))
-        _ = writer
     }
 }
 
