@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "directpipe", targets: ["directpipe"]),
         .library(name: "DirectPipeShm", targets: ["DirectPipeShm"]),
+        // The protocol header and C reader, for the benchmarks package and other C users.
+        .library(name: "CDirectPipeShm", targets: ["CDirectPipeShm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

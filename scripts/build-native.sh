@@ -31,3 +31,7 @@ else
     rm -f "$out/segment-validate-fuzz"
     echo "build-native: no clang with libFuzzer; fuzz target not built" >&2
 fi
+
+# The waiting side of the wake-latency benchmark (Benchmarks/).
+"$cc" "${cflags[@]}" -o "$out/wake-probe" "$root/Benchmarks/Probes/wake_probe.c" \
+    -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'

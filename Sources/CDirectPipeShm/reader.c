@@ -209,8 +209,12 @@ static int timestamp_of(const dp_reader *r, uint64_t position, uint64_t *out) {
     uint64_t clock_pos, clock_ns;
     if (r->header == NULL || !read_clock_pair(r->header, &clock_pos, &clock_ns) || clock_ns == 0) return 0;
     int64_t delta = (int64_t)(position - clock_pos);
-    __int128 offset = (__int128)delta * 1000000000 / (__int128)r->format.sample_rate;
-    *out = (uint64_t)((__int128)clock_ns + offset);
+    int64_t offset;
+    if (delta > -(1ll << 32) && delta < (1ll << 32)) /* the usual case: no 128-bit division */
+        offset = delta * 1000000000ll / (int64_t)r->format.sample_rate;
+    else
+        offset = (int64_t)((__int128)delta * 1000000000 / (__int128)r->format.sample_rate);
+    *out = clock_ns + (uint64_t)offset;
     return 1;
 }
 
@@ -220,7 +224,7 @@ static int timestamp_of(const dp_reader *r, uint64_t position, uint64_t *out) {
  * lost. Returns 1 when connected.
  */
 static int refresh(dp_reader *r) {
-    uint64_t now = dp_monotonic_ns();
+    uint64_t now = dp_monotonic_coarse_ns(); /* timeouts here are hundreds of ms */
     int lost = 1;
     if (r->header != NULL) {
         dp_header *h = r->header;
@@ -249,10 +253,13 @@ static int refresh(dp_reader *r) {
                 }
             }
             int active = dp_atomic_load_u32_acquire(&h->active) == 1;
+            /* Fresh: data_seq moved within 500 ms, and the clock pair is not 500 ms old
+               (a publish in this very call proves that without reading the pair). */
             uint64_t clock_pos, clock_ns;
-            int fresh = now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS &&
-                        read_clock_pair(h, &clock_pos, &clock_ns) &&
-                        (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS);
+            int fresh = r->last_seq_change_ns == now ||
+                        ((r->last_seq_change_ns > now || now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS) &&
+                         read_clock_pair(h, &clock_pos, &clock_ns) &&
+                         (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS));
             lost = !(valid && active && fresh);
             if (dp_memtrap_faulted(r->trap)) {
                 drop_damaged(r);
@@ -288,7 +295,7 @@ dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32
     r->trap = -1;
     r->target_latency = target_latency_frames;
     r->state = DP_READER_WAITING;
-    dp_error err = attach(r, dp_monotonic_ns());
+    dp_error err = attach(r, dp_monotonic_coarse_ns());
     if (err != DP_OK) {
         if (!(flags & DP_READER_ALLOW_ABSENT)) {
             free(r);
@@ -296,7 +303,7 @@ dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32
         }
         r->last_error = err;
     }
-    r->next_reopen_ns = dp_monotonic_ns() + DP_REOPEN_INTERVAL_NS;
+    r->next_reopen_ns = dp_monotonic_coarse_ns() + DP_REOPEN_INTERVAL_NS;
     refresh(r);
     *out = r;
     return DP_OK;
@@ -318,16 +325,20 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
     if (reader == NULL) return DP_WAIT_LOST;
     dp_reader *r = reader;
     uint64_t deadline = dp_monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+    int was_connected = r->state == DP_READER_CONNECTED;
     for (;;) {
         int connected = refresh(r);
         if (connected && dp_atomic_load_u64_acquire(&r->header->write_pos) > r->pos) return DP_WAIT_DATA;
+        if (!connected && was_connected) return DP_WAIT_LOST; /* say so at once */
         uint64_t now = dp_monotonic_ns();
         if (now >= deadline) return connected ? DP_WAIT_TIMEOUT : DP_WAIT_LOST;
         uint64_t slice = deadline - now;
         if (slice > DP_LIVENESS_TIMEOUT_NS) slice = DP_LIVENESS_TIMEOUT_NS;
         if (r->header == NULL) {
-            /* Nothing to wait on: sleep until the next re-open is due. */
-            uint64_t until_reopen = r->next_reopen_ns > now ? r->next_reopen_ns - now : 0;
+            /* Nothing to wait on: sleep until the next re-open is due (same clock as refresh). */
+            uint64_t coarse = dp_monotonic_coarse_ns();
+            uint64_t until_reopen = r->next_reopen_ns > coarse ? r->next_reopen_ns - coarse : 0;
+            if (until_reopen < 1000000ull) until_reopen = 1000000ull;
             sleep_ns(until_reopen < slice ? until_reopen : slice);
             continue;
         }

@@ -75,7 +75,7 @@ import Testing
         let lost = try #require(reader.waitForLine { $0.string("state") == "lost" })
         let delayMs = Double((lost.int("time_ns") ?? 0) - Int(stoppedAt)) / 1e6
         print("reader saw a stopped writer after \(delayMs) ms")
-        #expect(delayMs < 450, "a clean stop should not wait for the liveness timeout")
+        #expect(delayMs < 250, "a clean stop should not wait for the liveness timeout")
         reader.finish()
     }
 }

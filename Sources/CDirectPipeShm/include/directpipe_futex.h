@@ -30,6 +30,10 @@ int dp_futex_wake_all(uint32_t *word);
 /** CLOCK_MONOTONIC in nanoseconds (vDSO: no system call on Linux). */
 uint64_t dp_monotonic_ns(void);
 
+/** CLOCK_MONOTONIC_COARSE in nanoseconds: a few ms behind, several times
+    cheaper; enough for liveness timeouts counted in hundreds of ms. */
+uint64_t dp_monotonic_coarse_ns(void);
+
 #ifdef __cplusplus
 }
 #endif

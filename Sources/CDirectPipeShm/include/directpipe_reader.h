@@ -78,7 +78,11 @@ typedef struct dp_read_info {
  */
 dp_error dp_reader_open(const char *name, uint32_t target_latency_frames, uint32_t flags, dp_reader **out);
 
-/** Waits up to `timeout_ms` for audio; re-attaches by itself while lost. */
+/**
+ * Waits up to `timeout_ms` for audio; re-attaches by itself while lost.
+ * Returns DP_WAIT_LOST at once when a connected reader loses its writer, and
+ * after the timeout when no writer came back.
+ */
 dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms);
 
 /**
