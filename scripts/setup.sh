@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # The first command of the README: install what is missing, build in release
 # mode, and start DirectPipe with its defaults. Extra arguments go to DirectPipe.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-scripts/install-deps.sh
-. scripts/lib/toolchain.sh
-directpipe_find_swift
+. "$(dirname "$0")/lib/prepare.sh"
 
 echo "setup: building (release)..."
 swift build -c release --static-swift-stdlib --product directpipe

@@ -2,12 +2,7 @@
 # The second command of the README, and what CI runs: the whole test suite.
 # Installs what is missing, builds, fuzzes segment validation for a bounded
 # time, then runs every Swift test (which start the processes they need).
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-scripts/install-deps.sh
-. scripts/lib/toolchain.sh
-directpipe_find_swift
+. "$(dirname "$0")/lib/prepare.sh"
 
 swift build --build-tests
 scripts/build-native.sh .build/native

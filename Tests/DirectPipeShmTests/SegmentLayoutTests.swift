@@ -71,3 +71,16 @@ import Testing
         }
     }
 }
+
+/// docs/PROTOCOL.md ships with the code for readers' authors; it must stay the
+/// normative text in shared/ (beside the checkout, where it exists).
+@Suite struct ProtocolDocumentTests {
+    @Test func shippedProtocolIsTheNormativeOne() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let normative = root.deletingLastPathComponent().appendingPathComponent("shared/PROTOCOL.md")
+        let shipped = try String(contentsOf: root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8)
+        #expect(shipped.contains("# DirectPipe shared-memory audio protocol, version 1"))
+        guard let expected = try? String(contentsOf: normative, encoding: .utf8) else { return }  // no shared/ here
+        #expect(shipped == expected, "docs/PROTOCOL.md differs from shared/PROTOCOL.md: copy it over")
+    }
+}
