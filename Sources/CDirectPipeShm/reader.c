@@ -32,6 +32,7 @@ struct dp_reader {
     int fd;
     int trap; /* memtrap slot of the mapping, or -1 */
     uint64_t next_size_check_ns;
+    int ever_attached;
     dev_t dev;
     ino_t ino;
     dp_header *header;
@@ -128,10 +129,17 @@ static uint64_t start_position(const dp_reader *r, uint64_t write_pos) {
     return write_pos > back ? write_pos - back : 0;
 }
 
-/* Rules 2 and 3: (re)start `target_latency` behind the writer, flagging the skip. */
+/* Rules 2 and 3: start `target_latency` behind the writer (first attach, lapped). */
 static void resync(dp_reader *r, int discontinuity) {
     r->pos = start_position(r, dp_atomic_load_u64_acquire(&r->header->write_pos));
     if (discontinuity) r->discontinuity = 1;
+}
+
+/* A new writer, generation or object: start at its write position, since the
+   frames before it may be an earlier session's (rule 2: never stale audio). */
+static void resync_at_writer(dp_reader *r) {
+    r->pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
+    r->discontinuity = 1;
 }
 
 /* Rule 1: open, map, validate. Replaces the current mapping only on success. */
@@ -144,7 +152,7 @@ static dp_error attach(dp_reader *r, uint64_t now) {
         close(fd);
         return errno_to_error(e);
     }
-    if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino) {
+    if (r->fd >= 0 && st.st_dev == r->dev && st.st_ino == r->ino && (size_t)st.st_size == r->map_size) {
         close(fd); /* the same object we already watch */
         return DP_OK;
     }
@@ -159,9 +167,20 @@ static dp_error attach(dp_reader *r, uint64_t now) {
         close(fd);
         return errno_to_error(e);
     }
+    /* No trap, no touching: another process could shrink it under us. */
     int trap = dp_memtrap_add(map, size);
     dp_format format;
-    dp_error err = dp_segment_validate(map, size, &format);
+    uint32_t generation = 0;
+    dp_error err = trap < 0 ? DP_ERR_NO_MEMORY : DP_OK;
+    /* The generation read before and after validation must agree, or the
+       format we validated may belong to another writer. */
+    for (int tries = 0; err == DP_OK && tries < 3; tries++) {
+        generation = dp_atomic_load_u32_acquire(&((dp_header *)map)->generation);
+        err = dp_segment_validate(map, size, &format);
+        dp_atomic_fence_acquire();
+        if (err == DP_OK && dp_atomic_load_u32_acquire(&((dp_header *)map)->generation) == generation) break;
+        if (err == DP_OK && tries == 2) err = DP_ERR_BAD_FORMAT; /* a writer restarting over and over */
+    }
     if (err == DP_OK && dp_memtrap_faulted(trap)) err = DP_ERR_SHORT_SEGMENT;
     if (err != DP_OK) {
         dp_memtrap_remove(trap);
@@ -169,7 +188,7 @@ static dp_error attach(dp_reader *r, uint64_t now) {
         close(fd);
         return err;
     }
-    int had_mapping = r->fd >= 0;
+    int had_mapping = r->ever_attached;
     unmap(r);
     r->fd = fd;
     r->trap = trap;
@@ -180,11 +199,16 @@ static dp_error attach(dp_reader *r, uint64_t now) {
     r->map_size = size;
     r->data = dp_segment_data(map);
     r->format = format;
-    r->generation = dp_atomic_load_u32_acquire(&r->header->generation);
+    r->generation = generation;
     r->last_seq = dp_atomic_load_u32_acquire(&r->header->data_seq);
     r->last_seq_change_ns = now;
-    resync(r, had_mapping);
-    if (had_mapping) r->reconnects++;
+    r->ever_attached = 1;
+    if (had_mapping) {
+        resync_at_writer(r);
+        r->reconnects++;
+    } else {
+        resync(r, 0);
+    }
     return DP_OK;
 }
 
@@ -243,23 +267,21 @@ static int refresh(dp_reader *r) {
                 dp_error err = dp_segment_validate(h, r->map_size, &format);
                 if (err != DP_OK) {
                     r->last_error = err;
-                    valid = 0;
+                    valid = 0; /* lost: re-opening (below, once a second) maps an object grown in place */
                 } else {
                     r->generation = generation;
                     r->format = format;
-                    resync(r, 1);
+                    resync_at_writer(r);
                     r->reconnects++;
                     r->last_seq_change_ns = now;
                 }
             }
             int active = dp_atomic_load_u32_acquire(&h->active) == 1;
-            /* Fresh: data_seq moved within 500 ms, and the clock pair is not 500 ms old
-               (a publish in this very call proves that without reading the pair). */
+            /* Fresh (rule 5): data_seq moved within 500 ms and the clock pair is not 500 ms old. */
             uint64_t clock_pos, clock_ns;
-            int fresh = r->last_seq_change_ns == now ||
-                        ((r->last_seq_change_ns > now || now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS) &&
-                         read_clock_pair(h, &clock_pos, &clock_ns) &&
-                         (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS));
+            int fresh = (r->last_seq_change_ns > now || now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS) &&
+                        read_clock_pair(h, &clock_pos, &clock_ns) &&
+                        (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS);
             lost = !(valid && active && fresh);
             if (dp_memtrap_faulted(r->trap)) {
                 drop_damaged(r);
@@ -274,7 +296,7 @@ static int refresh(dp_reader *r) {
     }
     if (!lost) {
         /* Back from lost on the same generation (a stalled writer resumed): no stale audio. */
-        if (r->state == DP_READER_LOST) resync(r, 1);
+        if (r->state == DP_READER_LOST) resync_at_writer(r);
         r->state = DP_READER_CONNECTED;
         r->last_error = DP_OK;
     } else if (r->state == DP_READER_CONNECTED) {
@@ -353,10 +375,11 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
 }
 
 long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info) {
-    if (reader == NULL || dst == NULL) return 0;
+    if (reader == NULL || dst == NULL) return -(long)DP_ERR_INVALID_ARGUMENT;
     dp_reader *r = reader;
     if (info != NULL) memset(info, 0, sizeof *info);
     if (!refresh(r)) return 0;
+    if (dst_samples < r->format.channels) return -(long)DP_ERR_INVALID_ARGUMENT; /* not one whole frame */
 
     dp_header *h = r->header;
     const uint64_t capacity = r->format.buffer_frames;
@@ -388,7 +411,7 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
         drop_damaged(r);
         return 0;
     }
-    if (dp_atomic_load_u64_relaxed(&h->write_pos) > r->pos + safe) {
+    if (dp_atomic_load_u64_relaxed(&h->write_pos) - r->pos > safe) { /* (no overflow near 2^64) */
         /* The writer may have overwritten part of what we copied. */
         resync(r, 1);
         r->overruns++;

@@ -32,8 +32,6 @@ public final class PipeWriter {
     private let clockPos: UnsafeAtomic<UInt64>
     private let clockNs: UnsafeAtomic<UInt64>
 
-    /// The memtrap slot protecting our mapping from a truncation by another process.
-    private let trapSlot: Int32
     private let capacity: UInt64
     private let channels: Int
     private let maxBlock: UInt64
@@ -49,7 +47,6 @@ public final class PipeWriter {
         self.format = format
         (object, mapping) = try Self.openSegment(name, format: format)
         header = mapping.base.assumingMemoryBound(to: dp_header.self)
-        trapSlot = dp_memtrap_add(mapping.base, mapping.bytes)
         data = dp_segment_data(header)
         writePos = header.atomic(\.write_pos)
         readPos = header.atomic(\.read_pos)
@@ -70,7 +67,6 @@ public final class PipeWriter {
 
     deinit {
         stop()
-        dp_memtrap_remove(trapSlot)
     }
 
     /// Writer rule 1: announce this writer and its format.
@@ -83,6 +79,10 @@ public final class PipeWriter {
         header.pointee.version = DP_PROTOCOL_VERSION
         header.pointee.header_bytes = DP_HEADER_BYTES
         header.pointee.writer_pid = UInt32(bitPattern: getpid())
+        // A writer killed inside the clock seqlock left it odd: even it out, or
+        // readers would never trust a timestamp from this writer.
+        let clock = clockSeq.load(ordering: .relaxed)
+        if clock & 1 != 0 { clockSeq.store(clock &+ 1, ordering: .releasing) }
         generation.wrappingIncrement(ordering: .releasing)
         active.store(1, ordering: .releasing)
         isActive = true
@@ -152,7 +152,7 @@ public final class PipeWriter {
     public var waitingReaders: UInt32 { waiters.load(ordering: .acquiring) }
     /// Another process shrank the object under us: what we write since goes
     /// nowhere (but never crashes the audio thread). Recreate the writer.
-    public var isDamaged: Bool { dp_memtrap_faulted(trapSlot) != 0 }
+    public var isDamaged: Bool { mapping.isDamaged }
     /// Incremented each time a writer (re)starts on this object.
     public var generationNumber: UInt32 { generation.load(ordering: .acquiring) }
 

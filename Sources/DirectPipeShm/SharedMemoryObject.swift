@@ -1,3 +1,5 @@
+import CDirectPipeShm
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,15 +48,26 @@ final class SharedMemoryObject {
     }
 }
 
-/// A `mmap`ed region, unmapped on deinit.
+/// A `mmap`ed region, unmapped on deinit. Protected by the memtrap from the
+/// moment it exists: another process may shrink the object under it at any
+/// time, and a fault then must not kill us (least of all on the audio thread).
 final class SharedMemoryMapping {
     let base: UnsafeMutableRawPointer
     let bytes: Int
+    /// The memtrap slot, or -1 if every slot is taken (then unprotected).
+    let trapSlot: Int32
 
     init(base: UnsafeMutableRawPointer, bytes: Int) {
         self.base = base
         self.bytes = bytes
+        trapSlot = dp_memtrap_add(base, bytes)
     }
 
-    deinit { munmap(base, bytes) }
+    deinit {
+        dp_memtrap_remove(trapSlot)
+        munmap(base, bytes)
+    }
+
+    /// A fault was caught in this mapping: its contents are zeros now, not the object's.
+    var isDamaged: Bool { dp_memtrap_faulted(trapSlot) != 0 }
 }

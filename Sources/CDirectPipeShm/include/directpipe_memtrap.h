@@ -24,8 +24,9 @@ extern "C" {
 
 /**
  * Protects [start, start + size). Returns a slot number, or -1 when every
- * slot is taken (the mapping then stays unprotected). Installs the SIGBUS
- * handler on first use.
+ * slot is taken or the handler cannot be installed: then do not use the
+ * mapping where another process could shrink it. Installs the SIGBUS
+ * handler on first use; unloading the library puts the previous one back.
  */
 int dp_memtrap_add(void *start, size_t size);
 

@@ -89,8 +89,9 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms);
  * Copies as many whole frames as are available and fit in `dst`, which holds
  * `dst_samples` floats (frames are interleaved, info->format.channels per
  * frame, so a format change can never overflow `dst`). Returns the number of
- * frames (0 if none or lost). Never returns a torn frame: a copy the writer
- * overtook is discarded and counted as an overrun.
+ * frames (0 if none or lost), or -DP_ERR_INVALID_ARGUMENT when `dst` cannot
+ * hold one frame. Never returns a torn frame: a copy the writer overtook is
+ * discarded and counted as an overrun.
  */
 long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info);
 
