@@ -20,7 +20,7 @@ private let ratioMetrics = percentiles.map { figure("pipe ÷ raw futex wake \($0
 func registerWakeLatency() {
     Benchmark(
         "Wake latency, writer publish to reader return, cross-process",
-        configuration: .init(metrics: pipeMetrics + futexMetrics + ratioMetrics, maxDuration: .seconds(60), maxIterations: 4)
+        configuration: .init(metrics: pipeMetrics + futexMetrics + ratioMetrics, maxDuration: .seconds(90), maxIterations: 8)
     ) { benchmark in
         guard let probe = WakeProbe.executable else {
             benchmark.error("wake-probe not built: run scripts/build-native.sh (scripts/bench.sh does)")
