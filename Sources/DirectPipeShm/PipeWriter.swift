@@ -14,13 +14,13 @@ public final class PipeWriter {
     public let name: PipeName
     public let format: PipeFormat
 
-    private let object: SharedMemoryObject
+    private let object: SharedMemoryObject  // keeps the descriptor open while mapped
     private let mapping: SharedMemoryMapping
     private let header: UnsafeMutablePointer<dp_header>
     private let data: UnsafeMutablePointer<Float>
     // The header's atomic fields, resolved once so the real-time path does no
-    // key-path work. Swift atomics (not the C helpers) so that @_noLocks can
-    // verify the whole write path.
+    // key-path work. Swift atomics (not the C helpers) so that @_noAllocation
+    // can verify the whole write path: the compiler sees into them.
     private let writePos: UnsafeAtomic<UInt64>
     private let readPos: UnsafeAtomic<UInt64>
     private let active: UnsafeAtomic<UInt32>

@@ -40,7 +40,8 @@ extern "C" {
 
 /**
  * The 256-byte header at the start of every segment. Fields marked atomic
- * are only ever accessed through the dp_atomic_* helpers below.
+ * are only ever accessed atomically: through the dp_atomic_* helpers below
+ * in C, through swift-atomics in Swift.
  */
 typedef struct dp_header {
     uint64_t write_pos;          /* atomic, writer: frames written, only grows */
@@ -143,26 +144,20 @@ static inline float *dp_segment_data(dp_header *header) {
 }
 
 /*
- * Atomic access to header fields (GCC/Clang builtins on plain integers, so
- * that Swift can import them). Names say the memory order.
+ * Atomic access to header fields for C readers (GCC/Clang builtins on plain
+ * integers). Names say the memory order. The Swift writer uses swift-atomics
+ * on the same fields, which its @_noAllocation check can see into.
  */
 static inline uint64_t dp_atomic_load_u64_acquire(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline uint64_t dp_atomic_load_u64_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline void dp_atomic_store_u64_release(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-static inline void dp_atomic_store_u64_relaxed(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline uint32_t dp_atomic_load_u32_acquire(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline uint32_t dp_atomic_load_u32_relaxed(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline uint32_t dp_atomic_load_u32_seq_cst(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
-static inline void dp_atomic_store_u32_release(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-static inline void dp_atomic_store_u32_relaxed(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
-/** Returns the value after the addition. */
-static inline uint32_t dp_atomic_add_u32_release(uint32_t *p, uint32_t v) { return __atomic_add_fetch(p, v, __ATOMIC_RELEASE); }
 /** Returns the value after the addition; sequentially consistent (the waiters handshake). */
 static inline uint32_t dp_atomic_add_u32_seq_cst(uint32_t *p, uint32_t v) { return __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST); }
 static inline uint32_t dp_atomic_sub_u32_seq_cst(uint32_t *p, uint32_t v) { return __atomic_sub_fetch(p, v, __ATOMIC_SEQ_CST); }
 static inline void dp_atomic_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
-static inline void dp_atomic_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
-static inline void dp_atomic_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 #ifdef __cplusplus
 }
