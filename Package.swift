@@ -27,16 +27,32 @@ let package = Package(
         // libsndfile, for WAV/FLAC files.
         .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .target(name: "DirectPipeAudioFile", dependencies: ["CSndfile"]),
+        // C: what an audio thread needs from the system (SCHED_FIFO, mlockall, denormals, allocation probe).
+        .target(name: "CDirectPipeRealtime", linkerSettings: [.linkedLibrary("dl")]),
+        // Swift: the engine (real-time processing, controls, meters), independent of devices.
+        .target(
+            name: "DirectPipeEngine",
+            dependencies: ["DirectPipeShm", "CDirectPipeShm", .product(name: "Atomics", package: "swift-atomics")]
+        ),
+        // Swift: audio backends behind one protocol: the internal clock for now.
+        .target(
+            name: "DirectPipeAudio",
+            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm"]
+        ),
         .executableTarget(
             name: "directpipe",
             dependencies: [
                 "DirectPipeShm",
                 "DirectPipeAudioFile",
+                "DirectPipeEngine",
+                "DirectPipeAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
         .testTarget(name: "DirectPipeAudioFileTests", dependencies: ["DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeAudioTests", dependencies: ["DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm"]),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],
     swiftLanguageModes: [.v6]

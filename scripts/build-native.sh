@@ -5,6 +5,7 @@
 #   libdirectpipe-reader.so    the C reader library (protocol v1)
 #   directpipe-reader-check    a C reader used by the cross-process tests
 #   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
+#   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -20,6 +21,10 @@ ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 
 "$cc" "${cflags[@]}" -o "$out/directpipe-reader-check" "$root/Tests/Native/reader_check.c" \
     -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'
+
+"$cc" "${cflags[@]}" -shared -o "$out/libdirectpipe-alloc-counter.so" "$root/Tests/Native/alloc_counter.c"
+"$cc" "${cflags[@]}" -o "$out/alloc-counter-check" "$root/Tests/Native/alloc_counter_check.c" \
+    -L"$out" -l:libdirectpipe-alloc-counter.so -Wl,-rpath,'$ORIGIN'
 
 # The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).
 fuzz_cc=${FUZZ_CC:-$(command -v clang || true)}

@@ -8,7 +8,7 @@ final class TestProcess: @unchecked Sendable {
     private let outputURL: URL
     private let errorURL: URL
 
-    init(_ executable: URL, _ arguments: [String]) throws {
+    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         let directory = FileManager.default.temporaryDirectory
         outputURL = directory.appendingPathComponent("dp-test-\(UUID().uuidString).out")
         errorURL = directory.appendingPathComponent("dp-test-\(UUID().uuidString).err")
@@ -16,6 +16,7 @@ final class TestProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()

@@ -1,0 +1,27 @@
+import DirectPipeEngine
+
+/// A source of audio periods that drives the engine: the internal clock
+/// today; PipeWire, JACK, ALSA and files next, behind the same protocol.
+public protocol AudioBackend: AnyObject {
+    /// A short name for status lines: "clock", "jack", ...
+    var name: String { get }
+    /// Starts calling `engine.process` once per period on a real-time thread.
+    func start(_ engine: Engine) throws(BackendError)
+    /// Stops and waits for the audio thread to finish; idempotent.
+    func stop()
+    /// What happened when the audio thread started (real-time scheduling, memory locking).
+    var startReport: RealtimeThread.Report? { get }
+}
+
+/// Why a backend could not start, naming the problem.
+public enum BackendError: Error, Equatable, CustomStringConvertible {
+    case badInput(String)
+    case threadFailed(Int32)
+
+    public var description: String {
+        switch self {
+        case .badInput(let problem): "bad input: \(problem)"
+        case .threadFailed(let code): "could not start the audio thread (error \(code))"
+        }
+    }
+}

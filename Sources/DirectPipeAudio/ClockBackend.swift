@@ -1,0 +1,64 @@
+import CDirectPipeRealtime
+import CDirectPipeShm
+import DirectPipeEngine
+
+/// The backend with no audio server at all: a real-time thread paced by
+/// CLOCK_MONOTONIC deadlines, fed by a tone, silence or a file. The default
+/// where no server runs (as on CI), so `directpipe run` always starts.
+public final class ClockBackend: AudioBackend, @unchecked Sendable {
+    public let name = "clock"
+    public let input: ClockInput
+    public private(set) var startReport: RealtimeThread.Report?
+    private var thread: RealtimeThread?
+    private var prepared: PreparedInput?
+
+    public init(input: ClockInput) {
+        self.input = input
+    }
+
+    /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests).
+    public var countedAllocations: Int64? { thread?.countedAllocations }
+
+    public func start(_ engine: Engine) throws(BackendError) {
+        let format = engine.format
+        let prepared = try PreparedInput(input, sampleRate: format.sampleRate, channels: format.inputChannels)
+        guard prepared.channels == format.inputChannels else {
+            throw .badInput("\(input) has \(prepared.channels) channels but the engine expects \(format.inputChannels)")
+        }
+        self.prepared = prepared
+        let thread = RealtimeThread { [engine, prepared] thread in
+            Self.run(engine: engine, input: prepared, thread: thread)
+        }
+        self.thread = thread
+        startReport = try thread.start()
+    }
+
+    public func stop() {
+        thread?.stop()
+    }
+
+    /// The audio loop: sleep to each period's deadline, process, repeat. A
+    /// period that starts more than a period late counts as an overrun (xrun).
+    private static func run(engine: Engine, input: PreparedInput, thread: RealtimeThread) {
+        let frames = engine.format.periodFrames
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: frames * engine.format.inputChannels)
+        buffer.initialize(repeating: 0, count: frames * engine.format.inputChannels)
+        defer { buffer.deallocate() }
+        let rate = UInt64(engine.format.sampleRate)
+        let start = dp_monotonic_ns()
+        var periods: UInt64 = 0
+        var iteration = 0
+        while thread.isRunning {
+            // Deadlines from the frame count, not by adding rounded periods: no drift.
+            let deadline = start + (periods + 1) * UInt64(frames) * 1_000_000_000 / rate
+            dp_rt_sleep_until(deadline)
+            if dp_monotonic_ns() > deadline + engine.format.periodNs { engine.meters.countOverrun() }
+            input.next(frames, into: buffer)
+            let captureNs = start + periods * UInt64(frames) * 1_000_000_000 / rate
+            engine.process(input: buffer, frames: frames, captureTimeNs: captureNs)
+            periods += 1
+            iteration += 1
+            thread.noteCallback(iteration)
+        }
+    }
+}

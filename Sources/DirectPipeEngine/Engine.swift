@@ -1,0 +1,324 @@
+import Atomics
+import CDirectPipeShm
+import DirectPipeShm
+
+// Everything the audio thread runs is in this file: in a debug build the
+// compiler checks @_noAllocation only against code it sees in the same file.
+
+/// The real-time heart of DirectPipe: one call per period from a backend's
+/// audio thread, input → gain → mono/stereo → chain → output router.
+///
+/// ``process(input:frames:captureTimeNs:)`` allocates nothing, takes no lock
+/// and makes no system call but the pipe writer's one futex wake (checked by
+/// `@_noAllocation` and by the allocation-counting test); NaN and infinity
+/// never reach an output. Everything else is set up before audio starts.
+///
+/// Sendable because the audio thread is its only caller of `process` (one
+/// at a time), and everything the control side touches (controls, meters)
+/// is atomic; the rest is immutable after init.
+public final class Engine: @unchecked Sendable {
+    public let format: EngineFormat
+    public let controls: EngineControls
+    public let meters = EngineMeters()
+    private let pipe: PipeWriter?
+    /// The same writer without reference counting, for the audio thread (`pipe` keeps it alive).
+    private let pipeView: Unmanaged<PipeWriter>?
+    // Trivial views of the controls' and meters' words: no reference counting on the audio thread.
+    private let controlWords: AtomicWords
+    private let meterWriter: MeterWriter
+
+    /// The processed signal (after the chain), output channels interleaved.
+    private let processed: UnsafeMutablePointer<Float>
+    /// Per-output copies with that output's mute and volume applied.
+    private let pipeBuffer: UnsafeMutablePointer<Float>
+    private let micBuffer: UnsafeMutablePointer<Float>
+    private let monitorBuffer: UnsafeMutablePointer<Float>
+    private var inputGain: GainRamp
+    private var chainGain: GainRamp
+    private var pipeGain: GainRamp
+    private var micGain: GainRamp
+    private var monitorGain: GainRamp
+    private let periodNs: Float
+    private let maxFrames = EngineFormat.maxPeriodFrames
+    private let meteredInputChannels: Int
+    private let inputChannels: Int
+    private let outputChannels: Int
+    private let isMono: Bool
+
+    /// `pipe` receives the output (its format must have `format.outputChannels`).
+    public init(format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?) throws(EngineError) {
+        if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
+            throw .badSetting("pipe", "its format (\(pipe.format)) does not match the engine's output (\(format))")
+        }
+        self.format = format
+        self.controls = controls
+        self.pipe = pipe
+        pipeView = pipe.map { Unmanaged.passUnretained($0) }
+        controlWords = controls.words
+        meterWriter = MeterWriter(words: meters.words)
+        let samples = EngineFormat.maxPeriodFrames * 2
+        processed = .allocate(capacity: samples)
+        pipeBuffer = .allocate(capacity: samples)
+        micBuffer = .allocate(capacity: samples)
+        monitorBuffer = .allocate(capacity: samples)
+        for buffer in [processed, pipeBuffer, micBuffer, monitorBuffer] { buffer.initialize(repeating: 0, count: samples) }
+        // Start where the controls are: a gain set before audio starts is not faded in.
+        func gain(_ output: OutputControl) -> Float { output.isEnabled && !output.isMuted ? output.volume : 0 }
+        inputGain = GainRamp(controls.isInputMuted ? 0 : controls.inputGain)
+        chainGain = GainRamp(controls.chainGain)
+        pipeGain = GainRamp(gain(controls.pipe))
+        micGain = GainRamp(gain(controls.virtualMic))
+        monitorGain = GainRamp(gain(controls.monitor))
+        periodNs = Float(format.periodNs)
+        meteredInputChannels = min(format.inputChannels, EngineMeters.maxChannels)
+        inputChannels = format.inputChannels
+        outputChannels = format.outputChannels
+        isMono = format.channelMode == .mono
+    }
+
+    deinit {
+        for buffer in [processed, pipeBuffer, micBuffer, monitorBuffer] { buffer.deallocate() }
+    }
+
+    /// Processes one period: `frames` interleaved frames of `format.inputChannels`
+    /// (at most `EngineFormat.maxPeriodFrames`), the first captured at
+    /// `captureTimeNs` (CLOCK_MONOTONIC). Feeds the pipe; the virtual mic and
+    /// monitor buffers are then ready in ``output(_:)`` for the backend.
+    @_noAllocation
+    public func process(input: UnsafePointer<Float>, frames requested: Int, captureTimeNs: UInt64) {
+        let start = monotonicNs()
+        let frames = min(requested, maxFrames)
+        let channels = outputChannels
+
+        meterInput(input, frames: frames, channels: inputChannels)
+        mixToOutputChannels(input, frames: frames, inputChannels: inputChannels)
+        let gain = controlWords.flag(ControlWord.inputMuted) ? 0 : controlWords.float(ControlWord.inputGain)
+        inputGain.apply(gain, to: processed, frames: frames, channels: channels)
+        chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
+        let nonFinite = silenceNonFinite(processed, count: frames * channels)
+        meterOutput(frames: frames, channels: channels)
+
+        route(into: pipeBuffer, ramp: &pipeGain, target: outputGain(ControlWord.pipe), frames: frames, channels: channels)
+        route(into: micBuffer, ramp: &micGain, target: outputGain(ControlWord.virtualMic), frames: frames, channels: channels)
+        route(into: monitorBuffer, ramp: &monitorGain, target: outputGain(ControlWord.monitor), frames: frames, channels: channels)
+        if controlWords.flag(ControlWord.pipe + ControlWord.enabled), let pipeView {
+            let block = UnsafeBufferPointer(start: pipeBuffer, count: frames * channels)
+            pipeView._withUnsafeGuaranteedRef { $0.write(block, captureTimeNs: captureTimeNs) }
+        }
+
+        let elapsed = Float(monotonicNs() &- start)
+        meterWriter.publishCallback(load: elapsed / periodNs, overran: elapsed > periodNs, nonFiniteSamples: nonFinite)
+    }
+
+    /// The last period's samples for an output, with its mute and volume applied.
+    public func output(_ id: OutputID) -> UnsafeBufferPointer<Float> {
+        let count = format.periodFrames * format.outputChannels
+        switch id {
+        case .pipe: return UnsafeBufferPointer(start: pipeBuffer, count: count)
+        case .virtualMic: return UnsafeBufferPointer(start: micBuffer, count: count)
+        case .monitor: return UnsafeBufferPointer(start: monitorBuffer, count: count)
+        }
+    }
+
+    // MARK: stages
+
+    /// An output's gain now: its volume, or 0 when muted or disabled.
+    @_noAllocation
+    private func outputGain(_ first: Int) -> Float {
+        // (No `&&`: its autoclosure would capture self.)
+        if !controlWords.flag(first + ControlWord.enabled) { return 0 }
+        if controlWords.flag(first + ControlWord.muted) { return 0 }
+        return controlWords.float(first + ControlWord.volume)
+    }
+
+    /// Mono averages every input channel; stereo takes the first two (a mono input goes to both).
+    @_noAllocation
+    private func mixToOutputChannels(_ input: UnsafePointer<Float>, frames: Int, inputChannels: Int) {
+        if isMono {
+            let scale = 1 / Float(inputChannels)
+            for frame in 0..<frames {
+                var sum: Float = 0
+                for channel in 0..<inputChannels { sum += input[frame * inputChannels + channel] }
+                processed[frame] = inputChannels == 1 ? sum : sum * scale
+            }
+        } else {
+            let right = inputChannels > 1 ? 1 : 0
+            for frame in 0..<frames {
+                processed[frame * 2] = input[frame * inputChannels]
+                processed[frame * 2 + 1] = input[frame * inputChannels + right]
+            }
+        }
+    }
+
+    @_noAllocation
+    private func route(into buffer: UnsafeMutablePointer<Float>, ramp: inout GainRamp, target: Float, frames: Int, channels: Int) {
+        UnsafeMutableRawPointer(buffer).copyMemory(from: processed, byteCount: frames * channels * MemoryLayout<Float>.stride)
+        ramp.apply(target, to: buffer, frames: frames, channels: channels)
+    }
+
+    @_noAllocation
+    private func meterInput(_ input: UnsafePointer<Float>, frames: Int, channels: Int) {
+        for channel in 0..<min(channels, meteredInputChannels) {
+            let (peak, meanSquare) = level(input + channel, frames: frames, stride: channels)
+            meterWriter.publishInput(channel: channel, peak: peak, meanSquare: meanSquare)
+        }
+    }
+
+    @_noAllocation
+    private func meterOutput(frames: Int, channels: Int) {
+        for channel in 0..<channels {
+            let (peak, meanSquare) = level(processed + channel, frames: frames, stride: channels)
+            meterWriter.publishOutput(channel: channel, peak: peak, meanSquare: meanSquare)
+        }
+    }
+}
+
+/// Peak and mean square of every `stride`-th sample.
+@_noAllocation
+private func level(_ samples: UnsafePointer<Float>, frames: Int, stride: Int) -> (peak: Float, meanSquare: Float) {
+    var peak: Float = 0
+    var sumOfSquares: Float = 0
+    for frame in 0..<frames {
+        let sample = samples[frame * stride]
+        if sample.magnitude > peak { peak = sample.magnitude }
+        sumOfSquares += sample * sample
+    }
+    return (peak, frames > 0 ? sumOfSquares / Float(frames) : 0)
+}
+
+/// Replaces NaN and infinity with silence; returns how many there were.
+@_noAllocation
+private func silenceNonFinite(_ samples: UnsafeMutablePointer<Float>, count: Int) -> Int {
+    var replaced = 0
+    for index in 0..<count where !samples[index].isFinite {
+        samples[index] = 0
+        replaced += 1
+    }
+    return replaced
+}
+
+/// CLOCK_MONOTONIC through the vDSO: a memory read, not a system call.
+@_noAllocation
+private func monotonicNs() -> UInt64 {
+    _unsafePerformance { dp_monotonic_ns() }
+}
+
+// MARK: - Real-time primitives
+
+/// A fixed block of 64-bit atomic words that never moves, shared by the
+/// audio thread and the control side. A copy of this view is a pointer, so
+/// the audio thread reads and writes it with no locks and no reference
+/// counting. The owner (``EngineControls``, ``EngineMeters``) frees it.
+struct AtomicWords: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt64.AtomicRepresentation>
+
+    /// Zero-filled words; free with ``deallocate()``.
+    static func allocate(count: Int) -> AtomicWords {
+        let base = UnsafeMutablePointer<UInt64.AtomicRepresentation>.allocate(capacity: count)
+        base.initialize(repeating: UInt64.AtomicRepresentation(0), count: count)
+        return AtomicWords(base: base)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    private func atomic(_ index: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: base + index) }
+
+    // Relaxed throughout: each word is a value of its own, not a guard for others.
+    func load(_ index: Int) -> UInt64 { atomic(index).load(ordering: .relaxed) }
+    func store(_ index: Int, _ value: UInt64) { atomic(index).store(value, ordering: .relaxed) }
+    func add(_ index: Int, _ value: UInt64) { atomic(index).wrappingIncrement(by: value, ordering: .relaxed) }
+    func exchange(_ index: Int, _ value: UInt64) -> UInt64 { atomic(index).exchange(value, ordering: .relaxed) }
+    func float(_ index: Int) -> Float { Float(bitPattern: UInt32(truncatingIfNeeded: load(index))) }
+    func setFloat(_ index: Int, _ value: Float) { store(index, UInt64(value.bitPattern)) }
+    func flag(_ index: Int) -> Bool { load(index) != 0 }
+    func setFlag(_ index: Int, _ value: Bool) { store(index, value ? 1 : 0) }
+}
+
+/// Where each control lives in ``EngineControls``' words. Each output has
+/// three words (enabled, muted, volume) from its first one. Computed, not
+/// stored: the audio thread must not touch lazily initialised statics.
+enum ControlWord {
+    static var inputGain: Int { 0 }
+    static var inputMuted: Int { 1 }
+    static var chainGain: Int { 2 }
+    static var pipe: Int { 3 }
+    static var virtualMic: Int { 6 }
+    static var monitor: Int { 9 }
+    static var count: Int { 12 }
+    static var enabled: Int { 0 }
+    static var muted: Int { 1 }
+    static var volume: Int { 2 }
+}
+
+/// Where each meter lives in ``EngineMeters``' words. Mean squares are
+/// stored; the square root is taken by the reader, off the audio thread.
+enum MeterWord {
+    static var inputPeak: Int { 0 }
+    static var inputMeanSquare: Int { 8 }
+    static var outputPeak: Int { 16 }
+    static var outputMeanSquare: Int { 18 }
+    static var inputClipped: Int { 20 }
+    static var outputClipped: Int { 21 }
+    static var load: Int { 22 }
+    static var maxLoad: Int { 23 }
+    static var callbacks: Int { 24 }
+    static var overruns: Int { 25 }
+    static var nonFinite: Int { 26 }
+    static var count: Int { 27 }
+}
+
+/// What the audio thread writes into ``EngineMeters``.
+struct MeterWriter {
+    let words: AtomicWords
+
+    // Peaks are held (the largest since the reader last looked), so short
+    // periods cannot hide a peak between two reads.
+    @_noAllocation
+    func publishInput(channel: Int, peak: Float, meanSquare: Float) {
+        if peak > words.float(MeterWord.inputPeak + channel) { words.setFloat(MeterWord.inputPeak + channel, peak) }
+        words.setFloat(MeterWord.inputMeanSquare + channel, meanSquare)
+        if peak >= 1 { words.setFlag(MeterWord.inputClipped, true) }
+    }
+
+    @_noAllocation
+    func publishOutput(channel: Int, peak: Float, meanSquare: Float) {
+        if peak > words.float(MeterWord.outputPeak + channel) { words.setFloat(MeterWord.outputPeak + channel, peak) }
+        words.setFloat(MeterWord.outputMeanSquare + channel, meanSquare)
+        if peak >= 1 { words.setFlag(MeterWord.outputClipped, true) }
+    }
+
+    @_noAllocation
+    func publishCallback(load: Float, overran: Bool, nonFiniteSamples: Int) {
+        words.setFloat(MeterWord.load, load)
+        if load > words.float(MeterWord.maxLoad) { words.setFloat(MeterWord.maxLoad, load) }
+        words.add(MeterWord.callbacks, 1)
+        if overran { words.add(MeterWord.overruns, 1) }
+        if nonFiniteSamples > 0 { words.add(MeterWord.nonFinite, UInt64(nonFiniteSamples)) }
+    }
+}
+
+/// A gain that moves to a new value over one period instead of jumping
+/// (no zipper noise, no click), and is bit-exact at unity.
+struct GainRamp {
+    private(set) var current: Float
+
+    init(_ initial: Float) { current = initial }
+
+    /// Multiplies interleaved `frames` × `channels` samples in place, ramping
+    /// linearly from the current gain to `target` across the block.
+    @_noAllocation
+    mutating func apply(_ target: Float, to samples: UnsafeMutablePointer<Float>, frames: Int, channels: Int) {
+        if target == current {
+            if target == 1 { return }
+            for index in 0..<(frames * channels) { samples[index] *= target }
+            return
+        }
+        let step = (target - current) / Float(frames)
+        var gain = current
+        for frame in 0..<frames {
+            gain += step
+            for channel in 0..<channels { samples[frame * channels + channel] *= gain }
+        }
+        current = target
+    }
+}

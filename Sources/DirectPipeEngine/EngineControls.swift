@@ -1,0 +1,38 @@
+/// Everything the control side may change while audio runs, lock-free:
+/// input gain and mute, the chain's gain slot, and each output's switches.
+public final class EngineControls: Sendable {
+    let words = AtomicWords.allocate(count: ControlWord.count)
+
+    public init() {
+        inputGain = 1
+        chainGain = 1
+        for id in OutputID.allCases {
+            output(id).isEnabled = id != .monitor  // monitoring is opt-in: it is loud in a room
+            output(id).volume = 1
+        }
+    }
+
+    deinit { words.deallocate() }
+
+    /// Linear input gain, 0–16 (+24 dB); out-of-range values are clamped.
+    public var inputGain: Float {
+        get { words.float(ControlWord.inputGain) }
+        set { words.setFloat(ControlWord.inputGain, clamp(newValue, to: 0...16)) }
+    }
+
+    public var isInputMuted: Bool {
+        get { words.flag(ControlWord.inputMuted) }
+        set { words.setFlag(ControlWord.inputMuted, newValue) }
+    }
+
+    /// Linear gain of the chain's gain stage (the slot the effects chain will fill), 0–16.
+    public var chainGain: Float {
+        get { words.float(ControlWord.chainGain) }
+        set { words.setFloat(ControlWord.chainGain, clamp(newValue, to: 0...16)) }
+    }
+
+    public func output(_ id: OutputID) -> OutputControl { OutputControl(id, words: words) }
+    public var pipe: OutputControl { output(.pipe) }
+    public var virtualMic: OutputControl { output(.virtualMic) }
+    public var monitor: OutputControl { output(.monitor) }
+}

@@ -1,0 +1,51 @@
+/// Levels and health the audio thread publishes for the control side, lock-free:
+/// per-channel peak and RMS of input and output (latest period), clip flags
+/// held until read, CPU load, counters.
+public final class EngineMeters: Sendable {
+    public static var maxChannels: Int { 8 }
+
+    let words = AtomicWords.allocate(count: MeterWord.count)
+
+    public init() {}
+
+    deinit { words.deallocate() }
+
+    /// A snapshot for status lines and the API.
+    public struct Snapshot: Sendable {
+        /// Peaks: the largest since the previous snapshot. RMS: of the latest period.
+        public var inputPeak: [Float], inputRMS: [Float], outputPeak: [Float], outputRMS: [Float]
+        /// A sample reached full scale since the previous snapshot.
+        public var inputClipped: Bool, outputClipped: Bool
+        /// Share of the period the last callback took, and the most since the previous snapshot.
+        public var cpuLoad: Float, maxCPULoad: Float
+        public var callbacks: UInt64
+        /// Periods that started late or callbacks that took longer than a period.
+        public var overruns: UInt64
+        /// Samples that were NaN or infinite after the chain and were replaced by silence.
+        public var nonFiniteSamples: UInt64
+    }
+
+    /// Reads the meters; clears the peak and clip holds and the CPU maximum.
+    public func snapshot(inputChannels: Int, outputChannels: Int) -> Snapshot {
+        func floats(_ first: Int, _ count: Int) -> [Float] { (0..<count).map { words.float(first + $0) } }
+        /// Peaks are held by the audio thread until read here.
+        func peaks(_ first: Int, _ count: Int) -> [Float] {
+            (0..<count).map { Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(first + $0, 0))) }
+        }
+        let inputs = min(inputChannels, Self.maxChannels)
+        return Snapshot(
+            inputPeak: peaks(MeterWord.inputPeak, inputs),
+            inputRMS: floats(MeterWord.inputMeanSquare, inputs).map { $0.squareRoot() },
+            outputPeak: peaks(MeterWord.outputPeak, outputChannels),
+            outputRMS: floats(MeterWord.outputMeanSquare, outputChannels).map { $0.squareRoot() },
+            inputClipped: words.exchange(MeterWord.inputClipped, 0) != 0,
+            outputClipped: words.exchange(MeterWord.outputClipped, 0) != 0,
+            cpuLoad: words.float(MeterWord.load),
+            maxCPULoad: Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.maxLoad, 0))),
+            callbacks: words.load(MeterWord.callbacks), overruns: words.load(MeterWord.overruns),
+            nonFiniteSamples: words.load(MeterWord.nonFinite))
+    }
+
+    /// A period started late (the backend saw it) or a callback overran.
+    public func countOverrun() { words.add(MeterWord.overruns, 1) }
+}

@@ -1,0 +1,80 @@
+import DirectPipeEngine
+import DirectPipeShm
+import Foundation
+
+/// The `run` command's status: a line a second for people, or JSON for scripts.
+struct RunStatus {
+    let engine: Engine
+    let writer: PipeWriter
+    let backendName: String
+    let json: Bool
+    let quiet: Bool
+
+    /// One JSON status object (`event`: "status" each second, "final" at the end).
+    struct Report: Encodable {
+        var event: String
+        var timeNs: UInt64
+        var backend: String
+        var rate: Int
+        var period: Int
+        var channels: Int
+        var inputPeakDbfs: [Double]
+        var outputPeakDbfs: [Double]
+        var outputRmsDbfs: [Double]
+        var clipped: Bool
+        var cpuLoad: Double
+        var maxCpuLoad: Double
+        var callbacks: UInt64
+        var overruns: UInt64
+        var nonFiniteSamples: UInt64
+        var pipe: String
+        /// Frames written to the pipe that its most recent reader has not yet consumed.
+        var pipeReaderLag: UInt64
+        var pipeWaitingReaders: UInt32
+        /// Only at the end, only with the allocation counter preloaded (tests).
+        var audioThreadAllocations: Int64?
+    }
+
+    func report(final: Bool, allocations: Int64?) {
+        let format = engine.format
+        let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
+        let lag = writer.writePosition &- writer.readPosition
+        let report = Report(
+            event: final ? "final" : "status", timeNs: MonotonicClock.nowNs, backend: backendName,
+            rate: format.sampleRate, period: format.periodFrames, channels: format.outputChannels,
+            inputPeakDbfs: meters.inputPeak.map(decibels), outputPeakDbfs: meters.outputPeak.map(decibels),
+            outputRmsDbfs: meters.outputRMS.map(decibels), clipped: meters.inputClipped || meters.outputClipped,
+            cpuLoad: Double(meters.cpuLoad), maxCpuLoad: Double(meters.maxCPULoad), callbacks: meters.callbacks,
+            overruns: meters.overruns, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
+            pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
+            audioThreadAllocations: allocations)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            if let data = try? encoder.encode(report) { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
+        } else if !quiet || final {
+            printError(line(report))
+        }
+    }
+
+    private func line(_ report: Report) -> String {
+        func levels(_ values: [Double]) -> String { values.map { String(format: "%.1f", $0) }.joined(separator: "/") }
+        var text = "\(report.backend) \(report.rate) Hz/\(report.period)"
+        text += "  in \(levels(report.inputPeakDbfs)) dBFS  out \(levels(report.outputPeakDbfs)) dBFS"
+        text += report.clipped ? " CLIP" : ""
+        text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)
+        text += "  xruns \(report.overruns)  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
+        if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
+        if report.event == "final" {
+            text += "  (\(report.callbacks) callbacks)"
+            if let allocations = report.audioThreadAllocations { text += "  audio-thread allocations \(allocations)" }
+        }
+        return text
+    }
+}
+
+/// dBFS of a linear level; -120 stands for silence.
+private func decibels(_ level: Float) -> Double {
+    level > 0 ? max(-120, 20 * log10(Double(level))) : -120
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `directpipe run` as a user (and a test of its audio thread) sees it.
+@Suite struct RunCommandTests {
+    private var counterLibrary: String { Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path }
+
+    /// Runs `directpipe run` with the allocation counter preloaded and returns its final JSON report.
+    private func runCounted(_ pipe: String, selfTest: Bool) throws -> [String: Any] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = counterLibrary
+        if selfTest { environment["DIRECTPIPE_ALLOCATION_PROBE_SELF_TEST"] = "1" }
+        // 192 kHz in 16-frame periods: 12,000 callbacks a second.
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--pipe", pipe, "--rate", "192000", "--period", "16", "--seconds", "1.5", "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        return try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)\(run.errorOutput)")
+    }
+
+    @Test func theAudioThreadAllocatesNothingOverTenThousandCallbacks() throws {
+        let pipe = uniquePipe("alloc")
+        defer { removePipe(pipe) }
+        let report = try runCounted(pipe, selfTest: false)
+        let callbacks = try #require(report.int("callbacks"))
+        print("audio thread: \(report.int("audio_thread_allocations") ?? -1) allocations over \(callbacks) callbacks")
+        #expect(callbacks >= 10_000)
+        #expect(report.int("audio_thread_allocations") == 0)
+    }
+
+    @Test func theAllocationCounterSeesSwiftAllocationsOnTheAudioThread() throws {
+        let pipe = uniquePipe("allocself")
+        defer { removePipe(pipe) }
+        let report = try runCounted(pipe, selfTest: true)
+        #expect((report.int("audio_thread_allocations") ?? 0) >= 1, "\(report)")
+        let check = try TestProcess(Programs.nativeDirectory.appendingPathComponent("alloc-counter-check"), [])
+        check.finish()
+        #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+    }
+
+    @Test func runFeedsThePipeThatTapReads() throws {
+        let pipe = uniquePipe("run")
+        defer { removePipe(pipe) }
+        let run = try TestProcess(Programs.directpipe, ["run", "--pipe", pipe, "--seconds", "3", "--channels", "1", "--gain=-6"])
+        let tap = try TestProcess(Programs.directpipe, ["tap", "--pipe", pipe, "--wait", "--seconds", "2.5", "--json"])
+        let summary = try #require({ tap.finish(); return tap.jsonLines.last { $0.string("event") == "final" } }())
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(summary.int("channels") == 1 && summary.int("rate") == 48000)
+        #expect((summary.int("frames") ?? 0) > 48000, "\(summary)")
+        #expect(run.errorOutput.contains("backend clock"))
+        // -6 dB of gain on a -6 dBFS tone: about -12 dBFS out.
+        #expect(run.errorOutput.contains("out -12.0 dBFS"), "\(run.errorOutput)")
+    }
+
+    @Test func backendsNotInThisBuildAreRefusedByName() throws {
+        let run = try TestProcess(Programs.directpipe, ["run", "--backend", "jack", "--seconds", "1"])
+        #expect(run.finish() != 0)
+        #expect(run.errorOutput.contains("backend 'jack' is not in this build yet"), "\(run.errorOutput)")
+    }
+}

@@ -1,0 +1,139 @@
+import CDirectPipeShm
+import DirectPipeAudioFile
+import DirectPipeEngine
+import DirectPipeShm
+import Foundation
+import Testing
+
+/// The engine's processing, period by period, in one process.
+@Suite struct EngineTests {
+    /// Runs `input` (interleaved, `channels` per frame) through the engine in periods; returns the pipe output.
+    private func process(_ engine: Engine, _ input: [Float], channels: Int) -> [Float] {
+        var output: [Float] = []
+        let period = engine.format.periodFrames
+        input.withUnsafeBufferPointer { samples in
+            var frame = 0
+            while frame + period <= samples.count / channels {
+                engine.process(input: samples.baseAddress! + frame * channels, frames: period, captureTimeNs: dp_monotonic_ns())
+                output += engine.output(.pipe)
+                frame += period
+            }
+        }
+        return output
+    }
+
+    private func noise(_ count: Int) -> [Float] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in Float.random(in: -0.9...0.9, using: &generator) }
+    }
+
+    @Test func aFileProcessedOfflineIsTheInputTimesTheGain() throws {
+        // Through a real WAV file, as the file input will read it.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dp-engine-\(UUID().uuidString).wav").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let original = noise(48000 * 2)
+        let writer = try AudioFileWriter(path: path, sampleRate: 48000, channels: 2)
+        try original.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.finish()
+        let file = try AudioFileContents(path: path)
+
+        let controls = EngineControls()
+        controls.inputGain = 0.5
+        let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
+        let output = process(engine, file.samples, channels: 2)
+        #expect(output.count == file.samples.count)
+        #expect(output == file.samples.map { $0 * 0.5 }, "bit-exact: x × 0.5")
+    }
+
+    @Test func monoAveragesTheInputsAndStereoDuplicatesAMonoInput() throws {
+        let stereoIn: [Float] = (0..<256).flatMap { [Float($0) / 256, -Float($0) / 512] }
+        let mono = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .mono), pipe: nil)
+        let averages: [Float] = (0..<256).map { frame in
+            let left = Float(frame) / 256, right = -Float(frame) / 512
+            return (left + right) * 0.5
+        }
+        #expect(process(mono, stereoIn, channels: 2) == averages)
+
+        let monoIn: [Float] = (0..<256).map { Float($0) / 256 }
+        let stereo = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 1, channelMode: .stereo), pipe: nil)
+        #expect(process(stereo, monoIn, channels: 1) == monoIn.flatMap { [$0, $0] })
+    }
+
+    @Test func nanAndInfinityNeverReachAnOutput() throws {
+        var input = noise(128 * 2 * 4)
+        input[10] = .nan
+        input[300] = .infinity
+        input[700] = -.infinity
+        let engine = try Engine(format: EngineFormat(), pipe: nil)
+        let output = process(engine, input, channels: 2)
+        #expect(output.allSatisfy { $0.isFinite })
+        #expect(output[10] == 0 && output[300] == 0 && output[700] == 0)
+        let meters = engine.meters.snapshot(inputChannels: 2, outputChannels: 2)
+        #expect(meters.nonFiniteSamples == 3)
+    }
+
+    @Test func gainChangesRampWithoutAJumpAndMutesReachSilence() throws {
+        let controls = EngineControls()
+        let engine = try Engine(format: EngineFormat(periodFrames: 128), controls: controls, pipe: nil)
+        let ones = [Float](repeating: 1, count: 128 * 2)
+        #expect(process(engine, ones, channels: 2) == ones)
+        controls.pipe.volume = 0.25
+        let ramp = process(engine, ones, channels: 2)
+        let steps = zip(ramp.dropFirst(2), ramp).map { abs($0 - $1) }
+        #expect(steps.max()! < 0.01, "a ramp over the period, not a jump")
+        #expect(abs(ramp.last! - 0.25) < 1e-6)
+        controls.pipe.isMuted = true
+        _ = process(engine, ones, channels: 2)
+        #expect(process(engine, ones, channels: 2).allSatisfy { $0 == 0 })
+        // The other outputs keep their own settings.
+        controls.virtualMic.volume = 2
+        _ = process(engine, ones, channels: 2)  // the ramp
+        _ = process(engine, ones, channels: 2)
+        #expect(engine.output(.virtualMic).allSatisfy { $0 == 2 })
+    }
+
+    @Test func metersReportPeakRMSAndClipping() throws {
+        let engine = try Engine(format: EngineFormat(periodFrames: 480), pipe: nil)
+        let tone = (0..<4800).flatMap { frame -> [Float] in
+            let value = Float(0.5 * sin(2 * Double.pi * 1000 * Double(frame) / 48000))
+            return [value, value]
+        }
+        _ = process(engine, tone, channels: 2)
+        var meters = engine.meters.snapshot(inputChannels: 2, outputChannels: 2)
+        #expect(abs(meters.outputPeak[0] - 0.5) < 0.001)
+        let expectedRMS = Float(0.5) / Float(2).squareRoot()
+        #expect(abs(meters.outputRMS[0] - expectedRMS) < 0.001)
+        #expect(!meters.outputClipped)
+        #expect(meters.callbacks == 10)
+        _ = process(engine, [Float](repeating: 1.2, count: 960), channels: 2)
+        meters = engine.meters.snapshot(inputChannels: 2, outputChannels: 2)
+        #expect(meters.inputClipped && meters.outputClipped)
+        #expect(!engine.meters.snapshot(inputChannels: 2, outputChannels: 2).outputClipped, "the clip hold clears once read")
+    }
+
+    @Test func thePipeCarriesTheProcessedOutput() throws {
+        let name = try PipeName("t\(getpid())-engine")
+        defer { try? PipeWriter.remove(name) }
+        let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 1))
+        let reader = try PipeReader(name: name)
+        let controls = EngineControls()
+        controls.inputGain = 2
+        let engine = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 1, channelMode: .mono), controls: controls, pipe: writer)
+        let input = noise(128 * 4).map { $0 / 4 }
+        _ = process(engine, input, channels: 1)
+        var received = [Float](repeating: 0, count: 4096)
+        let block = try #require(received.withUnsafeMutableBufferPointer { reader.read(into: $0) })
+        #expect(block.frames == 512)
+        #expect(Array(received[..<512]) == input.map { $0 * 2 })
+    }
+
+    @Test func aPipeOfAnotherFormatIsRefusedByName() throws {
+        let name = try PipeName("t\(getpid())-mismatch")
+        defer { try? PipeWriter.remove(name) }
+        let writer = try PipeWriter(name: name, format: PipeFormat(channels: 2))
+        #expect(throws: EngineError.self) {
+            try Engine(format: EngineFormat(channelMode: .mono), pipe: writer)
+        }
+        #expect(throws: EngineError.badSetting("period", "8 is outside 16–8192 frames")) { try EngineFormat(periodFrames: 8) }
+    }
+}

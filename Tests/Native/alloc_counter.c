@@ -1,0 +1,65 @@
+/*
+ * libdirectpipe-alloc-counter.so: preloaded by tests (LD_PRELOAD) to count
+ * the allocations one thread makes. The audio thread calls
+ * dp_alloc_counter_begin() once warm and dp_alloc_counter_end() when it
+ * stops (found with dlsym, see directpipe_realtime.h); every malloc-family
+ * call on that thread in between is counted, then passed to glibc.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+static __thread int counting __attribute__((tls_model("initial-exec")));
+static __thread uint64_t allocations __attribute__((tls_model("initial-exec")));
+
+void dp_alloc_counter_begin(void) {
+    allocations = 0;
+    counting = 1;
+}
+
+uint64_t dp_alloc_counter_end(void) {
+    counting = 0;
+    return allocations;
+}
+
+static inline void note(void) {
+    if (counting) allocations++;
+}
+
+void *malloc(size_t size) {
+    note();
+    return __libc_malloc(size);
+}
+
+void *calloc(size_t count, size_t size) {
+    note();
+    return __libc_calloc(count, size);
+}
+
+void *realloc(void *pointer, size_t size) {
+    note();
+    return __libc_realloc(pointer, size);
+}
+
+void *memalign(size_t alignment, size_t size) {
+    note();
+    return __libc_memalign(alignment, size);
+}
+
+void *aligned_alloc(size_t alignment, size_t size) {
+    note();
+    return __libc_memalign(alignment, size);
+}
+
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    note();
+    void *p = __libc_memalign(alignment, size);
+    if (p == NULL) return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
