@@ -8,7 +8,7 @@ swift build -c release --static-swift-stdlib --product directpipe
 scripts/build-native.sh .build/native
 bin=$(swift build -c release --show-bin-path)
 
-# Until the audio engine lands (issue 3), DirectPipe starts its pipe sender:
-# a 440 Hz tone on /DirectPipeAudio that OBS and 'directpipe tap' can read.
-echo "setup: starting $bin/directpipe send $* (Ctrl-C stops; 'directpipe tap' in another terminal reads it)"
-exec "$bin/directpipe" send "$@"
+# The engine on the best backend available (today the internal clock: a
+# 440 Hz tone), feeding /DirectPipeAudio for OBS and 'directpipe tap'.
+echo "setup: starting $bin/directpipe run $* (Ctrl-C stops; 'directpipe tap' in another terminal reads the pipe)"
+exec "$bin/directpipe" run "$@"
