@@ -34,10 +34,12 @@ let package = Package(
             name: "DirectPipeEngine",
             dependencies: ["DirectPipeShm", "CDirectPipeShm", .product(name: "Atomics", package: "swift-atomics")]
         ),
-        // Swift: audio backends behind one protocol: the internal clock for now.
+        // C: the JACK API, with a wrapper for its variadic client_open.
+        .target(name: "CDirectPipeJack", linkerSettings: [.linkedLibrary("jack")]),
+        // Swift: audio backends behind one protocol: the internal clock and JACK.
         .target(
             name: "DirectPipeAudio",
-            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm"]
+            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm", "CDirectPipeJack"]
         ),
         .executableTarget(
             name: "directpipe",

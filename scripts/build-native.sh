@@ -6,6 +6,7 @@
 #   directpipe-reader-check    a C reader used by the cross-process tests
 #   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
 #   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
+#   jack-ramp                  a JACK peer that feeds and checks DirectPipe's ports
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -25,6 +26,11 @@ ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 "$cc" "${cflags[@]}" -shared -o "$out/libdirectpipe-alloc-counter.so" "$root/Tests/Native/alloc_counter.c"
 "$cc" "${cflags[@]}" -o "$out/alloc-counter-check" "$root/Tests/Native/alloc_counter_check.c" \
     -L"$out" -l:libdirectpipe-alloc-counter.so -Wl,-rpath,'$ORIGIN'
+
+# A JACK peer for the JACK backend's tests (needs libjack; skipped without it).
+if pkg-config --exists jack; then
+    "$cc" "${cflags[@]}" -o "$out/jack-ramp" "$root/Tests/Native/jack_ramp.c" $(pkg-config --cflags --libs jack)
+fi
 
 # The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).
 fuzz_cc=${FUZZ_CC:-$(command -v clang || true)}

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
     build-essential pkg-config binutils python3  # C pieces, readelf/nm in tests, fuzz seeds
     libsndfile1-dev                              # WAV/FLAC files
-    libjack-jackd2-dev                           # jack_ringbuffer, a benchmark anchor
+    libjack-jackd2-dev jackd2                    # the JACK backend; jackd for its tests; jack_ringbuffer anchor
 )
 missing=()
 for package in "${packages[@]}"; do

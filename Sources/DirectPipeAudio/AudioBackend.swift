@@ -11,6 +11,12 @@ public protocol AudioBackend: AnyObject {
     func stop()
     /// What happened when the audio thread started (real-time scheduling, memory locking).
     var startReport: RealtimeThread.Report? { get }
+    /// False while the device or server is gone (the backend keeps trying to get it back).
+    var isConnected: Bool { get }
+    /// How often the backend got its device or server back.
+    var reconnects: Int { get }
+    /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests); read after stop.
+    var countedAllocations: Int64? { get }
 }
 
 /// Why a backend could not start, naming the problem.

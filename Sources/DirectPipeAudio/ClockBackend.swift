@@ -16,8 +16,10 @@ public final class ClockBackend: AudioBackend, @unchecked Sendable {
         self.input = input
     }
 
-    /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests).
     public var countedAllocations: Int64? { thread?.countedAllocations }
+    /// The clock never loses its device.
+    public var isConnected: Bool { true }
+    public var reconnects: Int { 0 }
 
     public func start(_ engine: Engine) throws(BackendError) {
         let format = engine.format

@@ -39,6 +39,8 @@ public final class Engine: @unchecked Sendable {
     private var micGain: GainRamp
     private var monitorGain: GainRamp
     private let periodNs: Float
+    /// Frames of the last period (a JACK server may change its buffer size while running).
+    private var lastFrames: Int
     private let maxFrames = EngineFormat.maxPeriodFrames
     private let meteredInputChannels: Int
     private let inputChannels: Int
@@ -70,6 +72,7 @@ public final class Engine: @unchecked Sendable {
         micGain = GainRamp(gain(controls.virtualMic))
         monitorGain = GainRamp(gain(controls.monitor))
         periodNs = Float(format.periodNs)
+        lastFrames = format.periodFrames
         meteredInputChannels = min(format.inputChannels, EngineMeters.maxChannels)
         inputChannels = format.inputChannels
         outputChannels = format.outputChannels
@@ -88,6 +91,7 @@ public final class Engine: @unchecked Sendable {
     public func process(input: UnsafePointer<Float>, frames requested: Int, captureTimeNs: UInt64) {
         let start = monotonicNs()
         let frames = min(requested, maxFrames)
+        lastFrames = frames
         let channels = outputChannels
 
         meterInput(input, frames: frames, channels: inputChannels)
@@ -111,8 +115,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The last period's samples for an output, with its mute and volume applied.
+    /// Call it on the audio thread, after ``process(input:frames:captureTimeNs:)``.
     public func output(_ id: OutputID) -> UnsafeBufferPointer<Float> {
-        let count = format.periodFrames * format.outputChannels
+        let count = lastFrames * outputChannels
         switch id {
         case .pipe: return UnsafeBufferPointer(start: pipeBuffer, count: count)
         case .virtualMic: return UnsafeBufferPointer(start: micBuffer, count: count)

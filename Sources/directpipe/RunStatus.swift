@@ -1,3 +1,4 @@
+import DirectPipeAudio
 import DirectPipeEngine
 import DirectPipeShm
 import Foundation
@@ -6,7 +7,7 @@ import Foundation
 struct RunStatus {
     let engine: Engine
     let writer: PipeWriter
-    let backendName: String
+    let backend: any AudioBackend
     let json: Bool
     let quiet: Bool
 
@@ -15,6 +16,9 @@ struct RunStatus {
         var event: String
         var timeNs: UInt64
         var backend: String
+        /// False while the device or server is gone.
+        var backendConnected: Bool
+        var backendReconnects: Int
         var rate: Int
         var period: Int
         var channels: Int
@@ -35,19 +39,20 @@ struct RunStatus {
         var audioThreadAllocations: Int64?
     }
 
-    func report(final: Bool, allocations: Int64?) {
+    func report(final: Bool) {
         let format = engine.format
         let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
         let lag = writer.writePosition &- writer.readPosition
         let report = Report(
-            event: final ? "final" : "status", timeNs: MonotonicClock.nowNs, backend: backendName,
+            event: final ? "final" : "status", timeNs: MonotonicClock.nowNs, backend: backend.name,
+            backendConnected: backend.isConnected, backendReconnects: backend.reconnects,
             rate: format.sampleRate, period: format.periodFrames, channels: format.outputChannels,
             inputPeakDbfs: meters.inputPeak.map(decibels), outputPeakDbfs: meters.outputPeak.map(decibels),
             outputRmsDbfs: meters.outputRMS.map(decibels), clipped: meters.inputClipped || meters.outputClipped,
             cpuLoad: Double(meters.cpuLoad), maxCpuLoad: Double(meters.maxCPULoad), callbacks: meters.callbacks,
             overruns: meters.overruns, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
             pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
-            audioThreadAllocations: allocations)
+            audioThreadAllocations: final ? backend.countedAllocations : nil)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -60,7 +65,7 @@ struct RunStatus {
 
     private func line(_ report: Report) -> String {
         func levels(_ values: [Double]) -> String { values.map { String(format: "%.1f", $0) }.joined(separator: "/") }
-        var text = "\(report.backend) \(report.rate) Hz/\(report.period)"
+        var text = "\(report.backend)\(report.backendConnected ? "" : " (LOST, retrying)") \(report.rate) Hz/\(report.period)"
         text += "  in \(levels(report.inputPeakDbfs)) dBFS  out \(levels(report.outputPeakDbfs)) dBFS"
         text += report.clipped ? " CLIP" : ""
         text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)

@@ -5,7 +5,11 @@
  * checks every sample against `directpipe send --signal counter`.
  *
  *   directpipe-reader-check --pipe NAME --seconds S [--latency FRAMES]
- *       [--verify-counter] [--stall-after-ms MS --stall-ms MS]
+ *       [--verify-counter | --verify-ramp] [--stall-after-ms MS --stall-ms MS]
+ *
+ * --verify-ramp checks the ramp jack-ramp plays (channel c offset by c * 2^21):
+ * each sample continues the previous one, across blocks unless a
+ * discontinuity was reported.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -23,6 +27,12 @@ static void sleep_ms(uint64_t ms) {
     nanosleep(&t, NULL);
 }
 
+/* The ramp index a sample of channel `c` carries (see jack_ramp.c). */
+static uint32_t ramp_index(float value, uint32_t channel) {
+    uint32_t raw = (uint32_t)(value * 8388608.0f);
+    return (raw + 8388608u - (channel * 2097152u) % 8388608u) % 8388608u;
+}
+
 static float counter_value(uint64_t position, uint32_t channel, uint32_t channels) {
     return (float)((position * channels + channel) % 8388608u) / 8388608.0f;
 }
@@ -31,11 +41,12 @@ int main(int argc, char **argv) {
     const char *pipe = NULL;
     double seconds = 1;
     uint32_t latency = 0;
-    int verify = 0;
+    int verify = 0, verify_ramp = 0;
     uint64_t stall_after_ms = 0, stall_ms = 0;
     static const struct option options[] = {
         {"pipe", required_argument, 0, 'p'},       {"seconds", required_argument, 0, 's'},
         {"latency", required_argument, 0, 'l'},    {"verify-counter", no_argument, 0, 'v'},
+        {"verify-ramp", no_argument, 0, 'r'},
         {"stall-after-ms", required_argument, 0, 'a'}, {"stall-ms", required_argument, 0, 'm'},
         {0, 0, 0, 0},
     };
@@ -46,6 +57,7 @@ int main(int argc, char **argv) {
         case 's': seconds = atof(optarg); break;
         case 'l': latency = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'v': verify = 1; break;
+        case 'r': verify_ramp = 1; break;
         case 'a': stall_after_ms = strtoull(optarg, NULL, 10); break;
         case 'm': stall_ms = strtoull(optarg, NULL, 10); break;
         default: fprintf(stderr, "usage: see the comment at the top of reader_check.c\n"); return 2;
@@ -64,7 +76,9 @@ int main(int argc, char **argv) {
     float *buffer = malloc(BUFFER_SAMPLES * sizeof(float));
     uint64_t start = dp_monotonic_ns(), end = start + (uint64_t)(seconds * 1e9);
     uint64_t frames = 0, counter_errors = 0, unreported_gaps = 0, discontinuities = 0, timestamp_errors = 0;
-    uint64_t next_position = 0;
+    uint64_t next_position = 0, ramp_errors = 0, ramp_frames = 0;
+    uint32_t ramp_expected[8] = {0};
+    int ramp_started = 0;
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
     dp_reader_status status;
@@ -84,6 +98,20 @@ int main(int argc, char **argv) {
             if (info.timestamp_ns == 0) timestamp_errors++;
             next_position = info.position + (uint64_t)n;
             have_next = 1;
+            if (verify_ramp) {
+                uint32_t ch = info.format.channels;
+                if (info.discontinuity) ramp_started = 0;
+                for (long f = 0; f < n; f++) {
+                    if (!ramp_started && buffer[f * ch] == 0.0f) continue; /* nothing arrived yet */
+                    for (uint32_t k = 0; k < ch && k < 8; k++) {
+                        uint32_t index = ramp_index(buffer[f * ch + k], k);
+                        if (ramp_started && index != ramp_expected[k]) ramp_errors++;
+                        ramp_expected[k] = (index + 1) % 8388608u;
+                    }
+                    ramp_started = 1;
+                    ramp_frames++;
+                }
+            }
             if (verify) {
                 uint32_t ch = info.format.channels;
                 for (long f = 0; f < n; f++)
@@ -104,10 +132,10 @@ int main(int argc, char **argv) {
     printf("{\"event\":\"final\",\"state\":\"%s\",\"frames\":%" PRIu64 ",\"counter_errors\":%" PRIu64
            ",\"unreported_gaps\":%" PRIu64 ",\"discontinuities\":%" PRIu64 ",\"timestamp_errors\":%" PRIu64
            ",\"overruns\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"generation\":%u,\"capacity\":%u,\"rate\":%u,"
-           "\"channels\":%u}\n",
+           "\"channels\":%u,\"ramp_frames\":%" PRIu64 ",\"ramp_errors\":%" PRIu64 "}\n",
            dp_reader_state_string(status.state), frames, counter_errors, unreported_gaps, discontinuities,
            timestamp_errors, status.overruns, status.reconnects, status.generation, status.format.buffer_frames,
-           status.format.sample_rate, status.format.channels);
+           status.format.sample_rate, status.format.channels, ramp_frames, ramp_errors);
     free(buffer);
     dp_reader_close(reader);
     return 0;

@@ -1,0 +1,253 @@
+import CDirectPipeJack
+import CDirectPipeRealtime
+import CDirectPipeShm
+import DirectPipeEngine
+import Foundation
+import Synchronization
+
+/// DirectPipe as a JACK client (on jackd, or on PipeWire's JACK layer): input
+/// ports `in_N` connected to the chosen capture ports, the engine in JACK's
+/// process callback, and output ports `mic_out_N` (the virtual microphone on
+/// JACK) and `monitor_out_N`. Survives the server going away: it reconnects,
+/// re-registers and re-connects its ports when the server is back.
+public final class JackBackend: AudioBackend, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// nil: $JACK_DEFAULT_SERVER or "default".
+        public var serverName: String?
+        public var clientName = "directpipe"
+        /// Ports our inputs connect to, in order; nil: the server's physical capture ports.
+        public var captureSources: [String]?
+        /// Ports the virtual-mic outputs connect to.
+        public var micTargets: [String] = []
+        /// Ports the monitor outputs connect to.
+        public var monitorTargets: [String] = []
+
+        public init(serverName: String? = nil) { self.serverName = serverName }
+    }
+
+    public let name = "jack"
+    public let options: Options
+    public private(set) var startReport: RealtimeThread.Report?
+
+    private var client: OpaquePointer?
+    private var engine: Engine?
+    private var inputPorts: [OpaquePointer?] = []
+    private var micPorts: [OpaquePointer?] = []
+    private var monitorPorts: [OpaquePointer?] = []
+    // What the process callback reads: plain pointers, set before activation.
+    private var inputPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: EngineFormat.maxInputChannels)
+    private var micPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 2)
+    private var monitorPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 2)
+    private var inputBuffer = UnsafeMutablePointer<Float>.allocate(capacity: EngineFormat.maxPeriodFrames * EngineFormat.maxInputChannels)
+    private var inputChannels = 0
+    private var outputChannels = 0
+    private var periodNs: UInt64 = 0
+    private var iteration = 0
+
+    private let lost = Atomic<Bool>(false)
+    private let running = Atomic<Bool>(false)
+    private let reconnectCount = Atomic<Int>(0)
+    private let finishCounting = Atomic<Bool>(false)
+    private let allocations = Atomic<Int64>(-1)
+    private var supervisor: Thread?
+
+    public init(options: Options) {
+        self.options = options
+        Self.quietLibjack()
+    }
+
+    /// libjack prints every failed connection attempt; DirectPipe says once that the
+    /// server is gone and once that it is back (or that none runs), and keeps the rest out of the way.
+    private static func quietLibjack() {
+        jack_set_error_function { _ in }
+        jack_set_info_function { _ in }
+    }
+
+    deinit {
+        stop()
+        inputPortTable.deallocate()
+        micPortTable.deallocate()
+        monitorPortTable.deallocate()
+        inputBuffer.deallocate()
+    }
+
+    /// The running server's sample rate and buffer size, from a short-lived client; nil when none answers.
+    public static func serverFormat(serverName: String?) -> (sampleRate: Int, bufferSize: Int)? {
+        quietLibjack()
+        var status = jack_status_t(0)
+        guard let client = dp_jack_client_open("directpipe-probe", serverName, &status) else { return nil }
+        defer { jack_client_close(client) }
+        return (Int(jack_get_sample_rate(client)), Int(jack_get_buffer_size(client)))
+    }
+
+    /// Whether the server is there now, and how often we had to reconnect.
+    public var isConnected: Bool { !lost.load(ordering: .relaxed) }
+    public var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
+
+    /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests); read after stop.
+    public var countedAllocations: Int64? {
+        let value = allocations.load(ordering: .acquiring)
+        return value >= 0 ? value : nil
+    }
+
+    public func start(_ engine: Engine) throws(BackendError) {
+        self.engine = engine
+        inputChannels = engine.format.inputChannels
+        outputChannels = engine.format.outputChannels
+        periodNs = engine.format.periodNs
+        try connect()
+        running.store(true, ordering: .relaxed)
+        let supervisor = Thread { [self] in supervise() }
+        supervisor.name = "directpipe-jack-supervisor"
+        supervisor.start()
+        self.supervisor = supervisor
+    }
+
+    public func stop() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        if client != nil, !lost.load(ordering: .relaxed), dp_alloc_probe_present() != 0 {
+            // Counting is per thread: let the audio thread read its own count.
+            finishCounting.store(true, ordering: .releasing)
+            let deadline = Date().addingTimeInterval(1)
+            while allocations.load(ordering: .acquiring) < 0, Date() < deadline { usleep(1000) }
+        }
+        while supervisor?.isFinished == false { usleep(1000) }
+        disconnect()
+    }
+
+    // MARK: connection
+
+    private func connect() throws(BackendError) {
+        guard let engine else { return }
+        var status = jack_status_t(0)
+        guard let client = dp_jack_client_open(options.clientName, options.serverName, &status) else {
+            throw .badInput("no JACK server '\(options.serverName ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default")' is running (status 0x\(String(status.rawValue, radix: 16)))")
+        }
+        let rate = Int(jack_get_sample_rate(client))
+        guard rate == engine.format.sampleRate else {
+            jack_client_close(client)
+            throw .badInput("the JACK server runs at \(rate) Hz but the engine at \(engine.format.sampleRate) Hz")
+        }
+        func register(_ name: String, _ flags: JackPortFlags) -> OpaquePointer? {
+            jack_port_register(client, name, JACK_DEFAULT_AUDIO_TYPE, UInt(flags.rawValue), 0)
+        }
+        inputPorts = (1...inputChannels).map { register("in_\($0)", JackPortIsInput) }
+        micPorts = (1...outputChannels).map { register("mic_out_\($0)", JackPortIsOutput) }
+        monitorPorts = (1...outputChannels).map { register("monitor_out_\($0)", JackPortIsOutput) }
+        guard (inputPorts + micPorts + monitorPorts).allSatisfy({ $0 != nil }) else {
+            jack_client_close(client)
+            throw .badInput("JACK refused to register DirectPipe's ports")
+        }
+        for (index, port) in inputPorts.enumerated() { inputPortTable[index] = port }
+        for (index, port) in micPorts.enumerated() { micPortTable[index] = port }
+        for (index, port) in monitorPorts.enumerated() { monitorPortTable[index] = port }
+
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        jack_set_process_callback(client, { frames, context in
+            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.process(frames: Int(frames)) }
+            return 0
+        }, context)
+        jack_on_shutdown(client, { context in
+            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.lost.store(true, ordering: .relaxed) }
+        }, context)
+        jack_set_xrun_callback(client, { context in
+            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countOverrun() }
+            return 0
+        }, context)
+        self.client = client
+        lost.store(false, ordering: .relaxed)
+        guard jack_activate(client) == 0 else {
+            disconnect()
+            throw .badInput("JACK refused to activate the client")
+        }
+        startReport = RealtimeThread.Report(
+            realtimeScheduling: jack_is_realtime(client) != 0, memoryLocked: false,
+            warnings: jack_is_realtime(client) != 0 ? [] : ["the JACK server runs without real-time scheduling"])
+        connectPorts(client)
+    }
+
+    private func connectPorts(_ client: OpaquePointer) {
+        let sources = options.captureSources ?? physicalPorts(client, JackPortIsOutput)
+        for (source, port) in zip(sources, inputPorts) {
+            jack_connect(client, source, jack_port_name(port))
+        }
+        for (port, target) in zip(micPorts, options.micTargets) { jack_connect(client, jack_port_name(port), target) }
+        for (port, target) in zip(monitorPorts, options.monitorTargets) { jack_connect(client, jack_port_name(port), target) }
+    }
+
+    private func physicalPorts(_ client: OpaquePointer, _ direction: JackPortFlags) -> [String] {
+        guard let list = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsPhysical.rawValue | direction.rawValue)) else {
+            return []
+        }
+        defer { jack_free(list) }
+        var names: [String] = []
+        var index = 0
+        while let name = list[index] {
+            names.append(String(cString: name))
+            index += 1
+        }
+        return names
+    }
+
+    private func disconnect() {
+        if let client {
+            jack_deactivate(client)
+            jack_client_close(client)
+        }
+        client = nil
+    }
+
+    /// Off the audio thread: when the server went away, try again every 250 ms.
+    private func supervise() {
+        while running.load(ordering: .relaxed) {
+            usleep(250_000)
+            guard lost.load(ordering: .relaxed), running.load(ordering: .relaxed) else { continue }
+            if let client {
+                FileHandle.standardError.write(Data("directpipe: the JACK server went away; retrying every 250 ms\n".utf8))
+                jack_client_close(client)  // after a shutdown the handle must still be closed
+                self.client = nil
+            }
+            do {
+                try connect()
+                reconnectCount.add(1, ordering: .relaxed)
+                FileHandle.standardError.write(Data("directpipe: JACK server is back; reconnected\n".utf8))
+            } catch {
+                continue
+            }
+        }
+    }
+
+    // MARK: the audio thread
+
+    /// JACK's process callback: gather inputs, run the engine, spread outputs.
+    private func process(frames: Int) {
+        guard let engine, frames <= EngineFormat.maxPeriodFrames else { return }
+        let channels = inputChannels
+        for channel in 0..<channels {
+            let port = jack_port_get_buffer(inputPortTable[channel], jack_nframes_t(frames)).assumingMemoryBound(to: Float.self)
+            for frame in 0..<frames { inputBuffer[frame * channels + channel] = port[frame] }
+        }
+        // The period's first frame was captured one period before this callback.
+        engine.process(input: inputBuffer, frames: frames, captureTimeNs: dp_monotonic_ns() &- periodNs)
+        spread(engine.output(.virtualMic), to: micPortTable, frames: frames)
+        spread(engine.output(.monitor), to: monitorPortTable, frames: frames)
+        countAllocations()
+    }
+
+    private func spread(_ samples: UnsafeBufferPointer<Float>, to ports: UnsafeMutablePointer<OpaquePointer?>, frames: Int) {
+        let channels = outputChannels
+        for channel in 0..<channels {
+            let port = jack_port_get_buffer(ports[channel], jack_nframes_t(frames)).assumingMemoryBound(to: Float.self)
+            for frame in 0..<frames { port[frame] = samples[frame * channels + channel] }
+        }
+    }
+
+    private func countAllocations() {
+        iteration += 1
+        if iteration == RealtimeThread.allocationWarmupIterations, dp_alloc_probe_present() != 0 { dp_alloc_probe_begin() }
+        if iteration > RealtimeThread.allocationWarmupIterations, finishCounting.load(ordering: .acquiring),
+           allocations.load(ordering: .relaxed) < 0 {
+            allocations.store(Int64(dp_alloc_probe_end()), ordering: .releasing)
+        }
+    }
+}

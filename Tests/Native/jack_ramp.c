@@ -1,0 +1,146 @@
+/*
+ * jack-ramp: a JACK test peer for DirectPipe. One client ("ramp_feed") plays
+ * a ramp into --feed ports: sample n of channel c is ((n + c * 2^21) mod 2^23)
+ * / 2^23, exact in float32. A second client ("ramp_check") reads --check
+ * ports: every sample must continue the ramp, and the latency (the feed's
+ * frame index in this cycle minus the one received) is measured in frames.
+ * Two clients, so the graph is feed -> DirectPipe -> check, all in one cycle.
+ * Checking starts 200 ms after the connections, once the graph has settled.
+ *
+ *   jack-ramp --server NAME --feed P1,P2 --check P3,P4 --seconds S
+ *
+ * Prints one JSON object: checked_frames, errors, latency_min, latency_max.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <jack/jack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PORTS 8
+#define RAMP_MODULUS 8388608u
+
+static jack_port_t *feed_ports[MAX_PORTS], *check_ports[MAX_PORTS];
+static int feed_count, check_count;
+static uint64_t feed_position = 1; /* start at 1: a ramp value of 0 looks like silence */
+static uint64_t cycle_start;       /* feed_position at the start of this cycle (written by feed, read by check) */
+static uint32_t expected[MAX_PORTS];
+static int started[MAX_PORTS];
+static uint64_t checked_frames, errors;
+static int64_t latency_min = INT64_MAX, latency_max = INT64_MIN;
+/* Set once the connections are made and the graph has settled: while JACK
+   re-sorts its clients after new connections, one cycle may run out of order. */
+static int armed;
+
+static float ramp(uint64_t n, int channel) {
+    return (float)((n + (uint64_t)channel * 2097152u) % RAMP_MODULUS) / (float)RAMP_MODULUS;
+}
+
+static int feed(jack_nframes_t frames, void *arg) {
+    (void)arg;
+    __atomic_store_n(&cycle_start, feed_position, __ATOMIC_RELEASE);
+    for (int c = 0; c < feed_count; c++) {
+        float *out = jack_port_get_buffer(feed_ports[c], frames);
+        for (jack_nframes_t i = 0; i < frames; i++) out[i] = ramp(feed_position + i, c);
+    }
+    feed_position += frames;
+    return 0;
+}
+
+static int check(jack_nframes_t frames, void *arg) {
+    (void)arg;
+    uint64_t sent = __atomic_load_n(&cycle_start, __ATOMIC_ACQUIRE);
+    if (!__atomic_load_n(&armed, __ATOMIC_ACQUIRE)) return 0;
+    for (int c = 0; c < check_count; c++) {
+        const float *in = jack_port_get_buffer(check_ports[c], frames);
+        for (jack_nframes_t i = 0; i < frames; i++) {
+            uint32_t raw = (uint32_t)(in[i] * (float)RAMP_MODULUS);
+            uint32_t k = (raw + RAMP_MODULUS - (uint32_t)(((uint64_t)c * 2097152u) % RAMP_MODULUS)) % RAMP_MODULUS;
+            if (!started[c]) {
+                if (in[i] == 0.0f) continue; /* nothing arrived yet */
+                started[c] = 1;
+            } else if (k != expected[c]) {
+                errors++;
+            }
+            if (c == 0 && i == 0) {
+                int64_t latency = (int64_t)((sent % RAMP_MODULUS + RAMP_MODULUS - k) % RAMP_MODULUS);
+                if (latency < latency_min) latency_min = latency;
+                if (latency > latency_max) latency_max = latency;
+            }
+            expected[c] = (k + 1) % RAMP_MODULUS;
+            if (c == 0) checked_frames++;
+        }
+    }
+    return 0;
+}
+
+static int split(char *list, char **out) {
+    int n = 0;
+    for (char *item = strtok(list, ","); item != NULL && n < MAX_PORTS; item = strtok(NULL, ",")) out[n++] = item;
+    return n;
+}
+
+int main(int argc, char **argv) {
+    const char *server = NULL;
+    char *feed_list = NULL, *check_list = NULL;
+    double seconds = 2;
+    static const struct option options[] = {
+        {"server", required_argument, 0, 's'}, {"feed", required_argument, 0, 'f'},
+        {"check", required_argument, 0, 'c'},  {"seconds", required_argument, 0, 't'},
+        {0, 0, 0, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 's': server = optarg; break;
+        case 'f': feed_list = strdup(optarg); break;
+        case 'c': check_list = strdup(optarg); break;
+        case 't': seconds = atof(optarg); break;
+        default: return 2;
+        }
+    }
+    char *feed_targets[MAX_PORTS] = {0}, *check_sources[MAX_PORTS] = {0};
+    feed_count = feed_list ? split(feed_list, feed_targets) : 0;
+    check_count = check_list ? split(check_list, check_sources) : 0;
+
+    jack_status_t status;
+    jack_options_t flags = JackNoStartServer | (server ? JackServerName : 0);
+    jack_client_t *feeder = jack_client_open("ramp_feed", flags, &status, server);
+    jack_client_t *checker = jack_client_open("ramp_check", flags, &status, server);
+    if (feeder == NULL || checker == NULL) {
+        printf("{\"error\":\"cannot open JACK clients\"}\n");
+        return 1;
+    }
+    char name[32];
+    for (int c = 0; c < feed_count; c++) {
+        snprintf(name, sizeof name, "out_%d", c + 1);
+        feed_ports[c] = jack_port_register(feeder, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    }
+    for (int c = 0; c < check_count; c++) {
+        snprintf(name, sizeof name, "in_%d", c + 1);
+        check_ports[c] = jack_port_register(checker, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+    }
+    jack_set_process_callback(feeder, feed, NULL);
+    jack_set_process_callback(checker, check, NULL);
+    if (jack_activate(feeder) || jack_activate(checker)) return 1;
+    int connect_errors = 0;
+    for (int c = 0; c < feed_count; c++)
+        connect_errors += jack_connect(feeder, jack_port_name(feed_ports[c]), feed_targets[c]) != 0;
+    for (int c = 0; c < check_count; c++)
+        connect_errors += jack_connect(checker, check_sources[c], jack_port_name(check_ports[c])) != 0;
+    usleep(200000);
+    __atomic_store_n(&armed, 1, __ATOMIC_RELEASE);
+    usleep((useconds_t)(seconds * 1e6));
+    jack_deactivate(checker);
+    jack_deactivate(feeder);
+    printf("{\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"latency_min\":%" PRId64 ",\"latency_max\":%" PRId64
+           ",\"connect_errors\":%d,\"sample_rate\":%u}\n",
+           checked_frames, errors, latency_min == INT64_MAX ? -1 : latency_min, latency_max == INT64_MIN ? -1 : latency_max,
+           connect_errors, jack_get_sample_rate(checker));
+    jack_client_close(checker);
+    jack_client_close(feeder);
+    return 0;
+}
