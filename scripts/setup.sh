@@ -8,7 +8,8 @@ swift build -c release --static-swift-stdlib --product directpipe
 scripts/build-native.sh .build/native
 bin=$(swift build -c release --show-bin-path)
 
-# The engine on the best backend available (today the internal clock: a
-# 440 Hz tone), feeding /DirectPipeAudio for OBS and 'directpipe tap'.
+# The engine on the best backend available (a running JACK server, else the
+# internal clock with a 440 Hz tone), feeding /DirectPipeAudio for OBS and
+# 'directpipe tap'.
 echo "setup: starting $bin/directpipe run $* (Ctrl-C stops; 'directpipe tap' in another terminal reads the pipe)"
 exec "$bin/directpipe" run "$@"
