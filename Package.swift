@@ -41,6 +41,8 @@ let package = Package(
             name: "DirectPipeAudio",
             dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm", "CDirectPipeJack"]
         ),
+        // Swift: settings (the configuration file); actions, presets and the API come here next.
+        .target(name: "DirectPipeControl"),
         .executableTarget(
             name: "directpipe",
             dependencies: [
@@ -48,12 +50,14 @@ let package = Package(
                 "DirectPipeAudioFile",
                 "DirectPipeEngine",
                 "DirectPipeAudio",
+                "DirectPipeControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
         .testTarget(name: "DirectPipeAudioFileTests", dependencies: ["DirectPipeAudioFile"]),
         .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl"]),
         .testTarget(name: "DirectPipeAudioTests", dependencies: ["DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm"]),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],

@@ -1,33 +1,36 @@
 import ArgumentParser
 import DirectPipeAudio
-import DirectPipeEngine
 import DirectPipeAudioFile
+import DirectPipeControl
+import DirectPipeEngine
 import DirectPipeShm
 import Foundation
 
-/// `directpipe run`: the engine on a backend, feeding the OBS pipe.
+/// `directpipe run`: the engine on a backend, feeding the OBS pipe and the backend's outputs.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the audio engine: capture, process, and feed the OBS pipe (and, soon, the virtual mic and monitor).",
+        abstract: "Run the audio engine: capture, process, and feed the OBS pipe, the virtual mic and the monitor.",
         discussion: """
             Backends: 'jack' (a JACK client on jackd or PipeWire's JACK layer: ports in_N, mic_out_N, \
             monitor_out_N), 'clock' (no audio server: a real-time thread paced by the monotonic clock, \
             fed by a tone, silence or a WAV/FLAC file). PipeWire and ALSA are on their way; \
-            'auto' picks JACK when a server runs, else the clock, and says why.
+            'auto' picks JACK when a server runs, else the clock, and says why. \
+            Settings come from the configuration file (see --config); flags override it.
             """
     )
 
-    @Option(help: "auto, jack or clock (pipewire, alsa and file are not in this build yet).")
-    var backend: String = "auto"
+    @Option(help: "auto, jack or clock (pipewire, alsa and file are not in this build yet). Default auto.")
+    var backend: String?
 
     @Option(help: """
-        What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440.         jack: capture ports, comma-separated, or 'none'; default the physical capture ports.
+        What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440. \
+        jack: capture ports, comma-separated, or 'none'; default the physical capture ports.
         """)
     var input: String?
 
-    @Option(help: "Pipe name: /DirectPipeAudio, /DirectPipeAudio-NAME, or just NAME.")
-    var pipe: String = PipeName.standard.rawValue
+    @Option(help: "Pipe name: /DirectPipeAudio (default), /DirectPipeAudio-NAME, or just NAME.")
+    var pipe: String?
 
     @Option(help: "Sample rate in Hz (default 48000; on JACK the server decides).")
     var rate: Int?
@@ -35,11 +38,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Frames per period, 16-8192 (default 128; on JACK the server decides).")
     var period: Int?
 
-    @Option(help: "Output channels: 1 (mono, the average of the inputs) or 2 (stereo).")
-    var channels: Int = 2
+    @Option(help: "Output channels: 1 (mono, the average of the inputs) or 2 (stereo, default).")
+    var channels: Int?
 
-    @Option(help: "Input channels on JACK (ports in_1..in_N).")
-    var inputChannels: Int = 2
+    @Option(help: "Input channels on JACK (ports in_1..in_N; default 2).")
+    var inputChannels: Int?
+
+    @Option(help: "Input gain in dB (-60 to +24; default 0).")
+    var gain: Double?
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
@@ -50,8 +56,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Turn monitoring on; on JACK, the playback ports to connect monitor_out_N to, comma-separated.")
     var monitor: String?
 
-    @Option(help: "Input gain in dB (-60 to +24).")
-    var gain: Double = 0
+    @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
+    var config: String?
 
     @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
     var seconds: Double?
@@ -63,37 +69,46 @@ struct RunCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard channels == 1 || channels == 2 else { throw ValidationError("--channels must be 1 or 2") }
-        guard (1...8).contains(inputChannels) else { throw ValidationError("--input-channels must be 1-8") }
-        guard (-60...24).contains(gain) else { throw ValidationError("--gain must be between -60 and +24 dB") }
+        if let channels, !(1...2).contains(channels) { throw ValidationError("--channels must be 1 or 2") }
+        if let inputChannels, !(1...8).contains(inputChannels) { throw ValidationError("--input-channels must be 1-8") }
+        if let gain, !(-60...24).contains(gain) { throw ValidationError("--gain must be between -60 and +24 dB") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
     }
 
     func run() throws {
-        let choice = try chooseBackend()
+        let settings = try effectiveSettings()
+        let channels = settings.channels ?? 2
+        let channelMode: ChannelMode = channels == 1 ? .mono : .stereo
+        let choice = try chooseBackend(settings)
         let backend: any AudioBackend
         let format: EngineFormat
         switch choice.kind {
         case .clock(let clockInput):
             format = try EngineFormat(
-                sampleRate: rate ?? 48000, periodFrames: period ?? 128,
+                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
                 inputChannels: try Self.inputChannels(of: clockInput), channelMode: channelMode)
             backend = ClockBackend(input: clockInput)
         case .jack(let serverRate, let serverPeriod):
-            if let rate, rate != serverRate { printError("directpipe run: note: the JACK server runs at \(serverRate) Hz, not \(rate)") }
-            if let period, period != serverPeriod { printError("directpipe run: note: the JACK server's period is \(serverPeriod) frames, not \(period)") }
-            format = try EngineFormat(sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: inputChannels, channelMode: channelMode)
-            var options = JackBackend.Options(serverName: jackServer)
-            options.captureSources = input.map { $0 == "none" ? [] : Self.list($0) }
-            options.micTargets = micTo.map(Self.list) ?? []
-            options.monitorTargets = monitor.map(Self.list) ?? []
+            if let rate = settings.rate, rate != serverRate {
+                printError("directpipe run: note: the JACK server runs at \(serverRate) Hz, not \(rate)")
+            }
+            if let period = settings.period, period != serverPeriod {
+                printError("directpipe run: note: the JACK server's period is \(serverPeriod) frames, not \(period)")
+            }
+            format = try EngineFormat(
+                sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+            var options = JackBackend.Options(serverName: settings.jackServer)
+            options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
+            options.micTargets = settings.micTo.map(Self.list) ?? []
+            options.monitorTargets = settings.monitor.map(Self.list) ?? []
             backend = JackBackend(options: options)
         }
         let writer = try PipeWriter(
-            name: try PipeName(pipe), format: PipeFormat(sampleRate: UInt32(format.sampleRate), channels: UInt32(channels)))
+            name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
+            format: PipeFormat(sampleRate: UInt32(format.sampleRate), channels: UInt32(channels)))
         let controls = EngineControls()
-        controls.inputGain = Float(pow(10, gain / 20))
-        controls.monitor.isEnabled = monitor != nil
+        controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
+        controls.monitor.isEnabled = settings.monitor != nil
         let engine = try Engine(format: format, controls: controls, pipe: writer)
 
         StopRequest.installHandlers()
@@ -116,37 +131,54 @@ struct RunCommand: ParsableCommand {
         status.report(final: true)
     }
 
-    private var channelMode: ChannelMode { channels == 1 ? .mono : .stereo }
+    /// The configuration file's settings with the flags given on top.
+    private func effectiveSettings() throws -> RunSettings {
+        var flags = RunSettings()
+        flags.backend = backend
+        flags.input = input
+        flags.pipe = pipe
+        flags.rate = rate
+        flags.period = period
+        flags.channels = channels
+        flags.inputChannels = inputChannels
+        flags.gainDB = gain
+        flags.jackServer = jackServer
+        flags.micTo = micTo
+        flags.monitor = monitor
+        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
+        return (file ?? RunSettings()).overridden(by: flags)
+    }
 
     private enum BackendKind {
         case clock(ClockInput)
         case jack(sampleRate: Int, period: Int)
     }
 
-    /// Which backend `--backend` means, and why (for the start line).
-    private func chooseBackend() throws -> (kind: BackendKind, reason: String) {
+    /// Which backend the settings mean, and why (for the start line).
+    private func chooseBackend(_ settings: RunSettings) throws -> (kind: BackendKind, reason: String) {
         func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {
-            (.clock(try ClockInput(input ?? "tone:440")), reason)
+            (.clock(try ClockInput(settings.input ?? "tone:440")), reason)
         }
-        func jack() -> (kind: BackendKind, reason: String)? {
-            JackBackend.serverFormat(serverName: jackServer).map { (.jack(sampleRate: $0.sampleRate, period: $0.bufferSize), "") }
+        func jack() -> BackendKind? {
+            JackBackend.serverFormat(serverName: settings.jackServer).map { .jack(sampleRate: $0.sampleRate, period: $0.bufferSize) }
         }
-        switch backend {
+        let name = settings.backend ?? "auto"
+        switch name {
         case "clock":
             return try clock("as asked")
         case "jack":
             guard let found = jack() else {
-                let server = jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default"
+                let server = settings.jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default"
                 throw RunError("no JACK server '\(server)' is running (start jackd, or use --backend clock)")
             }
-            return (found.kind, "as asked")
+            return (found, "as asked")
         case "auto":
-            if let found = jack() { return (found.kind, "auto: a JACK server is running; the PipeWire backend is not in this build yet") }
+            if let found = jack() { return (found, "auto: a JACK server is running; the PipeWire backend is not in this build yet") }
             return try clock("auto: no JACK server is running, and the PipeWire and ALSA backends are not in this build yet")
         case "pipewire", "alsa", "file":
-            throw ValidationError("backend '\(backend)' is not in this build yet; use --backend jack or clock (a file plays with --backend clock --input PATH)")
+            throw RunError("backend '\(name)' is not in this build yet; use --backend jack or clock (a file plays with --backend clock --input PATH)")
         default:
-            throw ValidationError("unknown backend '\(backend)': expected auto, jack, clock, pipewire, alsa or file")
+            throw RunError("unknown backend '\(name)': expected auto, jack, clock, pipewire, alsa or file")
         }
     }
 

@@ -61,4 +61,28 @@ import Testing
         #expect(jack.errorOutput.split(separator: "\n").count == 1, "one line, no libjack noise: \(jack.errorOutput)")
         #expect(jack.errorOutput.contains("no JACK server 'dp-none-\(getpid())' is running"))
     }
+
+    @Test func settingsComeFromTheConfigFileAndFlagsOverrideThem() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-xdg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("directpipe"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let pipe = uniquePipe("config")
+        defer { removePipe(pipe) }
+        try #"{"backend": "clock", "rate": 44100, "period": 256, "pipe": "\#(pipe)"}"#
+            .write(to: home.appendingPathComponent("directpipe/config.json"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CONFIG_HOME"] = home.path
+        let run = try TestProcess(Programs.directpipe, ["run", "--period", "64", "--seconds", "1.2", "--json"], environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        #expect(final.int("rate") == 44100, "from the file")
+        #expect(final.int("period") == 64, "the flag wins")
+        #expect(final.string("pipe") == pipe)
+
+        try #"{"period": "short"}"#.write(to: home.appendingPathComponent("directpipe/config.json"), atomically: true, encoding: .utf8)
+        let broken = try TestProcess(Programs.directpipe, ["run", "--seconds", "1"], environment: environment)
+        #expect(broken.finish() != 0)
+        let lines = broken.errorOutput.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("config.json: 'period' must be a whole number"), "\(broken.errorOutput)")
+    }
 }

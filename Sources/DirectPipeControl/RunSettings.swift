@@ -1,0 +1,41 @@
+/// What `directpipe run` can be told, from the configuration file or from
+/// flags (flags win). Every field is optional: absent means "the default".
+public struct RunSettings: Equatable, Sendable {
+    public var backend: String?
+    public var input: String?
+    public var pipe: String?
+    public var rate: Int?
+    public var period: Int?
+    public var channels: Int?
+    public var inputChannels: Int?
+    public var gainDB: Double?
+    public var jackServer: String?
+    public var micTo: String?
+    public var monitor: String?
+
+    public init() {}
+
+    /// `self`, with every field `other` sets taken from `other` (flags over the file).
+    public func overridden(by other: RunSettings) -> RunSettings {
+        var merged = self
+        merged.backend = other.backend ?? backend
+        merged.input = other.input ?? input
+        merged.pipe = other.pipe ?? pipe
+        merged.rate = other.rate ?? rate
+        merged.period = other.period ?? period
+        merged.channels = other.channels ?? channels
+        merged.inputChannels = other.inputChannels ?? inputChannels
+        merged.gainDB = other.gainDB ?? gainDB
+        merged.jackServer = other.jackServer ?? jackServer
+        merged.micTo = other.micTo ?? micTo
+        merged.monitor = other.monitor ?? monitor
+        return merged
+    }
+
+    /// The file's keys: snake_case, as in `directpipe run --json` output.
+    static let keys = [
+        "backend", "input", "pipe", "rate", "period", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
+        "monitor",
+    ]
+    static let backends = ["auto", "jack", "clock", "pipewire", "alsa", "file"]
+}

@@ -1,0 +1,55 @@
+import DirectPipeControl
+import Foundation
+import Testing
+
+@Suite struct SettingsFileTests {
+    private func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dp-config-\(UUID().uuidString).json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aGoodFileIsReadAndFlagsOverrideIt() throws {
+        let path = try file(#"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let settings = try #require(try SettingsFile.load(path: path))
+        #expect(settings.rate == 44100 && settings.period == 256 && settings.channels == 1 && settings.gainDB == -3.5)
+        var flags = RunSettings()
+        flags.period = 64
+        let merged = settings.overridden(by: flags)
+        #expect(merged.period == 64 && merged.rate == 44100 && merged.pipe == "voice")
+    }
+
+    @Test func aMissingDefaultFileIsFineAndAMissingNamedOneIsNot() throws {
+        let path = "/nonexistent/directpipe/config.json"
+        #expect(try SettingsFile.load(path: path) == nil)
+        #expect(throws: SettingsError(path: path, key: nil, problem: "cannot be read")) { try SettingsFile.load(path: path, required: true) }
+    }
+
+    @Test(arguments: [
+        (#"{"period": 5}"#, "'period' 5 is outside 16–8192 frames"),
+        (#"{"rate": "fast"}"#, "'rate' must be a whole number, not \"fast\""),
+        (#"{"rate": 48000.5}"#, "'rate' must be a whole number, not 48000.5"),
+        (#"{"channels": true}"#, "'channels' must be a whole number, not true"),
+        (#"{"perod": 128}"#, "'perod' is not a setting (did you mean 'period'?)"),
+        (#"{"backend": "asio"}"#, "'backend' 'asio' is not one of"),
+        (#"{"gain_db": 40}"#, "'gain_db' 40.0 is outside -60–+24 dB"),
+        (#"[1, 2]"#, "must hold a JSON object"),
+        (#"{"rate": 48000,"#, "is not valid JSON"),
+    ])
+    func aBadFileNamesTheFileTheKeyAndTheProblem(text: String, expected: String) throws {
+        let path = try file(text)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try SettingsFile.load(path: path)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(path), "\(error)")
+            #expect(error.description.contains(expected), "\(error)")
+        }
+    }
+
+    @Test func theDefaultPathFollowsXDG() {
+        #expect(SettingsFile.defaultPath.hasSuffix("/directpipe/config.json"))
+    }
+}
