@@ -36,10 +36,12 @@ let package = Package(
         ),
         // C: the JACK API, with a wrapper for its variadic client_open.
         .target(name: "CDirectPipeJack", linkerSettings: [.linkedLibrary("jack")]),
-        // Swift: audio backends behind one protocol: the internal clock and JACK.
+        // C: the ALSA PCM API.
+        .target(name: "CDirectPipeAlsa", linkerSettings: [.linkedLibrary("asound")]),
+        // Swift: audio backends behind one protocol: the internal clock, JACK and ALSA.
         .target(
             name: "DirectPipeAudio",
-            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm", "CDirectPipeJack"]
+            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm", "CDirectPipeJack", "CDirectPipeAlsa"]
         ),
         // Swift: settings (the configuration file); actions, presets and the API come here next.
         .target(name: "DirectPipeControl"),

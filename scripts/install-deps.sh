@@ -8,6 +8,7 @@ packages=(
     build-essential pkg-config binutils python3  # C pieces, readelf/nm in tests, fuzz seeds
     libsndfile1-dev                              # WAV/FLAC files
     libjack-jackd2-dev jackd2                    # the JACK backend; jackd for its tests; jack_ringbuffer anchor
+    libasound2-dev libasound2-plugins            # the ALSA backend; ALSA's file and jack plugins for its tests
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -6,6 +6,8 @@ public struct RunSettings: Equatable, Sendable {
     public var pipe: String?
     public var rate: Int?
     public var period: Int?
+    /// Periods in an ALSA device's buffer.
+    public var periods: Int?
     public var channels: Int?
     public var inputChannels: Int?
     public var gainDB: Double?
@@ -23,6 +25,7 @@ public struct RunSettings: Equatable, Sendable {
         merged.pipe = other.pipe ?? pipe
         merged.rate = other.rate ?? rate
         merged.period = other.period ?? period
+        merged.periods = other.periods ?? periods
         merged.channels = other.channels ?? channels
         merged.inputChannels = other.inputChannels ?? inputChannels
         merged.gainDB = other.gainDB ?? gainDB
@@ -34,7 +37,7 @@ public struct RunSettings: Equatable, Sendable {
 
     /// The file's keys: snake_case, as in `directpipe run --json` output.
     static let keys = [
-        "backend", "input", "pipe", "rate", "period", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
+        "backend", "input", "pipe", "rate", "period", "periods", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
         "monitor",
     ]
     static let backends = ["auto", "jack", "clock", "pipewire", "alsa", "file"]

@@ -60,6 +60,7 @@ public enum SettingsFile {
         settings.pipe = try string("pipe")
         settings.rate = try integer("rate", 8000...384_000, "Hz")
         settings.period = try integer("period", 16...8192, "frames")
+        settings.periods = try integer("periods", 2...16, "periods")
         settings.channels = try integer("channels", 1...2, "channels")
         settings.inputChannels = try integer("input_channels", 1...8, "channels")
         if let value = dictionary["gain_db"] {

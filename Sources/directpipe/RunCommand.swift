@@ -13,19 +13,21 @@ struct RunCommand: ParsableCommand {
         abstract: "Run the audio engine: capture, process, and feed the OBS pipe, the virtual mic and the monitor.",
         discussion: """
             Backends: 'jack' (a JACK client on jackd or PipeWire's JACK layer: ports in_N, mic_out_N, \
-            monitor_out_N), 'clock' (no audio server: a real-time thread paced by the monotonic clock, \
-            fed by a tone, silence or a WAV/FLAC file). PipeWire and ALSA are on their way; \
-            'auto' picks JACK when a server runs, else the clock, and says why. \
+            monitor_out_N), 'alsa' (a PCM device directly, no sound server: --input hw:1,0), 'clock' \
+            (no audio server: a real-time thread paced by the monotonic clock, fed by a tone, silence or \
+            a WAV/FLAC file). PipeWire is on its way; 'auto' picks JACK when a server runs, else the \
+            clock, and says why. \
             Settings come from the configuration file (see --config); flags override it.
             """
     )
 
-    @Option(help: "auto, jack or clock (pipewire, alsa and file are not in this build yet). Default auto.")
+    @Option(help: "auto, jack, alsa or clock (pipewire and file are not in this build yet). Default auto.")
     var backend: String?
 
     @Option(help: """
         What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440. \
-        jack: capture ports, comma-separated, or 'none'; default the physical capture ports.
+        jack: capture ports, comma-separated, or 'none'; default the physical capture ports. \
+        alsa: a PCM name (hw:1,0, plughw:1,0, default); default 'default'.
         """)
     var input: String?
 
@@ -38,10 +40,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Frames per period, 16-8192 (default 128; on JACK the server decides).")
     var period: Int?
 
+    @Option(help: "ALSA: periods in the device buffer, 2-16 (default 2, the lowest latency).")
+    var periods: Int?
+
     @Option(help: "Output channels: 1 (mono, the average of the inputs) or 2 (stereo, default).")
     var channels: Int?
 
-    @Option(help: "Input channels on JACK (ports in_1..in_N; default 2).")
+    @Option(help: "Input channels on JACK and ALSA (default 2).")
     var inputChannels: Int?
 
     @Option(help: "Input gain in dB (-60 to +24; default 0).")
@@ -53,7 +58,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JACK ports to connect the virtual-mic outputs (mic_out_N) to, comma-separated.")
     var micTo: String?
 
-    @Option(help: "Turn monitoring on; on JACK, the playback ports to connect monitor_out_N to, comma-separated.")
+    @Option(help: "Turn monitoring on: on JACK, the playback ports for monitor_out_N (comma-separated); on ALSA, the playback PCM.")
     var monitor: String?
 
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
@@ -71,6 +76,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let channels, !(1...2).contains(channels) { throw ValidationError("--channels must be 1 or 2") }
         if let inputChannels, !(1...8).contains(inputChannels) { throw ValidationError("--input-channels must be 1-8") }
+        if let periods, !(2...16).contains(periods) { throw ValidationError("--periods must be 2-16") }
         if let gain, !(-60...24).contains(gain) { throw ValidationError("--gain must be between -60 and +24 dB") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
     }
@@ -102,6 +108,12 @@ struct RunCommand: ParsableCommand {
             options.micTargets = settings.micTo.map(Self.list) ?? []
             options.monitorTargets = settings.monitor.map(Self.list) ?? []
             backend = JackBackend(options: options)
+        case .alsa:
+            format = try EngineFormat(
+                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
+                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+            backend = AlsaBackend(options: AlsaBackend.Options(
+                captureDevice: settings.input ?? "default", playbackDevice: settings.monitor, periods: settings.periods ?? 2))
         }
         let writer = try PipeWriter(
             name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
@@ -139,6 +151,7 @@ struct RunCommand: ParsableCommand {
         flags.pipe = pipe
         flags.rate = rate
         flags.period = period
+        flags.periods = periods
         flags.channels = channels
         flags.inputChannels = inputChannels
         flags.gainDB = gain
@@ -152,6 +165,7 @@ struct RunCommand: ParsableCommand {
     private enum BackendKind {
         case clock(ClockInput)
         case jack(sampleRate: Int, period: Int)
+        case alsa
     }
 
     /// Which backend the settings mean, and why (for the start line).
@@ -175,10 +189,12 @@ struct RunCommand: ParsableCommand {
         case "auto":
             if let found = jack() { return (found, "auto: a JACK server is running; the PipeWire backend is not in this build yet") }
             return try clock("auto: no JACK server is running, and the PipeWire and ALSA backends are not in this build yet")
-        case "pipewire", "alsa", "file":
-            throw RunError("backend '\(name)' is not in this build yet; use --backend jack or clock (a file plays with --backend clock --input PATH)")
+        case "alsa":
+            return (.alsa, "as asked")
+        case "pipewire", "file":
+            throw RunError("backend '\(name)' is not in this build yet; use --backend jack, alsa or clock (a file plays with --backend clock --input PATH)")
         default:
-            throw RunError("unknown backend '\(name)': expected auto, jack, clock, pipewire, alsa or file")
+            throw RunError("unknown backend '\(name)': expected auto, jack, alsa, clock, pipewire or file")
         }
     }
 

@@ -8,6 +8,8 @@
  * Checking starts 200 ms after the connections, once the graph has settled.
  *
  *   jack-ramp --server NAME --feed P1,P2 --check P3,P4 --seconds S
+ *   jack-ramp --server NAME --feed-channels N --seconds S   (feed ports only, left
+ *       unconnected: someone else, e.g. ALSA's jack plugin, connects to them)
  *
  * Prints one JSON object: checked_frames, errors, latency_min, latency_max.
  */
@@ -90,6 +92,7 @@ int main(int argc, char **argv) {
     static const struct option options[] = {
         {"server", required_argument, 0, 's'}, {"feed", required_argument, 0, 'f'},
         {"check", required_argument, 0, 'c'},  {"seconds", required_argument, 0, 't'},
+        {"feed-channels", required_argument, 0, 'n'},
         {0, 0, 0, 0},
     };
     int opt;
@@ -99,11 +102,12 @@ int main(int argc, char **argv) {
         case 'f': feed_list = strdup(optarg); break;
         case 'c': check_list = strdup(optarg); break;
         case 't': seconds = atof(optarg); break;
+        case 'n': feed_count = atoi(optarg) > MAX_PORTS ? MAX_PORTS : atoi(optarg); break;
         default: return 2;
         }
     }
     char *feed_targets[MAX_PORTS] = {0}, *check_sources[MAX_PORTS] = {0};
-    feed_count = feed_list ? split(feed_list, feed_targets) : 0;
+    if (feed_list) feed_count = split(feed_list, feed_targets);
     check_count = check_list ? split(check_list, check_sources) : 0;
 
     jack_status_t status;
@@ -128,7 +132,7 @@ int main(int argc, char **argv) {
     if (jack_activate(feeder) || jack_activate(checker)) return 1;
     int connect_errors = 0;
     for (int c = 0; c < feed_count; c++)
-        connect_errors += jack_connect(feeder, jack_port_name(feed_ports[c]), feed_targets[c]) != 0;
+        if (feed_targets[c] != NULL) connect_errors += jack_connect(feeder, jack_port_name(feed_ports[c]), feed_targets[c]) != 0;
     for (int c = 0; c < check_count; c++)
         connect_errors += jack_connect(checker, check_sources[c], jack_port_name(check_ports[c])) != 0;
     usleep(200000);

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// The ALSA backend through real ALSA code with no sound card: the `file` PCM
+/// plugin serves a raw file as the capture device and writes the monitor's
+/// playback to another (its `null` slave has no clock, so it runs flat out).
+@Suite struct AlsaBackendTests {
+    /// A private ALSA configuration in a throw-away HOME (ALSA reads $HOME/.asoundrc).
+    private struct AlsaHome {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsa-\(UUID().uuidString)")
+        var input: URL { url.appendingPathComponent("in.raw") }
+        var output: URL { url.appendingPathComponent("out.raw") }
+
+        init(frames: Int) throws {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            // A ramp that never repeats within the file: any lost, doubled or reordered frame shows.
+            var samples: [Float] = []
+            for frame in 0..<frames { samples += [Float(frame) / 8_388_608, -Float(frame) / 8_388_608] }
+            try samples.withUnsafeBytes { Data($0) }.write(to: input)
+            try """
+                pcm.dp_in { type file slave.pcm "null" file "/dev/null" infile "\(input.path)" format "raw" }
+                pcm.dp_out { type file slave.pcm "null" file "\(output.path)" format "raw" }
+                """.write(to: url.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        }
+
+        var environment: [String: String] {
+            var environment = ProcessInfo.processInfo.environment
+            environment["HOME"] = url.path
+            return environment
+        }
+
+        func remove() { try? FileManager.default.removeItem(at: url) }
+    }
+
+    @Test func captureProcessAndPlaybackThroughRealAlsaAreBitExact() throws {
+        let home = try AlsaHome(frames: 48000)
+        defer { home.remove() }
+        let pipe = uniquePipe("alsa")
+        defer { removePipe(pipe) }
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "alsa", "--input", "dp_in", "--monitor", "dp_out", "--pipe", pipe, "--period", "256",
+             "--periods", "3", "--seconds", "0.5", "--json"],
+            environment: home.environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let input = try Data(contentsOf: home.input)
+        let output = try Data(contentsOf: home.output)
+        #expect(output.count >= input.count, "the whole file went through")
+        #expect(output.prefix(input.count) == input, "monitor output = capture input, bit for bit")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        #expect(final.string("backend") == "alsa" && final.int("period") == 256)
+    }
+
+    @Test func aDeviceThatDoesNotExistIsOneClearLine() throws {
+        let home = try AlsaHome(frames: 16)
+        defer { home.remove() }
+        let run = try TestProcess(Programs.directpipe, ["run", "--backend", "alsa", "--input", "nosuchdevice", "--seconds", "1"],
+                                  environment: home.environment)
+        #expect(run.finish() != 0)
+        let lines = run.errorOutput.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("cannot open ALSA capture device 'nosuchdevice'"), "\(run.errorOutput)")
+    }
+
+    /// Real time: an ALSA device served by ALSA's jack plugin, clocked by a dummy jackd; jack-ramp feeds it.
+    @Test func inRealTimeThroughAlsasJackPlugin() throws {
+        let server = try JackServer("alsajack")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsajack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "pcm.dp_jack { type jack capture_ports { 0 ramp_feed:out_1 1 ramp_feed:out_2 } }"
+            .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["JACK_DEFAULT_SERVER"] = server.name
+        let pipe = uniquePipe("alsajack")
+        defer { removePipe(pipe) }
+
+        let feed = try TestProcess(
+            Programs.nativeDirectory.appendingPathComponent("jack-ramp"), ["--feed-channels", "2", "--seconds", "6"],
+            environment: environment)
+        usleep(500_000)
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--backend", "alsa", "--input", "dp_jack", "--pipe", pipe, "--seconds", "4", "--json"],
+            environment: environment)
+        usleep(1_000_000)
+        let reader = try TestProcess(Programs.readerCheck, ["--pipe", pipe, "--seconds", "2", "--verify-ramp"])
+        reader.finish()
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        feed.finish()
+        let piped = try #require(reader.jsonLines.last { $0.string("event") == "final" }, "\(reader.output)")
+        #expect((piped.int("ramp_frames") ?? 0) > 48000, "\(piped)")
+        #expect(piped.int("ramp_errors") == 0 && piped.int("unreported_gaps") == 0, "\(piped)")
+        // Paced by the JACK clock: about 375 periods a second.
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        #expect((final.int("callbacks") ?? 0) > 1000, "\(final)")
+    }
+}
