@@ -1,0 +1,81 @@
+import CDirectPipeAlsa
+import CDirectPipeJack
+import Foundation
+
+/// What each backend offers to capture from and play to, for `directpipe devices`.
+public struct DeviceList: Sendable, Encodable {
+    /// One PCM device or JACK port.
+    public struct Device: Sendable, Encodable {
+        public var name: String
+        public var description: String?
+    }
+
+    public struct Jack: Sendable, Encodable {
+        public var server: String
+        public var sampleRate: Int
+        public var periodFrames: Int
+        /// Ports DirectPipe's inputs can connect to (other clients' outputs, physical first).
+        public var capture: [Device]
+        /// Ports DirectPipe's outputs can connect to.
+        public var playback: [Device]
+    }
+
+    /// nil when no JACK server answers.
+    public var jack: Jack?
+    public var alsaCapture: [Device]
+    public var alsaPlayback: [Device]
+
+    /// Asks every backend now (a short-lived JACK client; ALSA's device hints).
+    public static func current(jackServer: String?) -> DeviceList {
+        let alsa = alsaDevices()
+        return DeviceList(jack: jackPorts(serverName: jackServer), alsaCapture: alsa.capture, alsaPlayback: alsa.playback)
+    }
+
+    private static func jackPorts(serverName: String?) -> Jack? {
+        jack_set_error_function { _ in }
+        var status = jack_status_t(0)
+        guard let client = dp_jack_client_open("directpipe-devices", serverName, &status) else { return nil }
+        defer { jack_client_close(client) }
+        func ports(_ flags: JackPortFlags) -> [Device] {
+            guard let list = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, UInt(flags.rawValue)) else { return [] }
+            defer { jack_free(list) }
+            var devices: [Device] = []
+            var index = 0
+            while let name = list[index] {
+                let port = jack_port_by_name(client, name)
+                let physical = port.map { jack_port_flags($0) & Int32(JackPortIsPhysical.rawValue) != 0 } ?? false
+                devices.append(Device(name: String(cString: name), description: physical ? "physical" : nil))
+                index += 1
+            }
+            return devices.filter { !$0.name.hasPrefix("directpipe:") }
+        }
+        return Jack(
+            server: serverName ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default",
+            sampleRate: Int(jack_get_sample_rate(client)), periodFrames: Int(jack_get_buffer_size(client)),
+            capture: ports(JackPortIsOutput), playback: ports(JackPortIsInput))
+    }
+
+    private static func alsaDevices() -> (capture: [Device], playback: [Device]) {
+        dp_alsa_silence_errors()
+        var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+        guard snd_device_name_hint(-1, "pcm", &hints) == 0, let hints else { return ([], []) }
+        defer { snd_device_name_free_hint(hints) }
+        var capture: [Device] = [], playback: [Device] = []
+        func take(_ hint: UnsafeMutableRawPointer, _ key: String) -> String? {
+            guard let value = snd_device_name_get_hint(hint, key) else { return nil }
+            defer { free(value) }
+            return String(cString: value)
+        }
+        var index = 0
+        while let hint = hints[index] {
+            index += 1
+            guard let name = take(hint, "NAME") else { continue }
+            let description = take(hint, "DESC")?.split(separator: "\n").joined(separator: " — ")
+            let direction = take(hint, "IOID")  // nil: both
+            let device = Device(name: name, description: description)
+            if direction != "Output" { capture.append(device) }
+            if direction != "Input" { playback.append(device) }
+        }
+        return (capture, playback)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import DirectPipeAudio
+import Foundation
+
+/// `directpipe devices`: every input and output each backend offers now.
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List what each backend can capture from and play to (names for --input, --monitor, --mic-to)."
+    )
+
+    @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
+    var jackServer: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let devices = DeviceList.current(jackServer: jackServer)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            FileHandle.standardOutput.write(try encoder.encode(devices) + Data("\n".utf8))
+            return
+        }
+        var text = ""
+        if let jack = devices.jack {
+            text += "JACK (server '\(jack.server)', \(jack.sampleRate) Hz, \(jack.periodFrames)-frame periods): --backend jack\n"
+            text += section("capture ports (--input)", jack.capture) + section("playback ports (--monitor, --mic-to)", jack.playback)
+        } else {
+            text += "JACK: no server running\n"
+        }
+        text += "ALSA (--backend alsa; also any hw:CARD,DEVICE or plughw:CARD,DEVICE):\n"
+        text += section("capture devices (--input)", devices.alsaCapture) + section("playback devices (--monitor)", devices.alsaPlayback)
+        text += "clock (--backend clock): --input tone:HZ, silence, or a WAV/FLAC file\n"
+        text += "PipeWire: not in this build yet (its JACK layer works with --backend jack)\n"
+        print(text, terminator: "")
+    }
+
+    private func section(_ title: String, _ devices: [DeviceList.Device]) -> String {
+        guard !devices.isEmpty else { return "  \(title): none\n" }
+        return "  \(title):\n" + devices.map { "    \($0.name)\($0.description.map { "  (\($0))" } ?? "")\n" }.joined()
+    }
+}
