@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "directpipe", targets: ["directpipe"]),
         .library(name: "DirectPipeShm", targets: ["DirectPipeShm"]),
+        .library(name: "DirectPipeEngine", targets: ["DirectPipeEngine"]),
         // The protocol header and C reader, for the benchmarks package and other C users.
         .library(name: "CDirectPipeShm", targets: ["CDirectPipeShm"]),
     ],

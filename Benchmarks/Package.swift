@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 "CBenchmarkAnchors", "CJack",
                 .product(name: "DirectPipeShm", package: "DirectPipe"),
+                .product(name: "DirectPipeEngine", package: "DirectPipe"),
                 .product(name: "CDirectPipeShm", package: "DirectPipe"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

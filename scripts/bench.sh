@@ -3,6 +3,7 @@
 # figure is printed as a ratio (%) against an anchor measured in the same run.
 # Usage: scripts/bench.sh [benchmark options, e.g. --filter 'Wake.*']
 . "$(dirname "$0")/lib/prepare.sh"
-scripts/build-native.sh .build/native  # wake-probe, the reader in another process
+scripts/build-native.sh .build/native  # wake-probe, jack-passthrough: the other sides of two benchmarks
+swift build -c release --product directpipe  # the engine CPU benchmark runs the real program
 cd Benchmarks
 swift package --disable-sandbox benchmark --no-progress "$@"

@@ -30,6 +30,8 @@ ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 # A JACK peer for the JACK backend's tests (needs libjack; skipped without it).
 if pkg-config --exists jack; then
     "$cc" "${cflags[@]}" -o "$out/jack-ramp" "$root/Tests/Native/jack_ramp.c" $(pkg-config --cflags --libs jack)
+    # The anchor of the engine CPU benchmark (Benchmarks/).
+    "$cc" "${cflags[@]}" -o "$out/jack-passthrough" "$root/Benchmarks/Probes/jack_passthrough.c" $(pkg-config --cflags --libs jack)
 fi
 
 # The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).

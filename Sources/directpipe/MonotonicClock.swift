@@ -5,9 +5,11 @@ import Glibc
 enum MonotonicClock {
     static var nowNs: UInt64 { dp_monotonic_ns() }
 
-    /// Sleeps until the absolute time `deadlineNs` (no drift from repeated sleeps).
+    /// Sleeps until the absolute time `deadlineNs` (no drift from repeated sleeps),
+    /// or until SIGINT/SIGTERM asks to stop.
     static func sleep(untilNs deadlineNs: UInt64) {
-        var deadline = timespec(tv_sec: Int(deadlineNs / 1_000_000_000), tv_nsec: Int(deadlineNs % 1_000_000_000))
+        let capped = min(deadlineNs, UInt64(Int.max))
+        var deadline = timespec(tv_sec: Int(capped / 1_000_000_000), tv_nsec: Int(capped % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR, !StopRequest.isRequested {}
     }
 }

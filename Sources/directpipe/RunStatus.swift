@@ -10,6 +10,8 @@ struct RunStatus {
     let backend: any AudioBackend
     let json: Bool
     let quiet: Bool
+    /// This process's CPU time when audio started, so the report counts only what running costs.
+    let cpuAtStartNs = processCPUNs()
 
     /// One JSON status object (`event`: "status" each second, "final" at the end).
     struct Report: Encodable {
@@ -37,6 +39,8 @@ struct RunStatus {
         var pipeWaitingReaders: UInt32
         /// Only at the end, only with the allocation counter preloaded (tests).
         var audioThreadAllocations: Int64?
+        /// CPU time (user + system, all threads) this process used since audio started.
+        var processCPUNs: UInt64
     }
 
     func report(final: Bool) {
@@ -52,7 +56,8 @@ struct RunStatus {
             cpuLoad: Double(meters.cpuLoad), maxCpuLoad: Double(meters.maxCPULoad), callbacks: meters.callbacks,
             overruns: meters.overruns, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
             pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
-            audioThreadAllocations: final ? backend.countedAllocations : nil)
+            audioThreadAllocations: final ? backend.countedAllocations : nil,
+            processCPUNs: processCPUNs() &- cpuAtStartNs)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -77,6 +82,14 @@ struct RunStatus {
         }
         return text
     }
+}
+
+/// CPU time this process has used, user and system, all threads.
+private func processCPUNs() -> UInt64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func ns(_ time: timeval) -> UInt64 { UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1000 }
+    return ns(usage.ru_utime) + ns(usage.ru_stime)
 }
 
 /// dBFS of a linear level; -120 stands for silence.

@@ -8,6 +8,7 @@ let benchmarks: @Sendable () -> Void = {
     registerRingThroughput()
     registerWriterAllocations()
     registerWakeLatency()
+    registerEngineCPU()
 }
 
 /// A metric reported as is (not divided by the scaling factor).

@@ -18,6 +18,10 @@ void anchor_ring_write(dp_header *header, const float *frames, uint32_t count);
 /* Reads up to max_frames from *position; returns the frames read. */
 uint32_t anchor_ring_read(dp_header *header, uint64_t *position, float *dst, uint32_t max_frames);
 
+/* What a minimal JACK pass-through client does per callback: for each
+   channel, copy the input port's buffer to the output port's. */
+void anchor_passthrough(const float *const *inputs, float *const *outputs, uint32_t channels, uint32_t frames);
+
 /* A raw one-way futex wake between processes: a page holding a 32-bit word
    and the publish time. The benchmark publishes, wake-probe waits. */
 typedef struct anchor_wake_page {
