@@ -49,6 +49,14 @@ final class JackServer: @unchecked Sendable {
         return try #require(ramp.jsonLines.last, "\(ramp.output)\(ramp.errorOutput)")
     }
 
+    /// No ramp errors but those JACK's own reported xruns explain: a late cycle may break the
+    /// ramp once per channel. A fault in DirectPipe shows as errors with no xrun, or many per xrun.
+    private func expectRampIntact(_ ports: [String: Any], channels: Int = 2) {
+        let xruns = ports.int("xruns") ?? 0
+        if xruns > 0 { print("jack-ramp: \(xruns) xruns reported by JACK during the check") }
+        #expect((ports.int("errors") ?? .max) <= xruns * channels, "\(ports)")
+    }
+
     private func waitForPort(_ server: JackServer, _ port: String) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -72,13 +80,15 @@ final class JackServer: @unchecked Sendable {
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
 
         #expect((ports.int("checked_frames") ?? 0) > 48000 * 2, "\(ports)")
-        #expect(ports.int("errors") == 0, "\(ports)")
+        expectRampIntact(ports)
         #expect(ports.int("connect_errors") == 0)
         // 0 frames: the input reaches mic_out in the same JACK cycle, no extra period.
         #expect(ports.int("latency_min") == 0 && ports.int("latency_max") == 0, "\(ports)")
         print("JACK: in -> mic_out latency \(ports.int("latency_max") ?? -1) frames over \(ports.int("checked_frames") ?? 0) frames")
         #expect((piped.int("ramp_frames") ?? 0) > 48000 * 2, "\(piped)")
-        #expect(piped.int("ramp_errors") == 0 && piped.int("unreported_gaps") == 0, "\(piped)")
+        // The same xruns (if any) break the ramp on its way to the pipe too.
+        #expect((piped.int("ramp_errors") ?? .max) <= (ports.int("xruns") ?? 0) * 2, "\(piped)")
+        #expect(piped.int("unreported_gaps") == 0, "\(piped)")
     }
 
     @Test func aJackServerRestartIsSurvived() throws {
@@ -93,7 +103,8 @@ final class JackServer: @unchecked Sendable {
         #expect(directpipe.waitForLine { ($0.int("backend_reconnects") ?? 0) >= 1 } != nil, "\(directpipe.errorOutput)")
         try waitForPort(server, "directpipe:mic_out_2")
         let ports = try ramp(server, seconds: 1.5)
-        #expect(ports.int("errors") == 0 && (ports.int("checked_frames") ?? 0) > 48000, "\(ports)")
+        #expect((ports.int("checked_frames") ?? 0) > 48000, "\(ports)")
+        expectRampIntact(ports)
         directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0)
         #expect(directpipe.errorOutput.contains("the JACK server went away"))

@@ -11,7 +11,9 @@
  *   jack-ramp --server NAME --feed-channels N --seconds S   (feed ports only, left
  *       unconnected: someone else, e.g. ALSA's jack plugin, connects to them)
  *
- * Prints one JSON object: checked_frames, errors, latency_min, latency_max.
+ * Prints one JSON object: checked_frames, errors, latency_min, latency_max, and
+ * xruns (cycles JACK itself reported late: each may break the ramp once per
+ * channel, through no fault of the client under test).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -33,6 +35,13 @@ static uint32_t expected[MAX_PORTS];
 static int started[MAX_PORTS];
 static uint64_t checked_frames, errors;
 static int64_t latency_min = INT64_MAX, latency_max = INT64_MIN;
+static unsigned long xruns;
+
+static int on_xrun(void *arg) {
+    (void)arg;
+    __atomic_add_fetch(&xruns, 1, __ATOMIC_RELAXED);
+    return 0;
+}
 /* Set once the connections are made and the graph has settled: while JACK
    re-sorts its clients after new connections, one cycle may run out of order. */
 static int armed;
@@ -129,6 +138,7 @@ int main(int argc, char **argv) {
     }
     jack_set_process_callback(feeder, feed, NULL);
     jack_set_process_callback(checker, check, NULL);
+    jack_set_xrun_callback(checker, on_xrun, NULL);
     if (jack_activate(feeder) || jack_activate(checker)) return 1;
     int connect_errors = 0;
     for (int c = 0; c < feed_count; c++)
@@ -141,9 +151,9 @@ int main(int argc, char **argv) {
     jack_deactivate(checker);
     jack_deactivate(feeder);
     printf("{\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"latency_min\":%" PRId64 ",\"latency_max\":%" PRId64
-           ",\"connect_errors\":%d,\"sample_rate\":%u}\n",
+           ",\"connect_errors\":%d,\"sample_rate\":%u,\"xruns\":%lu}\n",
            checked_frames, errors, latency_min == INT64_MAX ? -1 : latency_min, latency_max == INT64_MIN ? -1 : latency_max,
-           connect_errors, jack_get_sample_rate(checker));
+           connect_errors, jack_get_sample_rate(checker), __atomic_load_n(&xruns, __ATOMIC_RELAXED));
     jack_client_close(checker);
     jack_client_close(feeder);
     return 0;
