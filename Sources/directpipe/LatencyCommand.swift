@@ -1,0 +1,89 @@
+import ArgumentParser
+import CDirectPipeShm
+import DirectPipeAudio
+import DirectPipeShm
+import Foundation
+
+/// `directpipe latency`: send an impulse through the running DirectPipe and
+/// report, measured, how long it takes to reach each output.
+struct LatencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Measure a running DirectPipe's latency with an impulse (JACK backend).",
+        discussion: """
+            A probe client plays one impulse into directpipe:in_1 and times its arrival at mic_out_1 and \
+            monitor_out_1 (in frames of JACK time) and in the OBS pipe (readable, in ms). It is audible on \
+            every output for one sample: mute your stream first.
+            """
+    )
+
+    @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
+    var jackServer: String?
+
+    @Option(help: "The pipe DirectPipe feeds: /DirectPipeAudio (default), /DirectPipeAudio-NAME, or NAME.")
+    var pipe: String = PipeName.standard.rawValue
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Report: Encodable {
+        var sampleRate: Int
+        var periodFrames: Int
+        var micFrames: Int?
+        var monitorFrames: Int?
+        /// From the start of the cycle that captured the impulse to a reader returning with it.
+        var pipeReadableMs: Double?
+    }
+
+    func run() throws {
+        let reader = try PipeReader(name: try PipeName(pipe))
+        let probe = try JackLatencyProbe(serverName: jackServer)
+        let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
+        let ports = probe.measure()
+        let report = Report(
+            sampleRate: probe.sampleRate, periodFrames: probe.periodFrames, micFrames: ports.micFrames,
+            monitorFrames: ports.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
+        } else {
+            print(text(report), terminator: "")
+        }
+    }
+
+    /// Reads the pipe until the impulse shows (at most 2 s); returns ns from the impulse's cycle to reading it.
+    private static func findImpulse(in reader: PipeReader, sentNs: () -> UInt64) -> UInt64? {
+        var buffer = [Float](repeating: 0, count: 65536 * 8)
+        let deadline = MonotonicClock.nowNs + 2_000_000_000
+        while MonotonicClock.nowNs < deadline {
+            guard reader.wait(timeoutMilliseconds: 100) == .data else { continue }
+            let readAt = MonotonicClock.nowNs
+            while let block = buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) {
+                let samples = block.frames * Int(block.format.channels)
+                let sent = sentNs()
+                if sent != 0, buffer[..<samples].contains(where: { abs($0) > 0.01 }) { return readAt &- sent }
+            }
+        }
+        return nil
+    }
+
+    private func text(_ report: Report) -> String {
+        let periodMs = Double(report.periodFrames) * 1000 / Double(report.sampleRate)
+        func frames(_ value: Int?, _ off: String) -> String {
+            guard let value else { return off }
+            return "\(value) frames (\(String(format: "%.2f", Double(value) * 1000 / Double(report.sampleRate))) ms) beyond the JACK graph"
+        }
+        var text = "DirectPipe on JACK, \(report.sampleRate) Hz, \(report.periodFrames)-frame periods (\(String(format: "%.2f", periodMs)) ms):\n"
+        text += "  input -> virtual mic (mic_out_1):   \(frames(report.micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
+        text += "  input -> monitor (monitor_out_1):   \(frames(report.monitorFrames, "no impulse arrived (monitoring is off: directpipe run --monitor …)"))\n"
+        if let ms = report.pipeReadableMs {
+            text += "  input -> OBS pipe, readable after:  \(String(format: "%.2f", ms)) ms from the start of the capturing cycle\n"
+        } else {
+            text += "  input -> OBS pipe:                  no impulse arrived (is the pipe output muted?)\n"
+        }
+        text += "  (JACK's own capture and playback buffering comes on top: jack_iodelay measures a full round trip.)\n"
+        return text
+    }
+}
