@@ -30,8 +30,6 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
     private var thread: RealtimeThread?
     private let lost = Atomic<Bool>(false)
     private let reconnectCount = Atomic<Int>(0)
-    /// What the device granted (it may round the period).
-    public private(set) var grantedPeriodFrames = 0
 
     public init(options: Options) {
         self.options = options
@@ -45,7 +43,6 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
     public func start(_ engine: Engine) throws(BackendError) {
         // Open here, on the caller's thread, so a bad device name is an error at once.
         let devices = try openDevices(engine.format)
-        grantedPeriodFrames = devices.capture.periodFrames
         let thread = RealtimeThread { [self, engine] thread in run(engine, devices, thread) }
         self.thread = thread
         startReport = try thread.start()

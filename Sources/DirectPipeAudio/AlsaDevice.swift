@@ -13,7 +13,6 @@ final class AlsaDevice: @unchecked Sendable {
     let channels: Int
     let sampleFormat: SampleFormat
     let periodFrames: Int
-    let periods: Int
     /// Raw frames as the device wants them (unused for float32).
     private let raw: UnsafeMutableRawPointer
 
@@ -63,7 +62,6 @@ final class AlsaDevice: @unchecked Sendable {
         self.channels = channels
         sampleFormat = chosen
         periodFrames = Int(period)
-        self.periods = Int(count)
         raw = .allocate(byteCount: max(1, Int(period)) * channels * 4, alignment: 16)
     }
 

@@ -10,7 +10,6 @@ public final class ClockBackend: AudioBackend, @unchecked Sendable {
     public let input: ClockInput
     public private(set) var startReport: RealtimeThread.Report?
     private var thread: RealtimeThread?
-    private var prepared: PreparedInput?
 
     public init(input: ClockInput) {
         self.input = input
@@ -27,7 +26,6 @@ public final class ClockBackend: AudioBackend, @unchecked Sendable {
         guard prepared.channels == format.inputChannels else {
             throw .badInput("\(input) has \(prepared.channels) channels but the engine expects \(format.inputChannels)")
         }
-        self.prepared = prepared
         let thread = RealtimeThread { [engine, prepared] thread in
             Self.run(engine: engine, input: prepared, thread: thread)
         }

@@ -32,22 +32,15 @@ public struct DeviceList: Sendable, Encodable {
     }
 
     private static func jackPorts(serverName: String?) -> Jack? {
-        jack_set_error_function { _ in }
+        JackSupport.quietLibjack()
         var status = jack_status_t(0)
         guard let client = dp_jack_client_open("directpipe-devices", serverName, &status) else { return nil }
         defer { jack_client_close(client) }
         func ports(_ flags: JackPortFlags) -> [Device] {
-            guard let list = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, UInt(flags.rawValue)) else { return [] }
-            defer { jack_free(list) }
-            var devices: [Device] = []
-            var index = 0
-            while let name = list[index] {
-                let port = jack_port_by_name(client, name)
-                let physical = port.map { jack_port_flags($0) & Int32(JackPortIsPhysical.rawValue) != 0 } ?? false
-                devices.append(Device(name: String(cString: name), description: physical ? "physical" : nil))
-                index += 1
+            JackSupport.portNames(client, flags: flags.rawValue).filter { !$0.hasPrefix("directpipe:") }.map { name in
+                let physical = jack_port_by_name(client, name).map { jack_port_flags($0) & Int32(JackPortIsPhysical.rawValue) != 0 } ?? false
+                return Device(name: name, description: physical ? "physical" : nil)
             }
-            return devices.filter { !$0.name.hasPrefix("directpipe:") }
         }
         return Jack(
             server: serverName ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default",

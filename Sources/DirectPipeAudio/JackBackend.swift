@@ -53,14 +53,7 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     public init(options: Options) {
         self.options = options
-        Self.quietLibjack()
-    }
-
-    /// libjack prints every failed connection attempt; DirectPipe says once that the
-    /// server is gone and once that it is back (or that none runs), and keeps the rest out of the way.
-    private static func quietLibjack() {
-        jack_set_error_function { _ in }
-        jack_set_info_function { _ in }
+        JackSupport.quietLibjack()
     }
 
     deinit {
@@ -73,7 +66,7 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     /// The running server's sample rate and buffer size, from a short-lived client; nil when none answers.
     public static func serverFormat(serverName: String?) -> (sampleRate: Int, bufferSize: Int)? {
-        quietLibjack()
+        JackSupport.quietLibjack()
         var status = jack_status_t(0)
         guard let client = dp_jack_client_open("directpipe-probe", serverName, &status) else { return nil }
         defer { jack_client_close(client) }
@@ -167,26 +160,13 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     }
 
     private func connectPorts(_ client: OpaquePointer) {
-        let sources = options.captureSources ?? physicalPorts(client, JackPortIsOutput)
+        let sources = options.captureSources
+            ?? JackSupport.portNames(client, flags: JackPortIsPhysical.rawValue | JackPortIsOutput.rawValue)
         for (source, port) in zip(sources, inputPorts) {
             jack_connect(client, source, jack_port_name(port))
         }
         for (port, target) in zip(micPorts, options.micTargets) { jack_connect(client, jack_port_name(port), target) }
         for (port, target) in zip(monitorPorts, options.monitorTargets) { jack_connect(client, jack_port_name(port), target) }
-    }
-
-    private func physicalPorts(_ client: OpaquePointer, _ direction: JackPortFlags) -> [String] {
-        guard let list = jack_get_ports(client, nil, JACK_DEFAULT_AUDIO_TYPE, UInt(JackPortIsPhysical.rawValue | direction.rawValue)) else {
-            return []
-        }
-        defer { jack_free(list) }
-        var names: [String] = []
-        var index = 0
-        while let name = list[index] {
-            names.append(String(cString: name))
-            index += 1
-        }
-        return names
     }
 
     private func disconnect() {

@@ -36,7 +36,7 @@ public final class JackLatencyProbe: @unchecked Sendable {
 
     /// Opens the probe on `serverName` and wires it around DirectPipe's client `target`.
     public init(serverName: String?, target: String = "directpipe") throws(BackendError) {
-        jack_set_error_function { _ in }
+        JackSupport.quietLibjack()
         var status = jack_status_t(0)
         guard let client = dp_jack_client_open("directpipe-latency-out", serverName, &status) else {
             throw .badInput("no JACK server '\(serverName ?? "default")' is running")

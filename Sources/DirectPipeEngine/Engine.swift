@@ -42,7 +42,6 @@ public final class Engine: @unchecked Sendable {
     /// Frames of the last period (a JACK server may change its buffer size while running).
     private var lastFrames: Int
     private let maxFrames = EngineFormat.maxPeriodFrames
-    private let meteredInputChannels: Int
     private let inputChannels: Int
     private let outputChannels: Int
     private let isMono: Bool
@@ -73,7 +72,6 @@ public final class Engine: @unchecked Sendable {
         monitorGain = GainRamp(gain(controls.monitor))
         periodNs = Float(format.periodNs)
         lastFrames = format.periodFrames
-        meteredInputChannels = min(format.inputChannels, EngineMeters.maxChannels)
         inputChannels = format.inputChannels
         outputChannels = format.outputChannels
         isMono = format.channelMode == .mono
@@ -157,13 +155,18 @@ public final class Engine: @unchecked Sendable {
 
     @_noAllocation
     private func route(into buffer: UnsafeMutablePointer<Float>, ramp: inout GainRamp, target: Float, frames: Int, channels: Int) {
-        UnsafeMutableRawPointer(buffer).copyMemory(from: processed, byteCount: frames * channels * MemoryLayout<Float>.stride)
+        let bytes = frames * channels * MemoryLayout<Float>.stride
+        if target == 0 && ramp.current == 0 {  // off (muted, disabled) and done fading: silence, no copy
+            UnsafeMutableRawPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            return
+        }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: processed, byteCount: bytes)
         ramp.apply(target, to: buffer, frames: frames, channels: channels)
     }
 
     @_noAllocation
     private func meterInput(_ input: UnsafePointer<Float>, frames: Int, channels: Int) {
-        for channel in 0..<min(channels, meteredInputChannels) {
+        for channel in 0..<channels {  // at most EngineFormat.maxInputChannels == EngineMeters.maxChannels
             let (peak, meanSquare) = level(input + channel, frames: frames, stride: channels)
             meterWriter.publishInput(channel: channel, peak: peak, meanSquare: meanSquare)
         }

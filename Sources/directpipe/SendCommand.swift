@@ -67,8 +67,3 @@ struct SendCommand: ParsableCommand {
         printError("directpipe send: stopped after \(sent) frames (\(String(format: "%.2f", Double(sent) / Double(rate))) s)")
     }
 }
-
-/// Messages for people go to standard error; standard output is for data (`tap --json`).
-func printError(_ message: String, terminator: String = "\n") {
-    FileHandle.standardError.write(Data((message + terminator).utf8))
-}
