@@ -3,7 +3,6 @@ import CDirectPipeRealtime
 import CDirectPipeShm
 import DirectPipeEngine
 import Foundation
-import Synchronization
 
 /// DirectPipe as a JACK client (on jackd, or on PipeWire's JACK layer): input
 /// ports `in_N` connected to the chosen capture ports, the engine in JACK's
@@ -42,14 +41,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     private var inputChannels = 0
     private var outputChannels = 0
     private var periodNs: UInt64 = 0
-    private var iteration = 0
 
-    private let lost = Atomic<Bool>(false)
-    private let running = Atomic<Bool>(false)
-    private let reconnectCount = Atomic<Int>(0)
-    private let finishCounting = Atomic<Bool>(false)
-    private let allocations = Atomic<Int64>(-1)
-    private var supervisor: Thread?
+    private let allocations = ServerThreadAllocations()
+    private let supervisor = ServerSupervisor()
 
     public init(options: Options) {
         self.options = options
@@ -74,14 +68,11 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     }
 
     /// Whether the server is there now, and how often we had to reconnect.
-    public var isConnected: Bool { !lost.load(ordering: .relaxed) }
-    public var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
+    public var isConnected: Bool { supervisor.isConnected }
+    public var reconnects: Int { supervisor.reconnects }
 
     /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests); read after stop.
-    public var countedAllocations: Int64? {
-        let value = allocations.load(ordering: .acquiring)
-        return value >= 0 ? value : nil
-    }
+    public var countedAllocations: Int64? { allocations.value }
 
     public func start(_ engine: Engine) throws(BackendError) {
         self.engine = engine
@@ -89,22 +80,13 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         outputChannels = engine.format.outputChannels
         periodNs = engine.format.periodNs
         try connect()
-        running.store(true, ordering: .relaxed)
-        let supervisor = Thread { [self] in supervise() }
-        supervisor.name = "directpipe-jack-supervisor"
-        supervisor.start()
-        self.supervisor = supervisor
+        supervisor.start(name: "directpipe-jack-supervisor", watch: {}, reconnect: { [self] in reconnectAfterLoss() })
     }
 
     public func stop() {
-        guard running.exchange(false, ordering: .relaxed) else { return }
-        if client != nil, !lost.load(ordering: .relaxed), dp_alloc_probe_present() != 0 {
-            // Counting is per thread: let the audio thread read its own count.
-            finishCounting.store(true, ordering: .releasing)
-            let deadline = Date().addingTimeInterval(1)
-            while allocations.load(ordering: .acquiring) < 0, Date() < deadline { usleep(1000) }
-        }
-        while supervisor?.isFinished == false { usleep(1000) }
+        guard supervisor.isRunning else { return }
+        if client != nil, supervisor.isConnected { allocations.finish() }
+        supervisor.stop()
         disconnect()
     }
 
@@ -141,14 +123,13 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
             return 0
         }, context)
         jack_on_shutdown(client, { context in
-            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.lost.store(true, ordering: .relaxed) }
+            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.supervisor.markLost() }
         }, context)
         jack_set_xrun_callback(client, { context in
             Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countOverrun() }
             return 0
         }, context)
         self.client = client
-        lost.store(false, ordering: .relaxed)
         guard jack_activate(client) == 0 else {
             disconnect()
             throw .badInput("JACK refused to activate the client")
@@ -177,24 +158,20 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         client = nil
     }
 
-    /// Off the audio thread: when the server went away, try again every 250 ms.
-    private func supervise() {
-        while running.load(ordering: .relaxed) {
-            usleep(250_000)
-            guard lost.load(ordering: .relaxed), running.load(ordering: .relaxed) else { continue }
-            if let client {
-                FileHandle.standardError.write(Data("directpipe: the JACK server went away; retrying every 250 ms\n".utf8))
-                jack_client_close(client)  // after a shutdown the handle must still be closed
-                self.client = nil
-            }
-            do {
-                try connect()
-                reconnectCount.add(1, ordering: .relaxed)
-                FileHandle.standardError.write(Data("directpipe: JACK server is back; reconnected\n".utf8))
-            } catch {
-                continue
-            }
+    /// Off the audio thread, every 250 ms while the server is gone: close what is left and try again.
+    private func reconnectAfterLoss() -> Bool {
+        if let client {
+            FileHandle.standardError.write(Data("directpipe: the JACK server went away; retrying every 250 ms\n".utf8))
+            jack_client_close(client)  // after a shutdown the handle must still be closed
+            self.client = nil
         }
+        do {
+            try connect()
+        } catch {
+            return false
+        }
+        FileHandle.standardError.write(Data("directpipe: JACK server is back; reconnected\n".utf8))
+        return true
     }
 
     // MARK: the audio thread
@@ -211,7 +188,7 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         engine.process(input: inputBuffer, frames: frames, captureTimeNs: dp_monotonic_ns() &- periodNs)
         spread(engine.output(.virtualMic), to: micPortTable, frames: frames)
         spread(engine.output(.monitor), to: monitorPortTable, frames: frames)
-        countAllocations()
+        allocations.noteCallback()
     }
 
     private func spread(_ samples: UnsafeBufferPointer<Float>, to ports: UnsafeMutablePointer<OpaquePointer?>, frames: Int) {
@@ -219,15 +196,6 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         for channel in 0..<channels {
             let port = jack_port_get_buffer(ports[channel], jack_nframes_t(frames)).assumingMemoryBound(to: Float.self)
             for frame in 0..<frames { port[frame] = samples[frame * channels + channel] }
-        }
-    }
-
-    private func countAllocations() {
-        iteration += 1
-        if iteration == RealtimeThread.allocationWarmupIterations, dp_alloc_probe_present() != 0 { dp_alloc_probe_begin() }
-        if iteration > RealtimeThread.allocationWarmupIterations, finishCounting.load(ordering: .acquiring),
-           allocations.load(ordering: .relaxed) < 0 {
-            allocations.store(Int64(dp_alloc_probe_end()), ordering: .releasing)
         }
     }
 }

@@ -19,6 +19,14 @@ final class TestProcess: @unchecked Sendable {
         if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
+        // The test runner's threads block SIGTERM and SIGINT, and a child inherits the mask of the
+        // thread that spawns it: without this, a server under test would ignore SIGTERM.
+        var stopSignals = sigset_t(), saved = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
     }
 

@@ -24,17 +24,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ramp.h"
+
 #define MAX_PORTS 8
-#define RAMP_MODULUS 8388608u
 
 static jack_port_t *feed_ports[MAX_PORTS], *check_ports[MAX_PORTS];
 static int feed_count, check_count;
 static uint64_t feed_position = 1; /* start at 1: a ramp value of 0 looks like silence */
 static uint64_t cycle_start;       /* feed_position at the start of this cycle (written by feed, read by check) */
-static uint32_t expected[MAX_PORTS];
-static int started[MAX_PORTS];
-static uint64_t checked_frames, errors;
-static int64_t latency_min = INT64_MAX, latency_max = INT64_MIN;
+static ramp_check checked = RAMP_CHECK_INIT;
 static unsigned long xruns;
 
 static int on_xrun(void *arg) {
@@ -46,16 +44,12 @@ static int on_xrun(void *arg) {
    re-sorts its clients after new connections, one cycle may run out of order. */
 static int armed;
 
-static float ramp(uint64_t n, int channel) {
-    return (float)((n + (uint64_t)channel * 2097152u) % RAMP_MODULUS) / (float)RAMP_MODULUS;
-}
-
 static int feed(jack_nframes_t frames, void *arg) {
     (void)arg;
     __atomic_store_n(&cycle_start, feed_position, __ATOMIC_RELEASE);
     for (int c = 0; c < feed_count; c++) {
         float *out = jack_port_get_buffer(feed_ports[c], frames);
-        for (jack_nframes_t i = 0; i < frames; i++) out[i] = ramp(feed_position + i, c);
+        for (jack_nframes_t i = 0; i < frames; i++) out[i] = ramp_value(feed_position + i, (uint32_t)c);
     }
     feed_position += frames;
     return 0;
@@ -65,26 +59,9 @@ static int check(jack_nframes_t frames, void *arg) {
     (void)arg;
     uint64_t sent = __atomic_load_n(&cycle_start, __ATOMIC_ACQUIRE);
     if (!__atomic_load_n(&armed, __ATOMIC_ACQUIRE)) return 0;
-    for (int c = 0; c < check_count; c++) {
-        const float *in = jack_port_get_buffer(check_ports[c], frames);
-        for (jack_nframes_t i = 0; i < frames; i++) {
-            uint32_t raw = (uint32_t)(in[i] * (float)RAMP_MODULUS);
-            uint32_t k = (raw + RAMP_MODULUS - (uint32_t)(((uint64_t)c * 2097152u) % RAMP_MODULUS)) % RAMP_MODULUS;
-            if (!started[c]) {
-                if (in[i] == 0.0f) continue; /* nothing arrived yet */
-                started[c] = 1;
-            } else if (k != expected[c]) {
-                errors++;
-            }
-            if (c == 0 && i == 0) {
-                int64_t latency = (int64_t)((sent % RAMP_MODULUS + RAMP_MODULUS - k) % RAMP_MODULUS);
-                if (latency < latency_min) latency_min = latency;
-                if (latency > latency_max) latency_max = latency;
-            }
-            expected[c] = (k + 1) % RAMP_MODULUS;
-            if (c == 0) checked_frames++;
-        }
-    }
+    const float *in[MAX_PORTS];
+    for (int c = 0; c < check_count; c++) in[c] = jack_port_get_buffer(check_ports[c], frames);
+    ramp_check_block(&checked, in, (uint32_t)check_count, frames, sent);
     return 0;
 }
 
@@ -152,7 +129,8 @@ int main(int argc, char **argv) {
     jack_deactivate(feeder);
     printf("{\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"latency_min\":%" PRId64 ",\"latency_max\":%" PRId64
            ",\"connect_errors\":%d,\"sample_rate\":%u,\"xruns\":%lu}\n",
-           checked_frames, errors, latency_min == INT64_MAX ? -1 : latency_min, latency_max == INT64_MIN ? -1 : latency_max,
+           checked.checked_frames, checked.errors, checked.latency_min == INT64_MAX ? -1 : checked.latency_min,
+           checked.latency_max == INT64_MIN ? -1 : checked.latency_max,
            connect_errors, jack_get_sample_rate(checker), __atomic_load_n(&xruns, __ATOMIC_RELAXED));
     jack_client_close(checker);
     jack_client_close(feeder);

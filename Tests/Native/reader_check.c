@@ -21,16 +21,11 @@
 
 #include "directpipe_futex.h"
 #include "directpipe_reader.h"
+#include "ramp.h"
 
 static void sleep_ms(uint64_t ms) {
     struct timespec t = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
-}
-
-/* The ramp index a sample of channel `c` carries (see jack_ramp.c). */
-static uint32_t ramp_index(float value, uint32_t channel) {
-    uint32_t raw = (uint32_t)(value * 8388608.0f);
-    return (raw + 8388608u - (channel * 2097152u) % 8388608u) % 8388608u;
 }
 
 static float counter_value(uint64_t position, uint32_t channel, uint32_t channels) {
@@ -106,7 +101,7 @@ int main(int argc, char **argv) {
                     for (uint32_t k = 0; k < ch && k < 8; k++) {
                         uint32_t index = ramp_index(buffer[f * ch + k], k);
                         if (ramp_started && index != ramp_expected[k]) ramp_errors++;
-                        ramp_expected[k] = (index + 1) % 8388608u;
+                        ramp_expected[k] = (index + 1) % RAMP_MODULUS;
                     }
                     ramp_started = 1;
                     ramp_frames++;
