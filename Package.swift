@@ -39,10 +39,17 @@ let package = Package(
         .target(name: "CDirectPipeJack", linkerSettings: [.linkedLibrary("jack")]),
         // C: the ALSA PCM API.
         .target(name: "CDirectPipeAlsa", linkerSettings: [.linkedLibrary("asound")]),
-        // Swift: audio backends behind one protocol: the internal clock, JACK and ALSA.
+        // PipeWire's headers and library, found with pkg-config.
+        .systemLibrary(name: "CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
+        // C: a PipeWire node (pw_filter) that links its own ports; SPA pods and variadic calls stay in C.
+        .target(name: "CDirectPipePipeWire", dependencies: ["CPipeWire"]),
+        // Swift: audio backends behind one protocol: PipeWire, JACK, ALSA and the internal clock.
         .target(
             name: "DirectPipeAudio",
-            dependencies: ["DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm", "CDirectPipeJack", "CDirectPipeAlsa"]
+            dependencies: [
+                "DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm",
+                "CDirectPipeJack", "CDirectPipeAlsa", "CDirectPipePipeWire",
+            ]
         ),
         // Swift: settings (the configuration file); actions, presets and the API come here next.
         .target(name: "DirectPipeControl"),

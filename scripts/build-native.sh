@@ -7,6 +7,7 @@
 #   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
 #   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
 #   jack-ramp                  a JACK peer that feeds and checks DirectPipe's ports
+#   pw-ramp                    the same as a PipeWire source node (on DirectPipe's own PipeWire glue)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -32,6 +33,13 @@ if pkg-config --exists jack; then
     "$cc" "${cflags[@]}" -o "$out/jack-ramp" "$root/Tests/Native/jack_ramp.c" $(pkg-config --cflags --libs jack)
     # The anchor of the engine CPU benchmark (Benchmarks/).
     "$cc" "${cflags[@]}" -o "$out/jack-passthrough" "$root/Benchmarks/Probes/jack_passthrough.c" $(pkg-config --cflags --libs jack)
+fi
+
+# A PipeWire peer for the PipeWire backend's tests (needs libpipewire; skipped without it).
+if pkg-config --exists libpipewire-0.3; then
+    pw=$root/Sources/CDirectPipePipeWire
+    "$cc" "${cflags[@]}" -I"$pw/include" -I"$pw" -o "$out/pw-ramp" "$root/Tests/Native/pw_ramp.c" \
+        "$pw/pipewire_node.c" "$pw/pipewire_links.c" "$pw/pipewire_graph.c" $(pkg-config --cflags --libs libpipewire-0.3)
 fi
 
 # The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).

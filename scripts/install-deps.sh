@@ -9,6 +9,9 @@ packages=(
     libsndfile1-dev                              # WAV/FLAC files
     libjack-jackd2-dev jackd2                    # the JACK backend; jackd for its tests; jack_ringbuffer anchor
     libasound2-dev libasound2-plugins            # the ALSA backend; ALSA's file and jack plugins for its tests
+    libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend
+    pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph for its tests
+    libsamplerate0-dev                           # drift-compensated monitor on another clock
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -36,6 +36,15 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
         dp_alsa_silence_errors()
     }
 
+    /// Whether the PCM `name` opens for capture now (for `--backend auto`); closes it again at once.
+    public static func canCapture(_ name: String) -> Bool {
+        dp_alsa_silence_errors()
+        var handle: OpaquePointer?
+        guard snd_pcm_open(&handle, name, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK) == 0, let handle else { return false }
+        snd_pcm_close(handle)
+        return true
+    }
+
     public var isConnected: Bool { !lost.load(ordering: .relaxed) }
     public var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
     public var countedAllocations: Int64? { thread?.countedAllocations }

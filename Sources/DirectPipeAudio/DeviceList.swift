@@ -20,15 +20,33 @@ public struct DeviceList: Sendable, Encodable {
         public var playback: [Device]
     }
 
+    public struct PipeWire: Sendable, Encodable {
+        /// Source nodes DirectPipe's inputs can link to (by node name).
+        public var capture: [Device]
+        /// Sink nodes the monitor can link to.
+        public var playback: [Device]
+    }
+
+    /// nil when no PipeWire daemon answers.
+    public var pipewire: PipeWire?
     /// nil when no JACK server answers.
     public var jack: Jack?
     public var alsaCapture: [Device]
     public var alsaPlayback: [Device]
 
-    /// Asks every backend now (a short-lived JACK client; ALSA's device hints).
+    /// Asks every backend now (a short-lived PipeWire connection and JACK client; ALSA's device hints).
     public static func current(jackServer: String?) -> DeviceList {
         let alsa = alsaDevices()
-        return DeviceList(jack: jackPorts(serverName: jackServer), alsaCapture: alsa.capture, alsaPlayback: alsa.playback)
+        return DeviceList(
+            pipewire: pipewireNodes(), jack: jackPorts(serverName: jackServer), alsaCapture: alsa.capture, alsaPlayback: alsa.playback)
+    }
+
+    private static func pipewireNodes() -> PipeWire? {
+        guard let nodes = PipeWireGraph.nodes()?.filter({ $0.name != "directpipe" }) else { return nil }
+        func devices(_ nodes: [PipeWireGraph.Node]) -> [Device] {
+            nodes.map { Device(name: $0.name, description: [$0.description, $0.mediaClass].compactMap { $0 }.joined(separator: ", ")) }
+        }
+        return PipeWire(capture: devices(nodes.filter(\.isSource)), playback: devices(nodes.filter(\.isSink)))
     }
 
     private static func jackPorts(serverName: String?) -> Jack? {

@@ -47,5 +47,5 @@ public final class EngineMeters: Sendable {
     }
 
     /// A period started late (the backend saw it) or a callback overran.
-    public func countOverrun() { words.add(MeterWord.overruns, 1) }
+    public func countOverrun(_ count: Int = 1) { words.add(MeterWord.overruns, UInt64(count)) }
 }

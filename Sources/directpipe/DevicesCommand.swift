@@ -25,6 +25,12 @@ struct DevicesCommand: ParsableCommand {
             return
         }
         var text = ""
+        if let pipewire = devices.pipewire {
+            text += "PipeWire (--backend pipewire; node names):\n"
+            text += section("sources (--input)", pipewire.capture) + section("sinks (--monitor)", pipewire.playback)
+        } else {
+            text += "PipeWire: no daemon answers\n"
+        }
         if let jack = devices.jack {
             text += "JACK (server '\(jack.server)', \(jack.sampleRate) Hz, \(jack.periodFrames)-frame periods): --backend jack\n"
             text += section("capture ports (--input)", jack.capture) + section("playback ports (--monitor, --mic-to)", jack.playback)
@@ -34,7 +40,6 @@ struct DevicesCommand: ParsableCommand {
         text += "ALSA (--backend alsa; also any hw:CARD,DEVICE or plughw:CARD,DEVICE):\n"
         text += section("capture devices (--input)", devices.alsaCapture) + section("playback devices (--monitor)", devices.alsaPlayback)
         text += "clock (--backend clock): --input tone:HZ, silence, or a WAV/FLAC file\n"
-        text += "PipeWire: not in this build yet (its JACK layer works with --backend jack)\n"
         print(text, terminator: "")
     }
 

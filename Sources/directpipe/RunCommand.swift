@@ -12,20 +12,22 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the audio engine: capture, process, and feed the OBS pipe, the virtual mic and the monitor.",
         discussion: """
-            Backends: 'jack' (a JACK client on jackd or PipeWire's JACK layer: ports in_N, mic_out_N, \
-            monitor_out_N), 'alsa' (a PCM device directly, no sound server: --input hw:1,0), 'clock' \
-            (no audio server: a real-time thread paced by the monotonic clock, fed by a tone, silence or \
-            a WAV/FLAC file). PipeWire is on its way; 'auto' picks JACK when a server runs, else the \
-            clock, and says why. \
+            Backends: 'pipewire' (a node 'directpipe' in the PipeWire graph: ports input_FL/FR linked \
+            to --input or the default source, monitor_FL/FR linked to --monitor), 'jack' (a JACK client \
+            on jackd or PipeWire's JACK layer: ports in_N, mic_out_N, monitor_out_N), 'alsa' (a PCM \
+            device directly, no sound server: --input hw:1,0), 'clock' (no audio server: a real-time \
+            thread paced by the monotonic clock, fed by a tone, silence or a WAV/FLAC file). 'auto' \
+            picks PipeWire, then JACK, then ALSA's default device, then the clock, and says why. \
             Settings come from the configuration file (see --config); flags override it.
             """
     )
 
-    @Option(help: "auto, jack, alsa or clock (pipewire and file are not in this build yet). Default auto.")
+    @Option(help: "auto, pipewire, jack, alsa or clock (file is not in this build yet). Default auto.")
     var backend: String?
 
     @Option(help: """
         What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440. \
+        pipewire: a source node's name or id, or 'none'; default the default source. \
         jack: capture ports, comma-separated, or 'none'; default the physical capture ports. \
         alsa: a PCM name (hw:1,0, plughw:1,0, default); default 'default'.
         """)
@@ -37,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Sample rate in Hz (default 48000; on JACK the server decides).")
     var rate: Int?
 
-    @Option(help: "Frames per period, 16-8192 (default 128; on JACK the server decides).")
+    @Option(help: "Frames per period, 16-8192 (default 128; on PipeWire the quantum asked for; on JACK the server decides).")
     var period: Int?
 
     @Option(help: "ALSA: periods in the device buffer, 2-16 (default 2, the lowest latency).")
@@ -46,7 +48,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output channels: 1 (mono, the average of the inputs) or 2 (stereo, default).")
     var channels: Int?
 
-    @Option(help: "Input channels on JACK and ALSA (default 2).")
+    @Option(help: "Input channels on PipeWire, JACK and ALSA (default 2).")
     var inputChannels: Int?
 
     @Option(help: "Input gain in dB (-60 to +24; default 0).")
@@ -58,7 +60,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JACK ports to connect the virtual-mic outputs (mic_out_N) to, comma-separated.")
     var micTo: String?
 
-    @Option(help: "Turn monitoring on: on JACK, the playback ports for monitor_out_N (comma-separated); on ALSA, the playback PCM.")
+    @Option(help: """
+        Turn monitoring on: on PipeWire, the sink node (or 'default'); on JACK, the playback ports for \
+        monitor_out_N (comma-separated); on ALSA, the playback PCM.
+        """)
     var monitor: String?
 
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
@@ -108,6 +113,14 @@ struct RunCommand: ParsableCommand {
             options.micTargets = settings.micTo.map(Self.list) ?? []
             options.monitorTargets = settings.monitor.map(Self.list) ?? []
             backend = JackBackend(options: options)
+        case .pipewire:
+            format = try EngineFormat(
+                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
+                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+            var options = PipeWireBackend.Options()
+            options.capture = settings.input
+            options.monitor = settings.monitor
+            backend = PipeWireBackend(options: options)
         case .alsa:
             format = try EngineFormat(
                 sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
@@ -165,6 +178,7 @@ struct RunCommand: ParsableCommand {
     }
 
     private enum BackendKind {
+        case pipewire
         case clock(ClockInput)
         case jack(sampleRate: Int, period: Int)
         case alsa
@@ -188,15 +202,24 @@ struct RunCommand: ParsableCommand {
                 throw RunError("no JACK server '\(server)' is running (start jackd, or use --backend clock)")
             }
             return (found, "as asked")
+        case "pipewire":
+            guard PipeWireBackend.isAvailable else {
+                throw RunError("no PipeWire daemon answers (is pipewire running, and XDG_RUNTIME_DIR set?); or use --backend jack, alsa or clock")
+            }
+            return (.pipewire, "as asked")
         case "auto":
-            if let found = jack() { return (found, "auto: a JACK server is running; the PipeWire backend is not in this build yet") }
-            return try clock("auto: no JACK server is running, and the PipeWire and ALSA backends are not in this build yet")
+            if PipeWireBackend.isAvailable { return (.pipewire, "auto: a PipeWire daemon answers") }
+            if let found = jack() { return (found, "auto: no PipeWire; a JACK server is running") }
+            if AlsaBackend.canCapture(settings.input ?? "default") {
+                return (.alsa, "auto: no PipeWire or JACK; ALSA's '\(settings.input ?? "default")' device opens")
+            }
+            return try clock("auto: no PipeWire, no JACK server, no ALSA capture device")
         case "alsa":
             return (.alsa, "as asked")
-        case "pipewire", "file":
-            throw RunError("backend '\(name)' is not in this build yet; use --backend jack, alsa or clock (a file plays with --backend clock --input PATH)")
+        case "file":
+            throw RunError("backend 'file' is not in this build yet; a file plays with --backend clock --input PATH")
         default:
-            throw RunError("unknown backend '\(name)': expected auto, jack, alsa, clock, pipewire or file")
+            throw RunError("unknown backend '\(name)': expected auto, pipewire, jack, alsa, clock or file")
         }
     }
 

@@ -1,0 +1,275 @@
+import CDirectPipePipeWire
+import DirectPipeEngine
+import Foundation
+import Synchronization
+
+/// DirectPipe as a PipeWire node ("DirectPipe", node name `directpipe`,
+/// media.class Stream/Input/Audio): input ports `input_FL`, `input_FR` (or
+/// `input_MONO`, `input_AUX0`...) linked to the chosen source or the default
+/// one, output ports `monitor_FL`/`monitor_FR` linked to the chosen sink when
+/// monitoring, the engine in PipeWire's real-time data thread, at the quantum
+/// asked for with `node.latency`.
+///
+/// The node links its own ports, like a JACK client (see pipewire_links.c): it
+/// works with WirePlumber and with no session manager, and links again when
+/// its source leaves and comes back. When the daemon goes away, it reconnects
+/// every 250 ms.
+public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
+    public struct Options: Sendable {
+        public var nodeName = "directpipe"
+        public var description = "DirectPipe"
+        /// The source node to capture (node.name or id); nil: the default source; "none": leave unlinked.
+        public var capture: String?
+        /// The sink node for the monitor (node.name or id, or "default"); nil: no monitor ports linked.
+        public var monitor: String?
+
+        public init() {}
+    }
+
+    public let name = "pipewire"
+    public let options: Options
+    public private(set) var startReport: RealtimeThread.Report?
+
+    private var node: OpaquePointer?
+    private var engine: Engine?
+    private var inputChannels = 0
+    private var outputChannels = 0
+    private var sampleRate: UInt32 = 0
+    private var inputBuffer = UnsafeMutablePointer<Float>.allocate(capacity: EngineFormat.maxPeriodFrames * EngineFormat.maxInputChannels)
+    /// The rate of the graph when it differs from the engine's (0: same); the engine does not run then.
+    private let wrongRate = Atomic<UInt32>(0)
+    /// Whether at least one input port is linked to the source (kept by the supervisor).
+    private let captureLinked = Atomic<Bool>(false)
+    private let allocations = ServerThreadAllocations()
+    private let supervisor = ServerSupervisor()
+    // What the supervisor has seen and reported (its thread only).
+    private var reportedLinked = true
+    private var reportedRate: UInt32 = 0
+    private var countedSkips: UInt64 = 0
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    deinit {
+        stop()
+        inputBuffer.deallocate()
+    }
+
+    /// Whether a PipeWire daemon answers (for `--backend auto`).
+    public static var isAvailable: Bool { dp_pw_daemon_available() != 0 }
+
+    /// Connected to the daemon and, when a source was asked for, linked to it.
+    public var isConnected: Bool {
+        supervisor.isConnected && (options.capture == "none" || captureLinked.load(ordering: .relaxed))
+    }
+
+    public var reconnects: Int { supervisor.reconnects }
+    public var countedAllocations: Int64? { allocations.value }
+
+    public func start(_ engine: Engine) throws(BackendError) {
+        self.engine = engine
+        inputChannels = engine.format.inputChannels
+        outputChannels = engine.format.outputChannels
+        sampleRate = UInt32(engine.format.sampleRate)
+        try connect()
+        supervisor.start(
+            name: "directpipe-pw-supervisor", watch: { [self] in watch() }, reconnect: { [self] in reconnectAfterLoss() })
+        startReport = waitForRealtimeCycles()
+    }
+
+    public func stop() {
+        guard supervisor.isRunning else { return }
+        if node != nil, supervisor.isConnected { allocations.finish() }
+        supervisor.stop()
+        disconnect()
+    }
+
+    // MARK: connection
+
+    private enum Group {
+        static let input: UInt32 = 0
+        static let monitor: UInt32 = 1
+    }
+
+    /// PipeWire's channel names for a port group: MONO, FL FR, or AUX0...
+    private static func channelNames(_ count: Int) -> [String] {
+        switch count {
+        case 1: ["MONO"]
+        case 2: ["FL", "FR"]
+        default: (0..<count).map { "AUX\($0)" }
+        }
+    }
+
+    private func connect() throws(BackendError) {
+        guard let engine else { return }
+        let captureTarget = options.capture == "none" ? nil : (options.capture ?? DP_PW_DEFAULT_SOURCE)
+        let monitorTarget = options.monitor.map { $0 == "default" ? DP_PW_DEFAULT_SINK : $0 }
+        let strings = CStrings([options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor",
+                                captureTarget ?? "", monitorTarget ?? ""]
+                               + Self.channelNames(inputChannels) + Self.channelNames(outputChannels))
+        defer { strings.free() }
+        let inputNames = strings.pointers + 7
+        let outputNames = inputNames + inputChannels
+        var config = dp_pw_node_config()
+        config.node_name = strings[0]
+        config.description = strings[1]
+        config.media_class = strings[2]
+        config.rate = UInt32(engine.format.sampleRate)
+        config.quantum = UInt32(engine.format.periodFrames)
+        config.group_count = 2
+        config.groups.0 = dp_pw_port_group(
+            is_output: 0, prefix: strings[3], count: UInt32(inputChannels), channels: UnsafePointer(inputNames),
+            target: captureTarget == nil ? nil : strings[5])
+        config.groups.1 = dp_pw_port_group(
+            is_output: 1, prefix: strings[4], count: UInt32(outputChannels), channels: UnsafePointer(outputNames),
+            target: monitorTarget == nil ? nil : strings[6])
+
+        var created: OpaquePointer?
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let error = cMessage { message, size in
+            _ = dp_pw_node_create(&config, { context, inputs, outputs, frames, cycleNs, graphRate in
+                Unmanaged<PipeWireBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                    $0.process(inputs!, outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
+                }
+            }, context, &created, message, size)
+        }
+        guard let created else { throw .badInput(error) }
+        node = created
+        countedSkips = 0
+        captureLinked.store(false, ordering: .relaxed)
+    }
+
+    private func disconnect() {
+        if let node { dp_pw_node_destroy(node) }
+        node = nil
+    }
+
+    /// Up to two seconds for the graph to schedule the node and for module-rt to make its
+    /// data thread real-time (it may do so a little after the first cycles); then how it runs.
+    private func waitForRealtimeCycles() -> RealtimeThread.Report {
+        let deadline = Date().addingTimeInterval(2)
+        var realtime: Int32 = -1
+        while let node, realtime != 1, Date() < deadline {
+            usleep(5_000)
+            realtime = dp_pw_node_data_thread_realtime(node)
+        }
+        let warning = switch realtime {
+        case 1: nil as String?
+        case 0: "PipeWire's data thread runs without real-time scheduling (is module-rt or RTKit allowed?)"
+        default: "the PipeWire graph has not scheduled DirectPipe's node yet (no driver?)"
+        }
+        return RealtimeThread.Report(realtimeScheduling: realtime == 1, memoryLocked: false, warnings: warning.map { [$0] } ?? [])
+    }
+
+    /// Off the audio thread, every 250 ms: notices a daemon that went away, counts the cycles the
+    /// graph skipped as xruns (as JACK reports its own), reports a wrong graph rate and the source
+    /// leaving and coming back.
+    private func watch() {
+        guard let node else { return }
+        var state = DP_PW_CONNECTING
+        let error = cMessage { state = dp_pw_node_state(node, $0, $1) }
+        if state == DP_PW_DISCONNECTED || state == DP_PW_ERROR {
+            supervisor.markLost()
+            log("lost the PipeWire daemon (\(error)); retrying every 250 ms")
+            disconnect()
+            return
+        }
+        let skips = dp_pw_node_skipped_cycles(node)
+        if skips > countedSkips { engine?.meters.countOverrun(Int(skips - countedSkips)) }
+        countedSkips = skips
+        let rate = wrongRate.load(ordering: .relaxed)
+        if rate != reportedRate, rate != 0 {
+            log("the PipeWire graph runs at \(rate) Hz but DirectPipe at \(sampleRate) Hz: silent until it matches (use --rate \(rate))")
+        }
+        reportedRate = rate
+        captureLinked.store(dp_pw_node_linked_ports(node, Group.input) > 0, ordering: .relaxed)
+        let linked = isConnected
+        if linked != reportedLinked {
+            log(linked ? "capturing from \(sourceName)" : waitingMessage(present: dp_pw_node_target_present(node, Group.input) != 0))
+            reportedLinked = linked
+        }
+    }
+
+    /// Off the audio thread, every 250 ms while the daemon is gone.
+    private func reconnectAfterLoss() -> Bool {
+        do {
+            try connect()
+        } catch {
+            return false
+        }
+        log("PipeWire is back; reconnected")
+        return true
+    }
+
+    private var sourceName: String { options.capture ?? "the default source" }
+
+    /// Why nothing is captured, naming the sources there are (a typo shows at once).
+    private func waitingMessage(present: Bool) -> String {
+        if present { return "\(sourceName) is there but not linked yet" }
+        let sources = PipeWireGraph.nodes()?.filter(\.isSource).map(\.name) ?? []
+        return "\(sourceName) is not there; waiting for it (sources now: \(sources.isEmpty ? "none" : sources.joined(separator: ", ")))"
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data("directpipe: \(message)\n".utf8))
+    }
+
+    // MARK: the audio thread
+
+    /// One graph cycle: gather the input ports, run the engine, fill the monitor ports.
+    private func process(
+        _ inputs: UnsafePointer<UnsafePointer<Float>?>, _ outputs: UnsafePointer<UnsafeMutablePointer<Float>?>,
+        frames: Int, cycleNs: UInt64, graphRate: UInt32
+    ) {
+        guard let engine, frames <= EngineFormat.maxPeriodFrames else { return }
+        guard graphRate == sampleRate else {
+            wrongRate.store(graphRate, ordering: .relaxed)
+            for channel in 0..<outputChannels { outputs[channel]!.update(repeating: 0, count: frames) }
+            return
+        }
+        wrongRate.store(0, ordering: .relaxed)
+        let channels = inputChannels
+        for channel in 0..<channels {
+            let port = inputs[channel]!
+            for frame in 0..<frames { inputBuffer[frame * channels + channel] = port[frame] }
+        }
+        // The driver woke at cycleNs with a period the device had captured before it.
+        let periodNs = UInt64(frames) * 1_000_000_000 / UInt64(graphRate)
+        engine.process(input: inputBuffer, frames: frames, captureTimeNs: cycleNs &- periodNs)
+        let monitor = engine.output(.monitor)
+        for channel in 0..<outputChannels {
+            let port = outputs[channel]!
+            for frame in 0..<frames { port[frame] = monitor[frame * outputChannels + channel] }
+        }
+        allocations.noteCallback()
+    }
+}
+
+/// What a C function writes into a message buffer, as a Swift string.
+private func cMessage(_ body: (UnsafeMutablePointer<CChar>, Int) -> Void) -> String {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
+        buffer.initialize(repeating: 0)
+        body(buffer.baseAddress!, buffer.count)
+        return String(cString: buffer.baseAddress!)
+    }
+}
+
+/// Swift strings as C strings that live until `free()`, for a C configuration struct.
+private struct CStrings {
+    let pointers: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointers = .allocate(capacity: strings.count)
+        for (index, string) in strings.enumerated() { pointers[index] = UnsafePointer(strdup(string)) }
+    }
+
+    subscript(index: Int) -> UnsafePointer<CChar>? { pointers[index] }
+
+    func free() {
+        for index in 0..<count { Glibc.free(UnsafeMutablePointer(mutating: pointers[index])) }
+        pointers.deallocate()
+    }
+}
