@@ -43,12 +43,14 @@ let package = Package(
         .systemLibrary(name: "CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // C: a PipeWire node (pw_filter) that links its own ports; SPA pods and variadic calls stay in C.
         .target(name: "CDirectPipePipeWire", dependencies: ["CPipeWire"]),
+        // libsamplerate, for the monitor on another clock.
+        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         // Swift: audio backends behind one protocol: PipeWire, JACK, ALSA and the internal clock.
         .target(
             name: "DirectPipeAudio",
             dependencies: [
                 "DirectPipeEngine", "DirectPipeAudioFile", "CDirectPipeRealtime", "CDirectPipeShm",
-                "CDirectPipeJack", "CDirectPipeAlsa", "CDirectPipePipeWire",
+                "CDirectPipeJack", "CDirectPipeAlsa", "CDirectPipePipeWire", "CSamplerate",
             ]
         ),
         // Swift: settings (the configuration file); actions, presets and the API come here next.

@@ -13,6 +13,8 @@ final class AlsaDevice: @unchecked Sendable {
     let channels: Int
     let sampleFormat: SampleFormat
     let periodFrames: Int
+    /// The device's whole buffer (periods × period), the latency a full buffer adds.
+    let bufferFrames: Int
     /// Raw frames as the device wants them (unused for float32).
     private let raw: UnsafeMutableRawPointer
 
@@ -54,6 +56,8 @@ final class AlsaDevice: @unchecked Sendable {
         if code < 0 { throw fail("cannot use \(periods) periods") }
         code = snd_pcm_hw_params(pcm, params)
         if code < 0 { throw fail("refused the configuration") }
+        var buffer = snd_pcm_uframes_t(0)
+        snd_pcm_hw_params_get_buffer_size(params, &buffer)
         code = snd_pcm_prepare(pcm)
         if code < 0 { throw fail("cannot prepare") }
 
@@ -62,6 +66,7 @@ final class AlsaDevice: @unchecked Sendable {
         self.channels = channels
         sampleFormat = chosen
         periodFrames = Int(period)
+        bufferFrames = Int(buffer)
         raw = .allocate(byteCount: max(1, Int(period)) * channels * 4, alignment: 16)
     }
 

@@ -8,11 +8,15 @@ import DirectPipeEngine
 public final class ClockBackend: AudioBackend, @unchecked Sendable {
     public let name = "clock"
     public let input: ClockInput
+    /// How far this clock runs from true time, in parts per million (0: exact). Real devices drift
+    /// by tens to hundreds of ppm; this stands in for one when testing what follows the drift.
+    public let driftPPM: Double
     public private(set) var startReport: RealtimeThread.Report?
     private var thread: RealtimeThread?
 
-    public init(input: ClockInput) {
+    public init(input: ClockInput, driftPPM: Double = 0) {
         self.input = input
+        self.driftPPM = driftPPM
     }
 
     public var countedAllocations: Int64? { thread?.countedAllocations }
@@ -26,8 +30,8 @@ public final class ClockBackend: AudioBackend, @unchecked Sendable {
         guard prepared.channels == format.inputChannels else {
             throw .badInput("\(input) has \(prepared.channels) channels but the engine expects \(format.inputChannels)")
         }
-        let thread = RealtimeThread { [engine, prepared] thread in
-            Self.run(engine: engine, input: prepared, thread: thread)
+        let thread = RealtimeThread { [engine, prepared, driftPPM] thread in
+            Self.run(engine: engine, input: prepared, driftPPM: driftPPM, thread: thread)
         }
         self.thread = thread
         startReport = try thread.start()
@@ -39,12 +43,13 @@ public final class ClockBackend: AudioBackend, @unchecked Sendable {
 
     /// The audio loop: sleep to each period's deadline, process, repeat. A
     /// period that starts more than a period late counts as an overrun (xrun).
-    private static func run(engine: Engine, input: PreparedInput, thread: RealtimeThread) {
+    private static func run(engine: Engine, input: PreparedInput, driftPPM: Double, thread: RealtimeThread) {
         let frames = engine.format.periodFrames
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: frames * engine.format.inputChannels)
         buffer.initialize(repeating: 0, count: frames * engine.format.inputChannels)
         defer { buffer.deallocate() }
-        let rate = UInt64(engine.format.sampleRate)
+        // Frames per second of true time: the nominal rate, drifted.
+        let rate = UInt64((Double(engine.format.sampleRate) * (1 + driftPPM / 1e6)).rounded())
         let start = dp_monotonic_ns()
         var periods: UInt64 = 0
         var iteration = 0

@@ -14,6 +14,8 @@ public struct RunSettings: Equatable, Sendable {
     public var jackServer: String?
     public var micTo: String?
     public var monitor: String?
+    /// Whose clock the ALSA monitor runs on: auto, shared (the capture card's) or own (drift-compensated).
+    public var monitorClock: String?
 
     public init() {}
 
@@ -32,13 +34,15 @@ public struct RunSettings: Equatable, Sendable {
         merged.jackServer = other.jackServer ?? jackServer
         merged.micTo = other.micTo ?? micTo
         merged.monitor = other.monitor ?? monitor
+        merged.monitorClock = other.monitorClock ?? monitorClock
         return merged
     }
 
     /// The file's keys: snake_case, as in `directpipe run --json` output.
     static let keys = [
         "backend", "input", "pipe", "rate", "period", "periods", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
-        "monitor",
+        "monitor", "monitor_clock",
     ]
+    static let monitorClocks = ["auto", "shared", "own"]
     static let backends = ["auto", "jack", "clock", "pipewire", "alsa", "file"]
 }

@@ -71,6 +71,10 @@ public enum SettingsFile {
         settings.jackServer = try string("jack_server")
         settings.micTo = try string("mic_to")
         settings.monitor = try string("monitor")
+        settings.monitorClock = try string("monitor_clock")
+        if let clock = settings.monitorClock, !RunSettings.monitorClocks.contains(clock) {
+            throw fail("monitor_clock", "'\(clock)' is not one of \(RunSettings.monitorClocks.joined(separator: ", "))")
+        }
         return settings
     }
 

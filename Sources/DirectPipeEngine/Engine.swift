@@ -23,6 +23,9 @@ public final class Engine: @unchecked Sendable {
     private let pipe: PipeWriter?
     /// The same writer without reference counting, for the audio thread (`pipe` keeps it alive).
     private let pipeView: Unmanaged<PipeWriter>?
+    /// Where the monitor output also goes when its device runs on another clock (see `MonitorBridge`).
+    private let monitorRing: SampleRing?
+    private let monitorRingView: Unmanaged<SampleRing>?
     // Trivial views of the controls' and meters' words: no reference counting on the audio thread.
     private let controlWords: AtomicWords
     private let meterWriter: MeterWriter
@@ -46,11 +49,19 @@ public final class Engine: @unchecked Sendable {
     private let outputChannels: Int
     private let isMono: Bool
 
-    /// `pipe` receives the output (its format must have `format.outputChannels`).
-    public init(format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?) throws(EngineError) {
+    /// `pipe` receives the output (its format must have `format.outputChannels`); `monitorRing`,
+    /// when given, receives the monitor output every period (for a device on another clock).
+    public init(
+        format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?, monitorRing: SampleRing? = nil
+    ) throws(EngineError) {
         if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
             throw .badSetting("pipe", "its format (\(pipe.format)) does not match the engine's output (\(format))")
         }
+        if let monitorRing, monitorRing.channels != format.outputChannels {
+            throw .badSetting("monitor", "its ring has \(monitorRing.channels) channels, the engine's output \(format.outputChannels)")
+        }
+        self.monitorRing = monitorRing
+        monitorRingView = monitorRing.map { Unmanaged.passUnretained($0) }
         self.format = format
         self.controls = controls
         self.pipe = pipe
@@ -106,6 +117,10 @@ public final class Engine: @unchecked Sendable {
         if controlWords.flag(ControlWord.pipe + ControlWord.enabled), let pipeView {
             let block = UnsafeBufferPointer(start: pipeBuffer, count: frames * channels)
             pipeView._withUnsafeGuaranteedRef { $0.write(block, captureTimeNs: captureTimeNs) }
+        }
+        if let monitorRingView {
+            let block = UnsafeBufferPointer(start: monitorBuffer, count: frames * channels)
+            monitorRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
         }
 
         let elapsed = Float(monotonicNs() &- start)

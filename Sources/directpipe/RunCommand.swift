@@ -62,9 +62,17 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: """
         Turn monitoring on: on PipeWire, the sink node (or 'default'); on JACK, the playback ports for \
-        monitor_out_N (comma-separated); on ALSA, the playback PCM.
+        monitor_out_N (comma-separated); on ALSA and the clock, the playback PCM; anywhere, alsa:PCM for an \
+        ALSA device on its own clock (drift-compensated).
         """)
     var monitor: String?
+
+    @Option(help: """
+        Whose clock an ALSA monitor runs on: 'shared' (the capture card's: written in lockstep), 'own' (another \
+        card: through a ring, resampled to follow the drift), or 'auto' (shared when --monitor is the capture \
+        device, else own). On the clock backend, and with --monitor alsa:PCM on PipeWire or JACK, it is always own.
+        """)
+    var monitorClock: String?
 
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
     var config: String?
@@ -84,6 +92,9 @@ struct RunCommand: ParsableCommand {
         if let periods, !(2...16).contains(periods) { throw ValidationError("--periods must be 2-16") }
         if let gain, !(-60...24).contains(gain) { throw ValidationError("--gain must be between -60 and +24 dB") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
+        if let monitorClock, !["auto", "shared", "own"].contains(monitorClock) {
+            throw ValidationError("--monitor-clock must be auto, shared or own")
+        }
     }
 
     func run() throws {
@@ -93,12 +104,17 @@ struct RunCommand: ParsableCommand {
         let choice = try chooseBackend(settings)
         let backend: any AudioBackend
         let format: EngineFormat
+        // A monitor on another clock goes through the bridge; the backend's own monitor then stays off.
+        let bridgedMonitor = Self.bridgedMonitor(choice.kind, settings)
+        let backendMonitor = bridgedMonitor == nil ? settings.monitor : nil
         switch choice.kind {
         case .clock(let clockInput):
             format = try EngineFormat(
                 sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
                 inputChannels: try Self.inputChannels(of: clockInput), channelMode: channelMode)
-            backend = ClockBackend(input: clockInput)
+            // A stand-in for a drifting device clock, for testing the monitor's drift compensation.
+            let drift = ProcessInfo.processInfo.environment["DIRECTPIPE_CLOCK_DRIFT_PPM"].flatMap(Double.init) ?? 0
+            backend = ClockBackend(input: clockInput, driftPPM: drift)
         case .jack(let serverRate, let serverPeriod):
             if let rate = settings.rate, rate != serverRate {
                 printError("directpipe run: note: the JACK server runs at \(serverRate) Hz, not \(rate)")
@@ -111,7 +127,7 @@ struct RunCommand: ParsableCommand {
             var options = JackBackend.Options(serverName: settings.jackServer)
             options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
             options.micTargets = settings.micTo.map(Self.list) ?? []
-            options.monitorTargets = settings.monitor.map(Self.list) ?? []
+            options.monitorTargets = backendMonitor.map(Self.list) ?? []
             backend = JackBackend(options: options)
         case .pipewire:
             format = try EngineFormat(
@@ -119,14 +135,16 @@ struct RunCommand: ParsableCommand {
                 inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
             var options = PipeWireBackend.Options()
             options.capture = settings.input
-            options.monitor = settings.monitor
+            options.monitor = backendMonitor
             backend = PipeWireBackend(options: options)
         case .alsa:
             format = try EngineFormat(
                 sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
                 inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
             backend = AlsaBackend(options: AlsaBackend.Options(
-                captureDevice: settings.input ?? "default", playbackDevice: settings.monitor, periods: settings.periods ?? 2))
+                captureDevice: settings.input ?? "default",
+                playbackDevice: backendMonitor.map { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : $0 },
+                periods: settings.periods ?? 2))
         }
         let writer = try PipeWriter(
             name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
@@ -134,14 +152,20 @@ struct RunCommand: ParsableCommand {
         let controls = EngineControls()
         controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
         controls.monitor.isEnabled = settings.monitor != nil
-        let engine = try Engine(format: format, controls: controls, pipe: writer)
+        let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try MonitorBridge(device: device, format: format) }
+        let engine = try Engine(format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring)
 
         StopRequest.installHandlers()
         try backend.start(engine)
         printError("directpipe run: backend \(backend.name) (\(choice.reason)), \(format), pipe \(writer.name)")
         for warning in backend.startReport?.warnings ?? [] { printError("directpipe run: warning: \(warning)") }
+        if let bridge {
+            let report = try bridge.start()
+            printError("directpipe run: monitor on ALSA '\(bridge.deviceName)', its own clock: resampled to follow the drift")
+            for warning in report.warnings { printError("directpipe run: warning: monitor: \(warning)") }
+        }
 
-        let status = RunStatus(engine: engine, writer: writer, backend: backend, json: json, quiet: quiet)
+        let status = RunStatus(engine: engine, writer: writer, backend: backend, monitorBridge: bridge, json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
         while !StopRequest.isRequested, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
@@ -154,8 +178,27 @@ struct RunCommand: ParsableCommand {
             }
         }
         backend.stop()
+        bridge?.stop()
         writer.stop()
         status.report(final: true)
+    }
+
+    /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
+    /// clock backend, `alsa:PCM` on PipeWire and JACK, and on ALSA another device than the capture one
+    /// (unless --monitor-clock says it shares the capture card's clock).
+    private static func bridgedMonitor(_ kind: BackendKind, _ settings: RunSettings) -> String? {
+        guard let monitor = settings.monitor else { return nil }
+        let device = monitor.hasPrefix("alsa:") ? String(monitor.dropFirst(5)) : nil
+        switch kind {
+        case .clock: return device ?? monitor
+        case .jack, .pipewire: return device
+        case .alsa:
+            switch settings.monitorClock ?? "auto" {
+            case "shared": return nil
+            case "own": return device ?? monitor
+            default: return (device ?? monitor) == (settings.input ?? "default") ? nil : device ?? monitor
+            }
+        }
     }
 
     /// The configuration file's settings with the flags given on top.
@@ -173,6 +216,7 @@ struct RunCommand: ParsableCommand {
         flags.jackServer = jackServer
         flags.micTo = micTo
         flags.monitor = monitor
+        flags.monitorClock = monitorClock
         let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
         return (file ?? RunSettings()).overridden(by: flags)
     }

@@ -8,6 +8,8 @@ struct RunStatus {
     let engine: Engine
     let writer: PipeWriter
     let backend: any AudioBackend
+    /// The monitor's bridge when its device runs on another clock.
+    let monitorBridge: MonitorBridge?
     let json: Bool
     let quiet: Bool
     /// This process's CPU time when audio started, so the report counts only what running costs.
@@ -41,13 +43,22 @@ struct RunStatus {
         var audioThreadAllocations: Int64?
         /// CPU time (user + system, all threads) this process used since audio started.
         var processCPUNs: UInt64
+        /// The monitor on another clock: the drift corrected (ppm), the bridge's latency and fill, its troubles.
+        var monitorDriftPpm: Int?
+        var monitorLatencyFrames: Int?
+        var monitorFillFrames: Int?
+        var monitorUnderflows: Int?
+        var monitorDeviceUnderruns: Int?
+        var monitorResyncs: Int?
+        /// Only at the end, only with the allocation counter preloaded (tests): the monitor bridge's thread.
+        var monitorThreadAllocations: Int64?
     }
 
     func report(final: Bool) {
         let format = engine.format
         let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
         let lag = writer.writePosition &- writer.readPosition
-        let report = Report(
+        var report = Report(
             event: final ? "final" : "status", timeNs: MonotonicClock.nowNs, backend: backend.name,
             backendConnected: backend.isConnected, backendReconnects: backend.reconnects,
             rate: format.sampleRate, period: format.periodFrames, channels: format.outputChannels,
@@ -58,6 +69,15 @@ struct RunStatus {
             pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
             audioThreadAllocations: final ? backend.countedAllocations : nil,
             processCPUNs: processCPUNs() &- cpuAtStartNs)
+        if let bridge = monitorBridge?.statistics {
+            report.monitorDriftPpm = bridge.driftPPM
+            report.monitorLatencyFrames = bridge.latencyFrames
+            report.monitorFillFrames = bridge.fillFrames
+            report.monitorUnderflows = bridge.underflows
+            report.monitorDeviceUnderruns = bridge.deviceUnderruns
+            report.monitorResyncs = bridge.resyncs
+            report.monitorThreadAllocations = final ? monitorBridge?.countedAllocations : nil
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -76,6 +96,11 @@ struct RunStatus {
         text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)
         text += "  xruns \(report.overruns)  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
+        if let drift = report.monitorDriftPpm, let latency = report.monitorLatencyFrames {
+            text += "  monitor \(drift >= 0 ? "+" : "")\(drift) ppm, \(latency) frames"
+            let troubles = (report.monitorUnderflows ?? 0) + (report.monitorDeviceUnderruns ?? 0)
+            if troubles > 0 { text += ", \(troubles) dropouts" }
+        }
         if report.event == "final" {
             text += "  (\(report.callbacks) callbacks)"
             if let allocations = report.audioThreadAllocations { text += "  audio-thread allocations \(allocations)" }

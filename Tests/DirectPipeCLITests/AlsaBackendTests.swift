@@ -39,7 +39,7 @@ import Testing
         defer { removePipe(pipe) }
         let run = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "alsa", "--input", "dp_in", "--monitor", "dp_out", "--pipe", pipe, "--period", "256",
+            ["run", "--backend", "alsa", "--input", "dp_in", "--monitor", "dp_out", "--monitor-clock", "shared", "--pipe", pipe, "--period", "256",
              "--periods", "3", "--seconds", "0.5", "--json"],
             environment: home.environment)
         #expect(run.finish() == 0, "\(run.errorOutput)")

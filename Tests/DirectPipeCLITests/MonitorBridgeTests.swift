@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The monitor on a device with its own clock: the engine on the internal clock, drifted on purpose
+/// (DIRECTPIPE_CLOCK_DRIFT_PPM), plays through the bridge to a real ALSA device (ALSA's jack plugin
+/// on a dummy jackd, which keeps true time). The bridge must find the drift and follow it, with
+/// no dropouts once settled and its fill bounded.
+@Suite(.serialized) struct MonitorBridgeTests {
+    private func alsaHome() throws -> URL {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-monitor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        try "pcm.dp_monitor { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }"
+            .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        return home
+    }
+
+    @Test(arguments: [2000, -2000])
+    func aMonitorOnItsOwnClockFollowsTheDrift(ppm: Int) throws {
+        let server = try JackServer("drift\(ppm < 0 ? "m" : "p")")
+        let home = try alsaHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let pipe = uniquePipe("drift")
+        defer { removePipe(pipe) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["JACK_DEFAULT_SERVER"] = server.name
+        environment["DIRECTPIPE_CLOCK_DRIFT_PPM"] = "\(ppm)"
+        environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "clock", "--monitor", "dp_monitor", "--pipe", pipe, "--seconds", "14", "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("monitor on ALSA 'dp_monitor', its own clock"), "\(run.errorOutput)")
+        let lines = run.jsonLines
+        let final = try #require(lines.last { $0.string("event") == "final" })
+        let settled = try #require(lines.filter { $0.string("event") == "status" }.dropFirst(7).first, "\(lines)")
+        let drift = final.int("monitor_drift_ppm") ?? 0
+        print("monitor bridge: drift \(ppm) ppm estimated \(drift) ppm, latency \(final.int("monitor_latency_frames") ?? -1) frames")
+        #expect(abs(drift - ppm) < 400, "\(final)")
+        // Settled: no dropout, no resync, from the 8th second to the end.
+        for key in ["monitor_underflows", "monitor_device_underruns", "monitor_resyncs"] {
+            #expect(final.int(key) == settled.int(key), "\(key): \(settled) -> \(final)")
+        }
+        // Bounded: the fill never strays beyond the bridge's own latency.
+        let latency = try #require(final.int("monitor_latency_frames"))
+        for line in lines.dropFirst(7) { #expect((line.int("monitor_fill_frames") ?? .max) <= latency, "\(line)") }
+        #expect(final.int("monitor_thread_allocations") == 0, "\(final)")
+    }
+
+    /// Across backends: the engine in JACK's graph, the monitor on an ALSA device (`alsa:PCM`).
+    @Test func aJackEngineMonitorsOnAnAlsaDevice() throws {
+        let server = try JackServer("crossmonitor")
+        let home = try alsaHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let pipe = uniquePipe("cross")
+        defer { removePipe(pipe) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["JACK_DEFAULT_SERVER"] = server.name
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "alsa:dp_monitor",
+             "--pipe", pipe, "--seconds", "8", "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let lines = run.jsonLines
+        let final = try #require(lines.last { $0.string("event") == "final" })
+        let settled = try #require(lines.filter { $0.string("event") == "status" }.dropFirst(4).first, "\(lines)")
+        // One true clock on both sides here: nothing to correct, and nothing lost.
+        #expect(abs(final.int("monitor_drift_ppm") ?? .max) < 400, "\(final)")
+        #expect(final.int("monitor_underflows") == settled.int("monitor_underflows"), "\(settled) -> \(final)")
+        #expect(final.int("monitor_device_underruns") == settled.int("monitor_device_underruns"), "\(settled) -> \(final)")
+    }
+
+    @Test func aMonitorDeviceThatDoesNotExistIsOneLine() throws {
+        let home = try alsaHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--backend", "clock", "--monitor", "no_such_card", "--seconds", "1"], environment: environment)
+        #expect(run.finish() != 0)
+        let lines = run.errorOutput.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("cannot open ALSA playback device 'no_such_card'"), "\(run.errorOutput)")
+    }
+}
