@@ -1,7 +1,7 @@
 import DirectPipeEngine
 
-/// A source of audio periods that drives the engine: the internal clock
-/// today; PipeWire, JACK, ALSA and files next, behind the same protocol.
+/// A source of audio periods that drives the engine: PipeWire, JACK, ALSA,
+/// a file or the internal clock, behind one protocol.
 public protocol AudioBackend: AnyObject {
     /// A short name for status lines: "clock", "jack", ...
     var name: String { get }
@@ -17,6 +17,12 @@ public protocol AudioBackend: AnyObject {
     var reconnects: Int { get }
     /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests); read after stop.
     var countedAllocations: Int64? { get }
+    /// True once a source with an end (a file) has been played through; the run then ends.
+    var hasFinished: Bool { get }
+}
+
+extension AudioBackend {
+    public var hasFinished: Bool { false }
 }
 
 /// Why a backend could not start, naming the problem.

@@ -20,6 +20,8 @@ public final class RealtimeThread: @unchecked Sendable {
     public static let allocationWarmupIterations = 64
 
     private let body: @Sendable (RealtimeThread) -> Void
+    /// False for work that is not paced by a device (offline processing): it keeps normal scheduling.
+    private let realtime: Bool
     private var thread: pthread_t?
     private let running = Atomic<Bool>(false)
     private let ready = Atomic<Int>(0)
@@ -29,7 +31,8 @@ public final class RealtimeThread: @unchecked Sendable {
     private let probeSelfTest = getenv("DIRECTPIPE_ALLOCATION_PROBE_SELF_TEST") != nil
 
     /// `body` runs on the new thread until ``isRunning`` turns false.
-    public init(body: @escaping @Sendable (RealtimeThread) -> Void) {
+    public init(realtime: Bool = true, body: @escaping @Sendable (RealtimeThread) -> Void) {
+        self.realtime = realtime
         self.body = body
     }
 
@@ -83,12 +86,12 @@ public final class RealtimeThread: @unchecked Sendable {
 
     private func run() {
         var warnings: [String] = []
-        let scheduling = dp_rt_make_realtime(Self.priority)
-        if scheduling != 0 {
+        let scheduling = realtime ? dp_rt_make_realtime(Self.priority) : -1
+        if scheduling > 0 {
             warnings.append("real-time scheduling refused (\(String(cString: strerror(scheduling)))): expect xruns under load; see the README on rtprio")
         }
-        let locking = dp_rt_lock_memory()
-        if locking != 0 {
+        let locking = realtime ? dp_rt_lock_memory() : -1
+        if locking > 0 {
             warnings.append("memory locking refused (\(String(cString: strerror(locking)))): page faults may cause xruns")
         }
         dp_rt_flush_denormals()

@@ -15,21 +15,22 @@ struct RunCommand: ParsableCommand {
             Backends: 'pipewire' (a node 'directpipe' in the PipeWire graph: ports input_FL/FR linked \
             to --input or the default source, monitor_FL/FR linked to --monitor), 'jack' (a JACK client \
             on jackd or PipeWire's JACK layer: ports in_N, mic_out_N, monitor_out_N), 'alsa' (a PCM \
-            device directly, no sound server: --input hw:1,0), 'clock' (no audio server: a real-time \
+            device directly, no sound server: --input hw:1,0), 'file' (a WAV/FLAC file played once, in real \
+            time or with --fast as fast as possible), 'clock' (no audio server: a real-time \
             thread paced by the monotonic clock, fed by a tone, silence or a WAV/FLAC file). 'auto' \
             picks PipeWire, then JACK, then ALSA's default device, then the clock, and says why. \
             Settings come from the configuration file (see --config); flags override it.
             """
     )
 
-    @Option(help: "auto, pipewire, jack, alsa or clock (file is not in this build yet). Default auto.")
+    @Option(help: "auto, pipewire, jack, alsa, file or clock. Default auto.")
     var backend: String?
 
     @Option(help: """
         What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440. \
         pipewire: a source node's name or id, or 'none'; default the default source. \
         jack: capture ports, comma-separated, or 'none'; default the physical capture ports. \
-        alsa: a PCM name (hw:1,0, plughw:1,0, default); default 'default'.
+        alsa: a PCM name (hw:1,0, plughw:1,0, default); default 'default'. file: the WAV/FLAC file.
         """)
     var input: String?
 
@@ -80,6 +81,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds (default: until Ctrl-C).")
     var seconds: Double?
 
+    @Flag(help: "file: process as fast as the machine goes instead of in real time.")
+    var fast = false
+
+    @Option(help: "file, with --fast: write what the OBS pipe carries to this WAV/FLAC file (replaced only when complete).")
+    var output: String?
+
     @Flag(help: "No status line (for services); warnings and errors still go to standard error.")
     var quiet = false
 
@@ -92,6 +99,7 @@ struct RunCommand: ParsableCommand {
         if let periods, !(2...16).contains(periods) { throw ValidationError("--periods must be 2-16") }
         if let gain, !(-60...24).contains(gain) { throw ValidationError("--gain must be between -60 and +24 dB") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
+        if output != nil, !fast { throw ValidationError("--output needs --fast (a real-time run records through the control API)") }
         if let monitorClock, !["auto", "shared", "own"].contains(monitorClock) {
             throw ValidationError("--monitor-clock must be auto, shared or own")
         }
@@ -137,6 +145,18 @@ struct RunCommand: ParsableCommand {
             options.capture = settings.input
             options.monitor = backendMonitor
             backend = PipeWireBackend(options: options)
+        case .file(let path):
+            let info: AudioFileContents
+            do { info = try AudioFileContents(path: path) } catch { throw RunError(error.description) }
+            if let rate = settings.rate, rate != info.sampleRate {
+                throw RunError("\(path) is \(info.sampleRate) Hz, not \(rate) (leave --rate out to run at the file's rate)")
+            }
+            format = try EngineFormat(
+                sampleRate: info.sampleRate, periodFrames: settings.period ?? 128, inputChannels: info.channels, channelMode: channelMode)
+            let writer = try output.map { (path) throws(AudioFileError) in
+                try AudioFileWriter(path: path, sampleRate: info.sampleRate, channels: format.outputChannels)
+            }
+            backend = FileBackend(path: path, pacing: fast ? .asFastAsPossible : .realTime, output: writer)
         case .alsa:
             format = try EngineFormat(
                 sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
@@ -168,10 +188,12 @@ struct RunCommand: ParsableCommand {
         let status = RunStatus(engine: engine, writer: writer, backend: backend, monitorBridge: bridge, json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
-        while !StopRequest.isRequested, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
+        // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
+        // wake-up is a context switch beside the audio thread.
+        let finishCheckNs: UInt64 = backend is FileBackend ? 50_000_000 : .max
+        while !StopRequest.isRequested, !backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
-            // (No polling: every needless wake-up is a context switch beside the audio thread.)
-            MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max))
+            MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
             if MonotonicClock.nowNs >= nextReport {
                 nextReport += 1_000_000_000
                 status.report(final: false)
@@ -181,6 +203,7 @@ struct RunCommand: ParsableCommand {
         bridge?.stop()
         writer.stop()
         status.report(final: true)
+        if let failure = (backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
     }
 
     /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
@@ -190,7 +213,7 @@ struct RunCommand: ParsableCommand {
         guard let monitor = settings.monitor else { return nil }
         let device = monitor.hasPrefix("alsa:") ? String(monitor.dropFirst(5)) : nil
         switch kind {
-        case .clock: return device ?? monitor
+        case .clock, .file: return device ?? monitor
         case .jack, .pipewire: return device
         case .alsa:
             switch settings.monitorClock ?? "auto" {
@@ -223,6 +246,7 @@ struct RunCommand: ParsableCommand {
 
     private enum BackendKind {
         case pipewire
+        case file(path: String)
         case clock(ClockInput)
         case jack(sampleRate: Int, period: Int)
         case alsa
@@ -261,7 +285,8 @@ struct RunCommand: ParsableCommand {
         case "alsa":
             return (.alsa, "as asked")
         case "file":
-            throw RunError("backend 'file' is not in this build yet; a file plays with --backend clock --input PATH")
+            guard let path = settings.input else { throw RunError("backend 'file' needs --input FILE (a WAV or FLAC file)") }
+            return (.file(path: path), "as asked")
         default:
             throw RunError("unknown backend '\(name)': expected auto, pipewire, jack, alsa, clock or file")
         }
