@@ -41,6 +41,7 @@ struct dp_pw_node {
     /* Graph cycles this node missed: the driver's position moved on by more than one cycle. */
     _Atomic uint64_t skipped;
     uint64_t next_position; /* data thread only */
+    uint64_t cycle_position; /* data thread only: this cycle's graph position */
     char error[256]; /* written on the loop thread, read under the loop lock */
 };
 
@@ -70,6 +71,7 @@ static void on_process(void *data, struct spa_io_position *position) {
     if (node->next_position && now != node->next_position)
         atomic_fetch_add_explicit(&node->skipped, 1, memory_order_relaxed);
     node->next_position = now + frames;
+    node->cycle_position = now;
     node->process(node->user, node->in_buffers, node->out_buffers, frames, position->clock.nsec,
                   position->clock.rate.denom);
     atomic_fetch_add_explicit(&node->cycles, 1, memory_order_relaxed);
@@ -246,6 +248,8 @@ uint64_t dp_pw_node_skipped_cycles(dp_pw_node *node) { return atomic_load_explic
 int dp_pw_node_target_present(dp_pw_node *node, uint32_t group) { return dp_pw_links_target_present(node->links, group); }
 
 uint32_t dp_pw_node_linked_ports(dp_pw_node *node, uint32_t group) { return dp_pw_links_linked_ports(node->links, group); }
+
+uint64_t dp_pw_node_cycle_position(dp_pw_node *node) { return node->cycle_position; }
 
 /* Runs on the data thread, between cycles (pw_loop_invoke), not in `process`. */
 static int check_scheduling(struct spa_loop *loop, bool async, uint32_t seq, const void *data, size_t size,

@@ -9,13 +9,16 @@ import Foundation
 struct LatencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
-        abstract: "Measure a running DirectPipe's latency with an impulse (JACK backend).",
+        abstract: "Measure a running DirectPipe's latency with an impulse (PipeWire and JACK backends).",
         discussion: """
-            A probe client plays one impulse into directpipe:in_1 and times its arrival at mic_out_1 and \
-            monitor_out_1 (in frames of JACK time) and in the OBS pipe (readable, in ms). It is audible on \
-            every output for one sample: mute your stream first.
+            A probe plays one impulse into DirectPipe's first input and times its arrival at its outputs, in \
+            frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: monitor_FL), and in the \
+            OBS pipe (readable, in ms). It is audible on every output for one sample: mute your stream first.
             """
     )
+
+    @Option(help: "auto (PipeWire when a daemon answers, else JACK), pipewire or jack.")
+    var backend = "auto"
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
@@ -27,22 +30,38 @@ struct LatencyCommand: ParsableCommand {
     var json = false
 
     struct Report: Encodable {
+        var backend: String
         var sampleRate: Int
-        var periodFrames: Int
+        /// The JACK period (nil on PipeWire, whose quantum may change from cycle to cycle).
+        var periodFrames: Int?
         var micFrames: Int?
         var monitorFrames: Int?
         /// From the start of the cycle that captured the impulse to a reader returning with it.
         var pipeReadableMs: Double?
     }
 
+    func validate() throws {
+        guard ["auto", "pipewire", "jack"].contains(backend) else { throw ValidationError("--backend must be auto, pipewire or jack") }
+    }
+
     func run() throws {
         let reader = try PipeReader(name: try PipeName(pipe))
-        let probe = try JackLatencyProbe(serverName: jackServer)
-        let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
-        let ports = probe.measure()
-        let report = Report(
-            sampleRate: probe.sampleRate, periodFrames: probe.periodFrames, micFrames: ports.micFrames,
-            monitorFrames: ports.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+        let report: Report
+        if backend == "pipewire" || (backend == "auto" && PipeWireBackend.isAvailable) {
+            let probe = try PipeWireLatencyProbe()
+            let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
+            let measured = probe.measure()
+            report = Report(
+                backend: "pipewire", sampleRate: measured.sampleRate, periodFrames: nil, micFrames: nil,
+                monitorFrames: measured.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+        } else {
+            let probe = try JackLatencyProbe(serverName: jackServer)
+            let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
+            let ports = probe.measure()
+            report = Report(
+                backend: "jack", sampleRate: probe.sampleRate, periodFrames: probe.periodFrames, micFrames: ports.micFrames,
+                monitorFrames: ports.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -70,20 +89,29 @@ struct LatencyCommand: ParsableCommand {
     }
 
     private func text(_ report: Report) -> String {
-        let periodMs = Double(report.periodFrames) * 1000 / Double(report.sampleRate)
+        let graph = report.backend == "jack" ? "JACK" : "PipeWire"
         func frames(_ value: Int?, _ off: String) -> String {
             guard let value else { return off }
-            return "\(value) frames (\(String(format: "%.2f", Double(value) * 1000 / Double(report.sampleRate))) ms) beyond the JACK graph"
+            return "\(value) frames (\(String(format: "%.2f", Double(value) * 1000 / Double(report.sampleRate))) ms) beyond the \(graph) graph"
         }
-        var text = "DirectPipe on JACK, \(report.sampleRate) Hz, \(report.periodFrames)-frame periods (\(String(format: "%.2f", periodMs)) ms):\n"
-        text += "  input -> virtual mic (mic_out_1):   \(frames(report.micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
-        text += "  input -> monitor (monitor_out_1):   \(frames(report.monitorFrames, "no impulse arrived (monitoring is off: directpipe run --monitor …)"))\n"
+        var text = "DirectPipe on \(graph), \(report.sampleRate) Hz"
+        if let period = report.periodFrames {
+            text += ", \(period)-frame periods (\(String(format: "%.2f", Double(period) * 1000 / Double(report.sampleRate))) ms)"
+        }
+        text += ":\n"
+        let monitorOff = "no impulse arrived (monitoring is off: directpipe run --monitor …)"
+        if report.backend == "jack" {
+            text += "  input -> virtual mic (mic_out_1):   \(frames(report.micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
+            text += "  input -> monitor (monitor_out_1):   \(frames(report.monitorFrames, monitorOff))\n"
+        } else {
+            text += "  input -> monitor (monitor_FL):      \(frames(report.monitorFrames, monitorOff))\n"
+        }
         if let ms = report.pipeReadableMs {
             text += "  input -> OBS pipe, readable after:  \(String(format: "%.2f", ms)) ms from the start of the capturing cycle\n"
         } else {
             text += "  input -> OBS pipe:                  no impulse arrived (is the pipe output muted?)\n"
         }
-        text += "  (JACK's own capture and playback buffering comes on top: jack_iodelay measures a full round trip.)\n"
+        text += "  (The \(graph) graph's own capture and playback buffering comes on top.)\n"
         return text
     }
 }

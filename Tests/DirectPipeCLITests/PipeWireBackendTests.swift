@@ -65,6 +65,28 @@ import Testing
         #expect(status["backend_connected"] as? Bool == true, "\(status)")
     }
 
+    @Test func latencyIsMeasuredWithAnImpulseThroughTheGraph() throws {
+        let session = try PipeWireSession("latency")
+        let pipe = uniquePipe("pwlatency")
+        defer { removePipe(pipe) }
+        let ramp = try source(session, ["--check", ""])
+        let directpipe = try run(session, pipe, ["--input", "dp_test_source", "--monitor", "dp_test_check"], seconds: 6)
+        try waitForLink(session, "directpipe:monitor_FL -> dp_test_check:input_FL")
+        let latency = try session.start(Programs.directpipe, ["latency", "--pipe", pipe, "--json"])
+        #expect(latency.finish() == 0, "\(latency.errorOutput)")
+        let report = try #require(latency.jsonLines.first, "\(latency.output)")
+        #expect(report.string("backend") == "pipewire")
+        // Source -> monitor in the same graph cycle; the pipe readable within a period of the cycle's start.
+        #expect(report.int("monitor_frames") == 0, "\(report)")
+        let readable = try #require(report["pipe_readable_ms"] as? Double, "\(report)")
+        print("PipeWire: impulse to monitor_FL 0 frames, pipe readable after \(readable) ms")
+        #expect(readable > 0)
+        directpipe.signal(SIGTERM)
+        #expect(directpipe.finish() == 0)
+        ramp.signal(SIGTERM)
+        ramp.finish()
+    }
+
     @Test func theNodeShowsUsersWhatItIs() throws {
         let session = try PipeWireSession("props")
         let pipe = uniquePipe("pwprops")

@@ -87,6 +87,10 @@ uint64_t dp_pw_node_cycles(dp_pw_node *node);
     ended (the graph ran late and skipped ahead: PipeWire's xruns, as this node sees them). */
 uint64_t dp_pw_node_skipped_cycles(dp_pw_node *node);
 
+/** Inside `process` only: the graph's position (in frames of the graph's clock) of this cycle's
+    first frame, the same for every node in the cycle. */
+uint64_t dp_pw_node_cycle_position(dp_pw_node *node);
+
 /** Whether group `group`'s target node is in the graph now, and how many of its ports are linked. */
 int dp_pw_node_target_present(dp_pw_node *node, uint32_t group);
 uint32_t dp_pw_node_linked_ports(dp_pw_node *node, uint32_t group);
