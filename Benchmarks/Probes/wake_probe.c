@@ -3,9 +3,13 @@
  * process. Prints one latency in nanoseconds per line (publish to return
  * from wait, both on CLOCK_MONOTONIC).
  *
- *   wake-probe pipe NAME COUNT     wait with libdirectpipe-reader; latency is
- *                                  now minus the block's capture timestamp,
- *                                  which the benchmark sets to its publish time
+ *   wake-probe pipe NAME COUNT [OFFSET_NS]
+ *                                  wait with libdirectpipe-reader; latency is
+ *                                  now minus the block's capture timestamp
+ *                                  (which the wake benchmark sets to its publish
+ *                                  time) minus OFFSET_NS (the capture benchmark
+ *                                  gives one period: a block's first frame was
+ *                                  captured a period before its callback began)
  *   wake-probe futex SHMNAME COUNT raw futex wait on the anchor page
  */
 #define _GNU_SOURCE
@@ -26,7 +30,7 @@ typedef struct anchor_wake_page { /* as in benchmark_anchors.h */
     uint64_t publish_ns;
 } anchor_wake_page;
 
-static int probe_pipe(const char *name, long count) {
+static int probe_pipe(const char *name, long count, uint64_t offset) {
     dp_reader *reader;
     if (dp_reader_open(name, 0, DP_READER_ALLOW_ABSENT, &reader) != DP_OK) return 1;
     static float buffer[65536 * 8];
@@ -38,7 +42,7 @@ static int probe_pipe(const char *name, long count) {
         dp_read_info info;
         long n = dp_reader_read(reader, buffer, sizeof buffer / sizeof buffer[0], &info);
         if (n <= 0 || info.timestamp_ns == 0) continue;
-        printf("%" PRIu64 "\n", woke - info.timestamp_ns);
+        printf("%" PRIu64 "\n", woke - info.timestamp_ns - offset);
         i++;
         while (dp_reader_read(reader, buffer, sizeof buffer / sizeof buffer[0], &info) > 0) {
         }
@@ -68,12 +72,13 @@ static int probe_futex(const char *name, long count) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: wake-probe pipe|futex NAME COUNT\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: wake-probe pipe|futex NAME COUNT [OFFSET_NS]\n");
         return 2;
     }
     long count = atol(argv[3]);
-    if (strcmp(argv[1], "pipe") == 0) return probe_pipe(argv[2], count);
+    uint64_t offset = argc == 5 ? strtoull(argv[4], NULL, 10) : 0;
+    if (strcmp(argv[1], "pipe") == 0) return probe_pipe(argv[2], count, offset);
     if (strcmp(argv[1], "futex") == 0) return probe_futex(argv[2], count);
     return 2;
 }

@@ -9,6 +9,7 @@ let benchmarks: @Sendable () -> Void = {
     registerWriterAllocations()
     registerWakeLatency()
     registerEngineCPU()
+    registerCaptureToReader()
 }
 
 /// A metric reported as is (not divided by the scaling factor).

@@ -5,10 +5,10 @@ import DirectPipeShm
 import Foundation
 import Histogram
 
-private let samplesPerSide = 3000
+let samplesPerSide = 3000
 private let publishIntervalMicroseconds: UInt32 = 500
 
-private let percentiles: [(label: String, value: Double)] = [("p50", 50), ("p99", 99), ("p99.9", 99.9)]
+let percentiles: [(label: String, value: Double)] = [("p50", 50), ("p99", 99), ("p99.9", 99.9)]
 private let pipeMetrics = percentiles.map { figure("pipe wake \($0.label) (ns)") }
 private let futexMetrics = percentiles.map { figure("raw futex wake \($0.label) (ns)") }
 private let ratioMetrics = percentiles.map { figure("pipe ÷ raw futex wake \($0.label) (%)") }
@@ -52,7 +52,8 @@ private func measurePipeWakes(_ probe: URL) -> Histogram<UInt64> {
     return child.latencies()
 }
 
-private func measureFutexWakes(_ probe: URL) -> Histogram<UInt64> {
+/// The anchor: a raw futex wake between two processes, published every 500 µs.
+func measureFutexWakes(_ probe: URL) -> Histogram<UInt64> {
     let name = "/dp-bench-futex-\(getpid())"
     let fd = shm_open(name, O_CREAT | O_RDWR, 0o600)
     precondition(fd >= 0 && ftruncate(fd, 4096) == 0, "cannot create the futex page")
@@ -65,7 +66,7 @@ private func measureFutexWakes(_ probe: URL) -> Histogram<UInt64> {
 }
 
 /// The waiting process: started, awaited until ready, fed, then its samples collected.
-private final class WakeProbe {
+final class WakeProbe {
     static var executable: URL? {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/native/wake-probe")
