@@ -86,6 +86,8 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
         buffer.initialize(repeating: 0, count: EngineFormat.maxPeriodFrames * channels)
         defer { buffer.deallocate() }
         var iteration = 0
+        // Four periods, at least half a second: no working device is that late.
+        let stallMilliseconds = Int32(max(500, 4 * engine.format.periodNs / 1_000_000))
         while thread.isRunning {
             guard let (capture, playback) = devices else {
                 usleep(1_000_000)  // no audio flows while the device is gone: sleeping here costs nothing
@@ -95,6 +97,14 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
                     reconnectCount.add(1, ordering: .relaxed)
                     FileHandle.standardError.write(Data("directpipe: ALSA device '\(options.captureDevice)' is back\n".utf8))
                 }
+                continue
+            }
+            // Wait with a limit rather than block in the read: a device that stops delivering without an
+            // error (a hung USB device, a sound server gone under a plugin) must not hang the engine.
+            if capture.waitReady(milliseconds: stallMilliseconds) == 0 {
+                FileHandle.standardError.write(Data("directpipe: ALSA device '\(capture.name)' delivered nothing for \(stallMilliseconds) ms; re-opening it every second\n".utf8))
+                lost.store(true, ordering: .relaxed)
+                devices = nil
                 continue
             }
             let frames = capture.read(into: buffer, frames: capture.periodFrames)

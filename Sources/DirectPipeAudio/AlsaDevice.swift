@@ -75,6 +75,13 @@ final class AlsaDevice: @unchecked Sendable {
         raw.deallocate()
     }
 
+    /// Waits until a period can be read or written: 1 when ready, 0 when `milliseconds` passed without
+    /// (a device that stopped delivering), a negative ALSA error otherwise.
+    /// A prepared stream is ready at once: its first read or write starts it.
+    func waitReady(milliseconds: Int32) -> Int32 {
+        snd_pcm_state(pcm) == SND_PCM_STATE_PREPARED ? 1 : snd_pcm_wait(pcm, milliseconds)
+    }
+
     /// Reads up to `frames` frames as floats; returns the count, or a negative ALSA error.
     func read(into samples: UnsafeMutablePointer<Float>, frames: Int) -> Int {
         let target = sampleFormat == .float32 ? UnsafeMutableRawPointer(samples) : raw

@@ -94,4 +94,36 @@ import Testing
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
         #expect((final.int("callbacks") ?? 0) > 1000, "\(final)")
     }
+
+    /// A device that fails while running (its server stops under the jack plugin) is reported, the
+    /// engine keeps going, and the device is opened again when it returns.
+    @Test func aDeviceThatFailsIsReopenedWhenItReturns() throws {
+        let server = try JackServer("alsafail")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsafail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "pcm.dp_jack { type jack capture_ports { 0 system:capture_1 1 system:capture_2 } }"
+            .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["JACK_DEFAULT_SERVER"] = server.name
+        let pipe = uniquePipe("alsafail")
+        defer { removePipe(pipe) }
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--backend", "alsa", "--input", "dp_jack", "--pipe", pipe, "--seconds", "15", "--json"],
+            environment: environment)
+        #expect(run.waitForLine { $0["backend_connected"] as? Bool == true && ($0.int("callbacks") ?? 0) > 0 } != nil)
+        server.stop()  // the device's clock and data are gone
+        #expect(run.waitForLine { $0["backend_connected"] as? Bool == false } != nil, "\(run.output)")
+        try server.start()
+        #expect(run.waitForLine(timeout: 8) { ($0.int("backend_reconnects") ?? 0) >= 1 && $0["backend_connected"] as? Bool == true } != nil,
+                "\(run.errorOutput)")
+        let before = run.jsonLines.last?.int("callbacks") ?? 0
+        usleep(1_500_000)
+        #expect((run.jsonLines.last?.int("callbacks") ?? 0) > before, "audio flows again")
+        run.signal(SIGTERM)
+        #expect(run.finish() == 0, "the process lived through it: \(run.errorOutput)")
+        #expect(run.errorOutput.contains("ALSA device 'dp_jack' delivered nothing for 500 ms"), "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("ALSA device 'dp_jack' is back"), "\(run.errorOutput)")
+    }
 }
