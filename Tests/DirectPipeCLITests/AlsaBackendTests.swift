@@ -61,17 +61,23 @@ import Testing
         #expect(lines.count == 1 && lines[0].contains("cannot open ALSA capture device 'nosuchdevice'"), "\(run.errorOutput)")
     }
 
-    /// Real time: an ALSA device served by ALSA's jack plugin, clocked by a dummy jackd; jack-ramp feeds it.
-    @Test func inRealTimeThroughAlsasJackPlugin() throws {
-        let server = try JackServer("alsajack")
+    /// A throw-away HOME whose .asoundrc defines `dp_jack`, ALSA's jack plugin capturing from two ports of `server`.
+    private func jackPluginHome(_ left: String, _ right: String, server: JackServer) throws -> (URL, [String: String]) {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsajack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
-        try "pcm.dp_jack { type jack capture_ports { 0 ramp_feed:out_1 1 ramp_feed:out_2 } }"
+        try "pcm.dp_jack { type jack capture_ports { 0 \(left) 1 \(right) } }"
             .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home.path
         environment["JACK_DEFAULT_SERVER"] = server.name
+        return (home, environment)
+    }
+
+    /// Real time: an ALSA device served by ALSA's jack plugin, clocked by a dummy jackd; jack-ramp feeds it.
+    @Test func inRealTimeThroughAlsasJackPlugin() throws {
+        let server = try JackServer("alsajack")
+        let (home, environment) = try jackPluginHome("ramp_feed:out_1", "ramp_feed:out_2", server: server)
+        defer { try? FileManager.default.removeItem(at: home) }
         let pipe = uniquePipe("alsajack")
         defer { removePipe(pipe) }
 
@@ -99,14 +105,8 @@ import Testing
     /// engine keeps going, and the device is opened again when it returns.
     @Test func aDeviceThatFailsIsReopenedWhenItReturns() throws {
         let server = try JackServer("alsafail")
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsafail-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let (home, environment) = try jackPluginHome("system:capture_1", "system:capture_2", server: server)
         defer { try? FileManager.default.removeItem(at: home) }
-        try "pcm.dp_jack { type jack capture_ports { 0 system:capture_1 1 system:capture_2 } }"
-            .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home.path
-        environment["JACK_DEFAULT_SERVER"] = server.name
         let pipe = uniquePipe("alsafail")
         defer { removePipe(pipe) }
         let run = try TestProcess(
