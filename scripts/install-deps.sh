@@ -11,6 +11,7 @@ packages=(
     libasound2-dev libasound2-plugins            # the ALSA backend; ALSA's file and jack plugins for its tests
     libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend
     pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph for its tests
+    pipewire-jack                                # the JACK backend's test on PipeWire's JACK layer (pw-jack)
     libsamplerate0-dev                           # drift-compensated monitor on another clock
 )
 missing=()

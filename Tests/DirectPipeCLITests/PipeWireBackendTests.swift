@@ -87,6 +87,29 @@ import Testing
         ramp.finish()
     }
 
+    /// The JACK backend on PipeWire's JACK layer (pw-jack): jack-ramp feeds and checks it as on jackd.
+    @Test func theJackBackendRunsOnPipeWiresJackLayer() throws {
+        let session = try PipeWireSession("pwjack")
+        let pipe = uniquePipe("pwjack")
+        defer { removePipe(pipe) }
+        let pwJack = URL(fileURLWithPath: "/usr/bin/pw-jack")
+        let directpipe = try session.start(
+            pwJack, [Programs.directpipe.path, "run", "--backend", "jack", "--input", "none", "--pipe", pipe, "--seconds", "5", "--json"])
+        try session.wait("DirectPipe's JACK ports") { try session.tool("pw-link", ["--output"]).contains("directpipe:mic_out_2") }
+        let ramp = try session.start(pwJack, [
+            Programs.nativeDirectory.appendingPathComponent("jack-ramp").path, "--feed", "directpipe:in_1,directpipe:in_2",
+            "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "2",
+        ])
+        ramp.finish()
+        let ports = try #require(ramp.jsonLines.last, "\(ramp.output)\(ramp.errorOutput)")
+        #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
+        #expect((ports.int("checked_frames") ?? 0) > 48000, "\(ports)")
+        #expect((ports.int("errors") ?? .max) <= (ports.int("xruns") ?? 0) * 2, "\(ports)")
+        #expect(ports.int("latency_max") == 0, "in -> mic_out in the same cycle: \(ports)")
+        let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
+        #expect(final.string("backend") == "jack" && final["backend_connected"] as? Bool == true, "\(final)")
+    }
+
     @Test func theNodeShowsUsersWhatItIs() throws {
         let session = try PipeWireSession("props")
         let pipe = uniquePipe("pwprops")
