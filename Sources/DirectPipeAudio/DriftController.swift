@@ -32,7 +32,9 @@ public struct DriftController: Sendable {
 
     /// Takes the ring's fill, `elapsed` seconds after the previous one; returns the new ratio.
     public mutating func update(fill: Double, elapsed: Double) -> Double {
-        let error = fill - targetFrames
+        // A burst (a late producer catching up, a stall) is not drift: beyond one target's worth the
+        // error is clipped, so such a transient cannot wind up the integral (the ring's resync handles it).
+        let error = min(targetFrames, max(-targetFrames, fill - targetFrames))
         smoothedError += (error - smoothedError) * min(1, elapsed / smoothingSeconds)
         // A real clock is within a few hundred ppm; 2 % bounds a wild start (and the integral with it).
         let integralBound = Self.maximumDrift * responseSeconds * sampleRate * integralSeconds

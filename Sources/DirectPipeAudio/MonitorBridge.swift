@@ -57,9 +57,9 @@ public final class MonitorBridge: @unchecked Sendable {
         device = try AlsaDevice(
             name: name, capture: false, rate: format.sampleRate, channels: channels,
             periodFrames: format.periodFrames, periods: periods)
-        // Enough for one engine period arriving at once while the device takes one of its periods,
-        // plus the resampler's chunk: the least that never runs dry.
-        targetFrames = format.periodFrames + device.periodFrames + chunkFrames
+        // One engine period arriving at once while the device takes one of its periods, half the larger
+        // again for scheduling jitter, and the resampler's chunk.
+        targetFrames = format.periodFrames + device.periodFrames + max(format.periodFrames, device.periodFrames) / 2 + chunkFrames
         ring = SampleRing(channels: channels, minimumFrames: 16 * max(format.periodFrames, device.periodFrames))
         staging = .allocate(capacity: chunkFrames * channels)
         staging.initialize(repeating: 0, count: chunkFrames * channels)

@@ -199,8 +199,8 @@ struct RunCommand: ParsableCommand {
                 status.report(final: false)
             }
         }
+        bridge?.stop()  // first: a bridge outliving the engine would run dry and count it
         backend.stop()
-        bridge?.stop()
         writer.stop()
         status.report(final: true)
         if let failure = (backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }

@@ -31,4 +31,12 @@ import Testing
         _ = controller.update(fill: 1_000_000, elapsed: 10)
         #expect(controller.drift <= 0.02 && controller.ratio >= 1 / 1.02)
     }
+
+    /// A producer that was late and caught up (a burst of periods at once) is not drift.
+    @Test func aBurstDoesNotWindUpTheEstimate() {
+        var controller = DriftController(targetFrames: 288, sampleRate: 48000)
+        for _ in 0..<2000 { _ = controller.update(fill: 288, elapsed: 128.0 / 48000) }
+        _ = controller.update(fill: 288 + 1024, elapsed: 128.0 / 48000)
+        #expect(abs(controller.driftPPM) < 200, "\(controller.driftPPM) ppm after one burst")
+    }
 }

@@ -38,10 +38,9 @@ import Testing
         let drift = final.int("monitor_drift_ppm") ?? 0
         print("monitor bridge: drift \(ppm) ppm estimated \(drift) ppm, latency \(final.int("monitor_latency_frames") ?? -1) frames")
         #expect(abs(drift - ppm) < 400, "\(final)")
-        // Settled: no dropout, no resync, from the 8th second to the end.
-        for key in ["monitor_underflows", "monitor_device_underruns", "monitor_resyncs"] {
-            #expect(final.int(key) == settled.int(key), "\(key): \(settled) -> \(final)")
-        }
+        // Settled: from the 8th second to the end no dropout or resync, but where the engine itself was late
+        // (an overrun: a burst the bridge cannot smooth, as a JACK xrun breaks a ramp).
+        expectNoTroubleBeyondOverruns(from: settled, to: final)
         // Bounded: the fill never strays beyond the bridge's own latency.
         let latency = try #require(final.int("monitor_latency_frames"))
         for line in lines.dropFirst(7) { #expect((line.int("monitor_fill_frames") ?? .max) <= latency, "\(line)") }
@@ -69,8 +68,13 @@ import Testing
         let settled = try #require(lines.filter { $0.string("event") == "status" }.dropFirst(4).first, "\(lines)")
         // One true clock on both sides here: nothing to correct, and nothing lost.
         #expect(abs(final.int("monitor_drift_ppm") ?? .max) < 400, "\(final)")
-        #expect(final.int("monitor_underflows") == settled.int("monitor_underflows"), "\(settled) -> \(final)")
-        #expect(final.int("monitor_device_underruns") == settled.int("monitor_device_underruns"), "\(settled) -> \(final)")
+        expectNoTroubleBeyondOverruns(from: settled, to: final)
+    }
+
+    private func expectNoTroubleBeyondOverruns(from settled: [String: Any], to final: [String: Any]) {
+        func added(_ key: String) -> Int { (final.int(key) ?? 0) - (settled.int(key) ?? 0) }
+        let troubles = added("monitor_underflows") + added("monitor_device_underruns") + added("monitor_resyncs")
+        #expect(troubles <= added("overruns"), "\(settled) -> \(final)")
     }
 
     @Test func aMonitorDeviceThatDoesNotExistIsOneLine() throws {
