@@ -126,4 +126,25 @@ import Testing
         #expect(run.errorOutput.contains("ALSA device 'dp_jack' delivered nothing for 500 ms"), "\(run.errorOutput)")
         #expect(run.errorOutput.contains("ALSA device 'dp_jack' is back"), "\(run.errorOutput)")
     }
+
+    @Test func theAlsaAudioThreadAllocatesNothing() throws {
+        let server = try JackServer("alsaalloc", period: 32)
+        let (home, base) = try jackPluginHome("system:capture_1", "system:capture_2", server: server)
+        defer { try? FileManager.default.removeItem(at: home) }
+        var environment = base
+        environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
+        let pipe = uniquePipe("alsaalloc")
+        defer { removePipe(pipe) }
+        // 48 kHz in 32-frame periods, clocked by jackd through the plugin: 1,500 callbacks a second.
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "alsa", "--input", "dp_jack", "--period", "32", "--periods", "3", "--pipe", pipe, "--seconds", "8",
+             "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        print("ALSA audio thread: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks")
+        #expect((final.int("callbacks") ?? 0) >= 10_000, "\(final)")
+        #expect(final.int("audio_thread_allocations") == 0, "\(final)")
+    }
 }

@@ -74,4 +74,21 @@ import Testing
             #expect(run.errorOutput.contains(message), "\(arguments): \(run.errorOutput)")
         }
     }
+
+    @Test func theFileAudioThreadAllocatesNothing() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = try noise("alloc.wav", seconds: 1, rate: 192_000)
+        let pipe = uniquePipe("filealloc")
+        defer { removePipe(pipe) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
+        // 192 kHz in 16-frame periods, in real time: 12,000 callbacks in the file's one second.
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--backend", "file", "--input", input.path, "--period", "16", "--pipe", pipe, "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        #expect((final.int("callbacks") ?? 0) >= 10_000, "\(final)")
+        #expect(final.int("audio_thread_allocations") == 0, "\(final)")
+    }
 }
