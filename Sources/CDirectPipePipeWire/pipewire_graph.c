@@ -6,30 +6,71 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/utils/result.h>
 
+#define MAX_NODES 256
+
+/* A node bound for its full properties (the registry's global carries only a few). */
+struct bound_node {
+    struct pw_proxy *proxy;
+    struct spa_hook listener;
+    struct listing *listing;
+    uint32_t id;
+    int reported;
+};
+
 struct listing {
     struct pw_main_loop *loop;
     struct pw_core *core;
+    struct pw_registry *registry;
     dp_pw_node_visitor visit;
     void *user;
-    int sync;
+    int sync, second_sync;
+    struct bound_node nodes[MAX_NODES];
+    int node_count;
+};
+
+static uint32_t number(const struct spa_dict *props, const char *key) {
+    const char *value = spa_dict_lookup(props, key);
+    return value ? (uint32_t)strtoul(value, NULL, 10) : 0;
+}
+
+static void on_node_info(void *data, const struct pw_node_info *info) {
+    struct bound_node *node = data;
+    const struct spa_dict *props = info->props;
+    if (node->reported || !props || !node->listing->visit) return;
+    node->reported = 1;
+    const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+    const char *description = spa_dict_lookup(props, PW_KEY_NODE_DESCRIPTION);
+    if (!description) description = spa_dict_lookup(props, PW_KEY_NODE_NICK);
+    node->listing->visit(node->listing->user, node->id, name ? name : "", description,
+                         spa_dict_lookup(props, PW_KEY_MEDIA_CLASS), number(props, PW_KEY_AUDIO_CHANNELS),
+                         number(props, PW_KEY_AUDIO_RATE));
+}
+
+static const struct pw_node_events node_events = {
+    PW_VERSION_NODE_EVENTS,
+    .info = on_node_info,
 };
 
 static void on_global(void *data, uint32_t id, uint32_t permissions, const char *type, uint32_t version,
                       const struct spa_dict *props) {
     (void)permissions, (void)version;
     struct listing *listing = data;
-    if (!props || strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
+    if (!props || strcmp(type, PW_TYPE_INTERFACE_Node) != 0 || listing->node_count == MAX_NODES) return;
     const char *media_class = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
     if (!media_class || !strstr(media_class, "Audio")) return;
-    const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
-    const char *description = spa_dict_lookup(props, PW_KEY_NODE_DESCRIPTION);
-    if (!description) description = spa_dict_lookup(props, PW_KEY_NODE_NICK);
-    if (listing->visit) listing->visit(listing->user, id, name ? name : "", description, media_class);
+    struct bound_node *node = &listing->nodes[listing->node_count];
+    node->proxy = pw_registry_bind(listing->registry, id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0);
+    if (!node->proxy) return;
+    node->listing = listing;
+    node->id = id;
+    pw_proxy_add_object_listener(node->proxy, &node->listener, &node_events, node);
+    listing->node_count++;
 }
 
 static const struct pw_registry_events registry_events = {
@@ -37,9 +78,12 @@ static const struct pw_registry_events registry_events = {
     .global = on_global,
 };
 
+/* The first round trip brings the globals (and binds the nodes), the second their infos. */
 static void on_done(void *data, uint32_t id, int seq) {
     struct listing *listing = data;
-    if (id == PW_ID_CORE && seq == listing->sync) pw_main_loop_quit(listing->loop);
+    if (id != PW_ID_CORE) return;
+    if (seq == listing->sync) listing->second_sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
+    else if (seq == listing->second_sync) pw_main_loop_quit(listing->loop);
 }
 
 static void on_error(void *data, uint32_t id, int seq, int res, const char *message) {
@@ -61,37 +105,51 @@ static void on_timeout(void *data, uint64_t expirations) {
 
 int dp_pw_list_nodes(dp_pw_node_visitor visit, void *user, char *error, size_t error_size) {
     dp_pw_init_once();
-    struct listing listing = {.visit = visit, .user = user};
-    listing.loop = pw_main_loop_new(NULL);
-    if (!listing.loop) {
-        if (error && error_size) snprintf(error, error_size, "could not create a PipeWire loop");
+    struct listing *listing = calloc(1, sizeof *listing); /* large: the bound nodes */
+    if (!listing) {
+        if (error && error_size) snprintf(error, error_size, "out of memory");
         return -1;
     }
-    struct pw_context *context = pw_context_new(pw_main_loop_get_loop(listing.loop), NULL, 0);
-    listing.core = context ? pw_context_connect(context, NULL, 0) : NULL;
-    if (!listing.core) {
+    listing->visit = visit;
+    listing->user = user;
+    listing->loop = pw_main_loop_new(NULL);
+    if (!listing->loop) {
+        if (error && error_size) snprintf(error, error_size, "could not create a PipeWire loop");
+        free(listing);
+        return -1;
+    }
+    struct pw_context *context = pw_context_new(pw_main_loop_get_loop(listing->loop), NULL, 0);
+    listing->core = context ? pw_context_connect(context, NULL, 0) : NULL;
+    if (!listing->core) {
         if (error && error_size) snprintf(error, error_size, "no PipeWire daemon answers: %s", spa_strerror(-errno));
         if (context) pw_context_destroy(context);
-        pw_main_loop_destroy(listing.loop);
+        pw_main_loop_destroy(listing->loop);
+        free(listing);
         return -1;
     }
     struct spa_hook core_listener, registry_listener;
     spa_zero(core_listener), spa_zero(registry_listener);
-    pw_core_add_listener(listing.core, &core_listener, &core_events, &listing);
-    struct pw_registry *registry = pw_core_get_registry(listing.core, PW_VERSION_REGISTRY, 0);
-    pw_registry_add_listener(registry, &registry_listener, &registry_events, &listing);
-    listing.sync = pw_core_sync(listing.core, PW_ID_CORE, 0);
+    pw_core_add_listener(listing->core, &core_listener, &core_events, listing);
+    struct pw_registry *registry = pw_core_get_registry(listing->core, PW_VERSION_REGISTRY, 0);
+    listing->registry = registry;
+    pw_registry_add_listener(registry, &registry_listener, &registry_events, listing);
+    listing->sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
     /* A daemon that accepts the connection but never answers must not hang `devices`. */
-    struct spa_source *timer = pw_loop_add_timer(pw_main_loop_get_loop(listing.loop), on_timeout, &listing);
+    struct spa_source *timer = pw_loop_add_timer(pw_main_loop_get_loop(listing->loop), on_timeout, listing);
     struct timespec timeout = {.tv_sec = 2};
-    pw_loop_update_timer(pw_main_loop_get_loop(listing.loop), timer, &timeout, NULL, false);
-    pw_main_loop_run(listing.loop);
+    pw_loop_update_timer(pw_main_loop_get_loop(listing->loop), timer, &timeout, NULL, false);
+    pw_main_loop_run(listing->loop);
+    for (int i = 0; i < listing->node_count; i++) {
+        spa_hook_remove(&listing->nodes[i].listener);
+        pw_proxy_destroy(listing->nodes[i].proxy);
+    }
     spa_hook_remove(&registry_listener);
     spa_hook_remove(&core_listener);
     pw_proxy_destroy((struct pw_proxy *)registry);
-    pw_core_disconnect(listing.core);
+    pw_core_disconnect(listing->core);
     pw_context_destroy(context);
-    pw_main_loop_destroy(listing.loop);
+    pw_main_loop_destroy(listing->loop);
+    free(listing);
     return 0;
 }
 

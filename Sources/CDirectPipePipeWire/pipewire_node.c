@@ -139,6 +139,9 @@ static struct pw_properties *node_properties(const dp_pw_node_config *config) {
         PW_KEY_NODE_AUTOCONNECT, "false",
         NULL);
     if (config->rate) pw_properties_setf(props, PW_KEY_NODE_RATE, "1/%u", config->rate);
+    /* What the node carries, as a device node says it (pavucontrol, `directpipe devices`). */
+    if (config->group_count) pw_properties_setf(props, PW_KEY_AUDIO_CHANNELS, "%u", config->groups[0].count);
+    if (config->rate) pw_properties_setf(props, PW_KEY_AUDIO_RATE, "%u", config->rate);
     if (config->quantum && config->rate)
         pw_properties_setf(props, PW_KEY_NODE_LATENCY, "%u/%u", config->quantum, config->rate);
     /* Keep processing (and feeding the OBS pipe) while nothing is linked: with a driver

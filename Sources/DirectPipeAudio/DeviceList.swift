@@ -44,7 +44,10 @@ public struct DeviceList: Sendable, Encodable {
     private static func pipewireNodes() -> PipeWire? {
         guard let nodes = PipeWireGraph.nodes()?.filter({ $0.name != "directpipe" }) else { return nil }
         func devices(_ nodes: [PipeWireGraph.Node]) -> [Device] {
-            nodes.map { Device(name: $0.name, description: [$0.description, $0.mediaClass].compactMap { $0 }.joined(separator: ", ")) }
+            nodes.map { node in
+                let format = [node.channels.map { "\($0) ch" }, node.sampleRate.map { "\($0) Hz" }].compactMap { $0 }
+                return Device(name: node.name, description: ([node.description, node.mediaClass].compactMap { $0 } + format).joined(separator: ", "))
+            }
         }
         return PipeWire(capture: devices(nodes.filter(\.isSource)), playback: devices(nodes.filter(\.isSink)))
     }

@@ -94,7 +94,9 @@ struct RunStatus {
         text += "  in \(levels(report.inputPeakDbfs)) dBFS  out \(levels(report.outputPeakDbfs)) dBFS"
         text += report.clipped ? " CLIP" : ""
         text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)
+        let lagMs = Double(report.pipeReaderLag) * 1000 / Double(report.rate)
         text += "  xruns \(report.overruns)  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
+        text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
         if let drift = report.monitorDriftPpm, let latency = report.monitorLatencyFrames {
             text += "  monitor \(drift >= 0 ? "+" : "")\(drift) ppm, \(latency) frames"

@@ -122,6 +122,8 @@ import Testing
         #expect(props["media.class"] as? String == "Stream/Input/Audio")
         #expect(props["application.name"] as? String == "DirectPipe")
         #expect(props["node.latency"] as? String == "64/48000")
+        #expect((props["audio.channels"] as? NSNumber)?.intValue == 2 && (props["audio.rate"] as? NSNumber)?.intValue == 48000,
+                "\(props)")
         let ports = try session.tool("pw-link", ["--input"])
         #expect(ports.contains("directpipe:input_FL") && ports.contains("directpipe:input_FR"), "\(ports)")
         let outputs = try session.tool("pw-link", ["--output"])
@@ -253,7 +255,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any])
         let pipewire = try #require(object["pipewire"] as? [String: Any], "\(list.output)")
         let capture = try #require(pipewire["capture"] as? [[String: Any]])
-        #expect(capture.contains { $0.string("name") == "dp_test_source" && $0.string("description") == "DirectPipe test ramp, Audio/Source" },
+        #expect(capture.contains { $0.string("name") == "dp_test_source" && $0.string("description") == "DirectPipe test ramp, Audio/Source, 2 ch, 48000 Hz" },
                 "\(capture)")
     }
 }

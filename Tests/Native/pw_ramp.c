@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     static const char *surround[MAX_CHANNELS] = {"FL", "FR", "RL", "RR", "FC", "LFE", "SL", "SR"};
     static const char *mono[1] = {"MONO"};
     dp_pw_node_config source = {
-        .node_name = name, .description = description, .media_class = "Audio/Source", .group_count = 1,
+        .node_name = name, .description = description, .media_class = "Audio/Source", .rate = 48000, .group_count = 1,
         .groups = {{.is_output = 1, .prefix = "capture", .count = channels,
                     .channels = channels == 1 ? mono : surround}},
     };

@@ -105,9 +105,10 @@ void dp_pw_node_destroy(dp_pw_node *node);
 /** Whether a daemon answers now (a short connection attempt). */
 int dp_pw_daemon_available(void);
 
-/** One node of the graph, as `dp_pw_list_nodes` reports it. */
+/** One node of the graph, as `dp_pw_list_nodes` reports it; `channels` and `rate` from its
+    audio.channels / audio.rate properties (0 when it does not say, as streams often do not). */
 typedef void (*dp_pw_node_visitor)(void *user, uint32_t id, const char *name, const char *description,
-                                   const char *media_class);
+                                   const char *media_class, uint32_t channels, uint32_t rate);
 
 /** Calls `visit` for every audio node in the graph now (sources, sinks, streams).
     Returns 0, or -1 with a reason in `error` when no daemon answers. */
