@@ -69,6 +69,10 @@ struct dp_pw_links {
     uint32_t metadata_id;
     uint32_t own_node;
     char default_source[NAME_SIZE], default_sink[NAME_SIZE];
+    /* Making our own virtual source the default: its name, and the values it replaced (raw JSON). */
+    char own_default[NAME_SIZE];
+    char replaced_configured[NAME_SIZE], replaced_current[NAME_SIZE];
+    int default_set;
     struct group groups[DP_PW_MAX_GROUPS];
     uint32_t group_count;
     struct tracked_node *nodes;
@@ -79,6 +83,15 @@ struct dp_pw_links {
     size_t link_count, link_capacity;
     struct own_link **own;
     size_t own_count, own_capacity;
+    /* Our own virtual source, and holding off linking it while a session manager configures it:
+       WirePlumber's activation of an adapter stalls for good if the adapter is linked meanwhile. */
+    char virtual_source[NAME_SIZE];
+    uint32_t session_manager_clients[8];
+    int session_managers;
+    int holding, hold_saw_removal;
+    struct spa_source *hold_timer;
+    dp_pw_renew_fn renew_virtual_source;
+    void *renew_user;
 };
 
 /* Appends one zeroed element to a growing array; NULL when out of memory. */
@@ -188,6 +201,24 @@ static int compare_ports(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* "default.audio.source" holds {"name":"NODE"}. */
+static void parse_default(const char *value, char *name, size_t size) {
+    name[0] = '\0';
+    if (!value) return;
+    struct spa_json it[2];
+    char key[64];
+    spa_json_init(&it[0], value, strlen(value));
+    if (spa_json_enter_object(&it[0], &it[1]) <= 0) return;
+    while (spa_json_get_string(&it[1], key, sizeof key) > 0) {
+        if (strcmp(key, "name") == 0) {
+            spa_json_get_string(&it[1], name, (int)size);
+            return;
+        }
+        const char *skip;
+        if (spa_json_next(&it[1], &skip) <= 0) return;
+    }
+}
+
 /* Makes the graph match the groups' targets: links what is missing, unlinks what we made that is
    no longer wanted (the default changed), and publishes what it found. */
 static void relink(dp_pw_links *links) {
@@ -199,10 +230,19 @@ static void relink(dp_pw_links *links) {
     for (uint32_t g = 0; g < links->group_count; g++) {
         struct group *group = &links->groups[g];
         const char *target = group->target;
-        if (strcmp(target, DP_PW_DEFAULT_SOURCE) == 0) target = links->default_source;
+        char replaced[NAME_SIZE];
+        if (strcmp(target, DP_PW_DEFAULT_SOURCE) == 0) {
+            target = links->default_source;
+            /* Never capture our own virtual source: while it is the default, capture the one it replaced. */
+            if (links->own_default[0] && strcmp(target, links->own_default) == 0) {
+                parse_default(links->replaced_current, replaced, NAME_SIZE);
+                target = replaced;
+            }
+        }
         if (strcmp(target, DP_PW_DEFAULT_SINK) == 0) target = links->default_sink;
         const struct tracked_node *node = target[0] ? find_node(links, target) : NULL;
         atomic_store(&group->target_present, node != NULL);
+        if (node && links->holding && strcmp(node->name, links->virtual_source) == 0) node = NULL;
         const struct tracked_port *theirs[64];
         size_t their_count = 0;
         for (size_t i = 0; node && i < links->port_count && their_count < 64; i++) {
@@ -235,28 +275,34 @@ static void relink(dp_pw_links *links) {
         if (!links->own[i]->wanted) destroy_own(links, i);
 }
 
-/* "default.audio.source" holds {"name":"NODE"}. */
-static void parse_default(const char *value, char *name, size_t size) {
-    name[0] = '\0';
-    if (!value) return;
-    struct spa_json it[2];
-    char key[64];
-    spa_json_init(&it[0], value, strlen(value));
-    if (spa_json_enter_object(&it[0], &it[1]) <= 0) return;
-    while (spa_json_get_string(&it[1], key, sizeof key) > 0) {
-        if (strcmp(key, "name") == 0) {
-            spa_json_get_string(&it[1], name, (int)size);
-            return;
-        }
-        const char *skip;
-        if (spa_json_next(&it[1], &skip) <= 0) return;
-    }
+static void set_default(dp_pw_links *links, const char *key, const char *json) {
+    pw_metadata_set_property(links->metadata, PW_ID_CORE, key, json ? "Spa:String:JSON" : NULL, json);
+}
+
+/* Once the metadata is bound: our virtual source becomes the default. */
+static void apply_own_default(dp_pw_links *links) {
+    if (!links->metadata || !links->own_default[0] || links->default_set) return;
+    char json[NAME_SIZE + 16];
+    snprintf(json, sizeof json, "{ \"name\": \"%s\" }", links->own_default);
+    set_default(links, "default.configured.audio.source", json);
+    set_default(links, "default.audio.source", json); /* what clients follow, with no session manager too */
+    links->default_set = 1;
+}
+
+/* Remembers what a default held before it was ours (values that do not name our own source). */
+static void remember_replaced(dp_pw_links *links, const char *value, char *replaced) {
+    char name[NAME_SIZE];
+    parse_default(value, name, NAME_SIZE);
+    if (links->own_default[0] && strcmp(name, links->own_default) == 0) return;
+    copy(replaced, value, NAME_SIZE);
 }
 
 static int on_metadata_property(void *data, uint32_t subject, const char *key, const char *type, const char *value) {
     (void)type;
     dp_pw_links *links = data;
     if (subject != PW_ID_CORE) return 0;
+    if (key && strcmp(key, "default.configured.audio.source") == 0) remember_replaced(links, value, links->replaced_configured);
+    if (key && strcmp(key, "default.audio.source") == 0) remember_replaced(links, value, links->replaced_current);
     if (key == NULL || strcmp(key, "default.audio.source") == 0) parse_default(key ? value : NULL, links->default_source, NAME_SIZE);
     if (key == NULL || strcmp(key, "default.audio.sink") == 0) parse_default(key ? value : NULL, links->default_sink, NAME_SIZE);
     relink(links);
@@ -268,16 +314,61 @@ static const struct pw_metadata_events metadata_events = {
     .property = on_metadata_property,
 };
 
+static const struct tracked_node *virtual_source_node(dp_pw_links *links) {
+    return links->virtual_source[0] ? find_node(links, links->virtual_source) : NULL;
+}
+
+static void release_hold(dp_pw_links *links) {
+    if (!links->holding) return;
+    links->holding = 0;
+    pw_loop_update_timer(pw_context_get_main_loop(pw_core_get_context(links->core)), links->hold_timer, NULL, NULL, false);
+    relink(links);
+}
+
+static void on_hold_timeout(void *data, uint64_t expirations) {
+    (void)expirations;
+    release_hold(data); /* the session manager did not reconfigure it (or is slow): link anyway */
+}
+
+/* A session manager is (newly) there while our virtual source exists: unlink the source and wait
+   until the manager has reconfigured its ports (removed and re-added them), or two seconds. */
+static void hold_virtual_source(dp_pw_links *links) {
+    const struct tracked_node *source = virtual_source_node(links);
+    if (!source || links->session_managers == 0) return;
+    for (size_t i = links->own_count; i-- > 0;) {
+        const struct tracked_port *output = find_port(links, links->own[i]->output_port);
+        const struct tracked_port *input = find_port(links, links->own[i]->input_port);
+        if ((output && output->node_id == source->id) || (input && input->node_id == source->id)) destroy_own(links, i);
+    }
+    links->holding = 1;
+    links->hold_saw_removal = 0;
+    struct timespec timeout = {.tv_sec = 2};
+    pw_loop_update_timer(pw_context_get_main_loop(pw_core_get_context(links->core)), links->hold_timer, &timeout, NULL, false);
+}
+
+static int is_session_manager(const struct spa_dict *props) {
+    const char *name = spa_dict_lookup(props, PW_KEY_APP_NAME);
+    return name && (strcmp(name, "WirePlumber") == 0 || strcmp(name, "pipewire-media-session") == 0);
+}
+
 static void on_global(void *data, uint32_t id, uint32_t permissions, const char *type, uint32_t version,
                       const struct spa_dict *props) {
     (void)permissions, (void)version;
     dp_pw_links *links = data;
     if (!props) return;
+    if (strcmp(type, PW_TYPE_INTERFACE_Client) == 0) {
+        if (!is_session_manager(props) || links->session_managers == 8) return;
+        links->session_manager_clients[links->session_managers++] = id;
+        /* A manager restarted under a running source: make the source anew for it (hold comes with it). */
+        if (virtual_source_node(links) && links->renew_virtual_source) links->renew_virtual_source(links->renew_user);
+        return;
+    }
     if (strcmp(type, PW_TYPE_INTERFACE_Node) == 0) {
         struct tracked_node *node = grow((void **)&links->nodes, &links->node_count, &links->node_capacity, sizeof *node);
         if (!node) return;
         node->id = id;
         copy(node->name, spa_dict_lookup(props, PW_KEY_NODE_NAME), NAME_SIZE);
+        if (links->virtual_source[0] && strcmp(node->name, links->virtual_source) == 0) hold_virtual_source(links);
     } else if (strcmp(type, PW_TYPE_INTERFACE_Port) == 0) {
         const char *node_id = spa_dict_lookup(props, PW_KEY_NODE_ID);
         const char *direction = spa_dict_lookup(props, PW_KEY_PORT_DIRECTION);
@@ -291,6 +382,12 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
         port->is_monitor = monitor && strcmp(monitor, "true") == 0;
         copy(port->name, spa_dict_lookup(props, PW_KEY_PORT_NAME), NAME_SIZE);
         copy(port->channel, spa_dict_lookup(props, PW_KEY_AUDIO_CHANNEL), sizeof port->channel);
+        /* Ports coming back after the manager removed them: it has reconfigured our virtual source. */
+        const struct tracked_node *source = virtual_source_node(links);
+        if (links->holding && links->hold_saw_removal && source && port->node_id == source->id) {
+            release_hold(links);
+            return;
+        }
     } else if (strcmp(type, PW_TYPE_INTERFACE_Link) == 0) {
         const char *output = spa_dict_lookup(props, PW_KEY_LINK_OUTPUT_PORT);
         const char *input = spa_dict_lookup(props, PW_KEY_LINK_INPUT_PORT);
@@ -306,6 +403,7 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
         links->metadata = pw_registry_bind(links->registry, id, PW_TYPE_INTERFACE_Metadata, PW_VERSION_METADATA, 0);
         links->metadata_id = id;
         if (links->metadata) pw_metadata_add_listener(links->metadata, &links->metadata_listener, &metadata_events, links);
+        apply_own_default(links);
         return;
     } else {
         return;
@@ -315,6 +413,11 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 
 static void on_global_remove(void *data, uint32_t id) {
     dp_pw_links *links = data;
+    for (int i = 0; i < links->session_managers; i++)
+        if (links->session_manager_clients[i] == id) links->session_manager_clients[i--] = links->session_manager_clients[--links->session_managers];
+    const struct tracked_node *source = virtual_source_node(links);
+    const struct tracked_port *removed = find_port(links, id);
+    if (links->holding && source && removed && removed->node_id == source->id) links->hold_saw_removal = 1;
     for (size_t i = 0; i < links->node_count; i++)
         if (links->nodes[i].id == id) links->nodes[i] = links->nodes[--links->node_count];
     for (size_t i = 0; i < links->port_count; i++)
@@ -342,10 +445,12 @@ static const struct pw_registry_events registry_events = {
     .global_remove = on_global_remove,
 };
 
-dp_pw_links *dp_pw_links_new(struct pw_core *core, const dp_pw_node_config *config) {
+dp_pw_links *dp_pw_links_new(struct pw_core *core, const dp_pw_node_config *config, dp_pw_renew_fn renew, void *user) {
     dp_pw_links *links = calloc(1, sizeof *links);
     if (!links) return NULL;
     links->core = core;
+    links->renew_virtual_source = renew;
+    links->renew_user = user;
     links->own_node = SPA_ID_INVALID;
     links->metadata_id = SPA_ID_INVALID;
     links->group_count = config->group_count;
@@ -360,8 +465,11 @@ dp_pw_links *dp_pw_links_new(struct pw_core *core, const dp_pw_node_config *conf
             copy(group->channels[p], from->channels[p], sizeof group->channels[p]);
         }
     }
+    copy(links->virtual_source, config->virtual_source.node_name, NAME_SIZE);
+    links->hold_timer = pw_loop_add_timer(pw_context_get_main_loop(pw_core_get_context(core)), on_hold_timeout, links);
     links->registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
-    if (!links->registry) {
+    if (!links->registry || !links->hold_timer) {
+        if (links->hold_timer) pw_loop_destroy_source(pw_context_get_main_loop(pw_core_get_context(core)), links->hold_timer);
         free(links);
         return NULL;
     }
@@ -373,6 +481,19 @@ void dp_pw_links_set_own_node(dp_pw_links *links, uint32_t node_id) {
     if (links->own_node == node_id) return;
     links->own_node = node_id;
     relink(links);
+}
+
+void dp_pw_links_make_default_source(dp_pw_links *links, const char *name) {
+    copy(links->own_default, name, NAME_SIZE);
+    apply_own_default(links);
+}
+
+void dp_pw_links_restore_default_source(dp_pw_links *links) {
+    if (!links->metadata || !links->default_set) return;
+    /* Put back what our virtual source replaced (or clear it, if nothing was set). */
+    set_default(links, "default.configured.audio.source", links->replaced_configured[0] ? links->replaced_configured : NULL);
+    set_default(links, "default.audio.source", links->replaced_current[0] ? links->replaced_current : NULL);
+    links->default_set = 0;
 }
 
 int dp_pw_links_target_present(dp_pw_links *links, uint32_t group) {
@@ -392,6 +513,7 @@ void dp_pw_links_free(dp_pw_links *links) {
     }
     spa_hook_remove(&links->registry_listener);
     pw_proxy_destroy((struct pw_proxy *)links->registry);
+    pw_loop_destroy_source(pw_context_get_main_loop(pw_core_get_context(links->core)), links->hold_timer);
     free(links->nodes), free(links->ports), free(links->links), free(links->own);
     free(links);
 }

@@ -26,6 +26,10 @@ struct dp_pw_node {
     struct pw_filter *filter;
     struct spa_hook filter_listener;
     dp_pw_links *links;
+    struct pw_proxy *virtual_source; /* owned: gone with this connection */
+    dp_pw_node_config virtual_source_config; /* what it was made from (its strings copied) */
+    char virtual_source_name[256], virtual_source_description[256];
+    int pending_sync, synced;
     void *inputs[DP_PW_MAX_PORTS];
     void *outputs[DP_PW_MAX_PORTS];
     uint32_t input_count, output_count;
@@ -110,10 +114,41 @@ static void on_core_error(void *data, uint32_t id, int seq, int res, const char 
     if (res == -EPIPE) atomic_store(&node->state, DP_PW_DISCONNECTED);
 }
 
+static void on_core_done(void *data, uint32_t id, int seq) {
+    struct dp_pw_node *node = data;
+    if (id == PW_ID_CORE && seq == node->pending_sync) {
+        node->synced = 1;
+        pw_thread_loop_signal(node->loop, false);
+    }
+}
+
 static const struct pw_core_events core_events = {
     PW_VERSION_CORE_EVENTS,
+    .done = on_core_done,
     .error = on_core_error,
 };
+
+/* The virtual source: an adapter around support.null-audio-sink in the daemon, owned by this
+   connection (object.linger=false), with DSP ports made at once so it works with no session manager. */
+static struct pw_proxy *create_virtual_source(struct dp_pw_node *node, const dp_pw_node_config *config) {
+    struct pw_properties *props = pw_properties_new(
+        "factory.name", "support.null-audio-sink",
+        PW_KEY_MEDIA_CLASS, "Audio/Source/Virtual",
+        PW_KEY_NODE_NAME, config->virtual_source.node_name,
+        PW_KEY_NODE_DESCRIPTION, config->virtual_source.description,
+        PW_KEY_APP_NAME, "DirectPipe",
+        "audio.position", config->virtual_source.channels == 1 ? "[ MONO ]" : "[ FL FR ]",
+        "adapter.auto-port-config", "{ mode = dsp monitor = true position = preserve }",
+        /* A real capture device should drive the graph, not this node's timer. */
+        PW_KEY_PRIORITY_DRIVER, "1",
+        PW_KEY_OBJECT_LINGER, "false",
+        NULL);
+    if (config->rate) pw_properties_setf(props, PW_KEY_AUDIO_RATE, "%u", config->rate);
+    struct pw_proxy *proxy = pw_core_create_object(node->core, "adapter", PW_TYPE_INTERFACE_Node, PW_VERSION_NODE,
+                                                   &props->dict, 0);
+    pw_properties_free(props);
+    return proxy;
+}
 
 static void *add_port(struct dp_pw_node *node, enum pw_direction direction, const char *prefix, const char *channel) {
     char name[64];
@@ -149,6 +184,14 @@ static struct pw_properties *node_properties(const dp_pw_node_config *config) {
     pw_properties_set(props, PW_KEY_NODE_ALWAYS_PROCESS, "true");
     pw_properties_set(props, PW_KEY_NODE_WANT_DRIVER, "true");
     return props;
+}
+
+/* The links watcher saw a session manager (re)join: destroy the virtual source and make it again. */
+static void renew_virtual_source(void *user) {
+    struct dp_pw_node *node = user;
+    if (!node->virtual_source) return;
+    pw_proxy_destroy(node->virtual_source);
+    node->virtual_source = create_virtual_source(node, &node->virtual_source_config);
 }
 
 int dp_pw_node_create(const dp_pw_node_config *config, dp_pw_process_fn process, void *user,
@@ -202,7 +245,7 @@ int dp_pw_node_create(const dp_pw_node_config *config, dp_pw_process_fn process,
         dp_pw_node_destroy(node);
         return -1;
     }
-    node->links = dp_pw_links_new(node->core, config);
+    node->links = dp_pw_links_new(node->core, config, renew_virtual_source, node);
     pw_filter_add_listener(node->filter, &node->filter_listener, &filter_events, node);
     for (uint32_t g = 0; g < config->group_count; g++) {
         const dp_pw_port_group *group = &config->groups[g];
@@ -214,6 +257,20 @@ int dp_pw_node_create(const dp_pw_node_config *config, dp_pw_process_fn process,
         }
     }
     int result = node->links ? pw_filter_connect(node->filter, PW_FILTER_FLAG_RT_PROCESS, NULL, 0) : -ENOMEM;
+    if (result >= 0 && config->virtual_source.node_name) {
+        /* Kept for making it anew after a session-manager restart (the caller's strings go away). */
+        snprintf(node->virtual_source_name, sizeof node->virtual_source_name, "%s", config->virtual_source.node_name);
+        snprintf(node->virtual_source_description, sizeof node->virtual_source_description, "%s",
+                 config->virtual_source.description ? config->virtual_source.description : config->virtual_source.node_name);
+        node->virtual_source_config.rate = config->rate;
+        node->virtual_source_config.virtual_source.node_name = node->virtual_source_name;
+        node->virtual_source_config.virtual_source.description = node->virtual_source_description;
+        node->virtual_source_config.virtual_source.channels = config->virtual_source.channels;
+        node->virtual_source = create_virtual_source(node, &node->virtual_source_config);
+        if (!node->virtual_source) result = -errno;
+        else if (config->virtual_source.make_default)
+            dp_pw_links_make_default_source(node->links, config->virtual_source.node_name);
+    }
     pw_thread_loop_unlock(node->loop);
     if (result < 0) {
         set_error(error, error_size, "PipeWire refused to connect the node", result);
@@ -273,7 +330,21 @@ int dp_pw_node_data_thread_realtime(dp_pw_node *node) {
 
 void dp_pw_node_destroy(dp_pw_node *node) {
     if (!node) return;
+    if (node->loop && node->core && node->links) {
+        /* While the loop still runs: give the default source back, and wait (at most a second) until
+           the daemon has it, so nothing points at the virtual source once it is gone. */
+        pw_thread_loop_lock(node->loop);
+        dp_pw_links_restore_default_source(node->links);
+        node->synced = 0;
+        node->pending_sync = pw_core_sync(node->core, PW_ID_CORE, 0);
+        struct timespec deadline;
+        pw_thread_loop_get_time(node->loop, &deadline, SPA_NSEC_PER_SEC); /* the daemon may be gone */
+        while (!node->synced && atomic_load(&node->state) != DP_PW_DISCONNECTED)
+            if (pw_thread_loop_timed_wait_full(node->loop, &deadline) != 0) break;
+        pw_thread_loop_unlock(node->loop);
+    }
     if (node->loop) pw_thread_loop_stop(node->loop);
+    if (node->virtual_source) pw_proxy_destroy(node->virtual_source);
     if (node->links) dp_pw_links_free(node->links);
     if (node->filter) pw_filter_destroy(node->filter);
     if (node->core) pw_core_disconnect(node->core);

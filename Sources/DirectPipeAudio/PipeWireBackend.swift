@@ -7,8 +7,10 @@ import Synchronization
 /// media.class Stream/Input/Audio): input ports `input_FL`, `input_FR` (or
 /// `input_MONO`, `input_AUX0`...) linked to the chosen source or the default
 /// one, output ports `monitor_FL`/`monitor_FR` linked to the chosen sink when
-/// monitoring, the engine in PipeWire's real-time data thread, at the quantum
-/// asked for with `node.latency`.
+/// monitoring, and `mic_FL`/`mic_FR` linked to the virtual microphone
+/// ("DirectPipe Virtual Mic", `directpipe_mic`, a source every app can record
+/// from), all in PipeWire's real-time data thread at the quantum asked for
+/// with `node.latency`: the mic is fed in the same graph cycle.
 ///
 /// The node links its own ports, like a JACK client (see pipewire_links.c): it
 /// works with WirePlumber and with no session manager, and links again when
@@ -22,8 +24,20 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         public var capture: String?
         /// The sink node for the monitor (node.name or id, or "default"); nil: no monitor ports linked.
         public var monitor: String?
+        /// The virtual microphone; nil: none.
+        public var virtualMic: VirtualMic?
 
         public init() {}
+    }
+
+    /// The virtual microphone: a source node this backend creates and owns, fed from `mic_*`.
+    public struct VirtualMic: Sendable {
+        public var nodeName = "directpipe_mic"
+        public var description = "DirectPipe Virtual Mic"
+        /// Make it the session's default input while it exists (the previous default comes back after).
+        public var makeDefault: Bool
+
+        public init(makeDefault: Bool = false) { self.makeDefault = makeDefault }
     }
 
     public let name = "pipewire"
@@ -34,6 +48,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     private var engine: Engine?
     private var inputChannels = 0
     private var outputChannels = 0
+    private var hasVirtualMic = false
     private var sampleRate: UInt32 = 0
     private var inputBuffer = UnsafeMutablePointer<Float>.allocate(capacity: EngineFormat.maxPeriodFrames * EngineFormat.maxInputChannels)
     /// The rate of the graph when it differs from the engine's (0: same); the engine does not run then.
@@ -72,6 +87,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         inputChannels = engine.format.inputChannels
         outputChannels = engine.format.outputChannels
         sampleRate = UInt32(engine.format.sampleRate)
+        hasVirtualMic = options.virtualMic != nil
         try connect()
         supervisor.start(
             name: "directpipe-pw-supervisor", watch: { [self] in watch() }, reconnect: { [self] in reconnectAfterLoss() })
@@ -90,6 +106,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     private enum Group {
         static let input: UInt32 = 0
         static let monitor: UInt32 = 1
+        static let mic: UInt32 = 2
     }
 
     /// PipeWire's channel names for a port group: MONO, FL FR, or AUX0...
@@ -105,11 +122,12 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         guard let engine else { return }
         let captureTarget = options.capture == "none" ? nil : (options.capture ?? DP_PW_DEFAULT_SOURCE)
         let monitorTarget = options.monitor.map { $0 == "default" ? DP_PW_DEFAULT_SINK : $0 }
-        let strings = CStrings([options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor",
-                                captureTarget ?? "", monitorTarget ?? ""]
-                               + Self.channelNames(inputChannels) + Self.channelNames(outputChannels))
+        let mic = options.virtualMic
+        let texts = [options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor", "mic",
+                     captureTarget ?? "", monitorTarget ?? "", mic?.nodeName ?? "", mic?.description ?? ""]
+        let strings = CStrings(texts + Self.channelNames(inputChannels) + Self.channelNames(outputChannels))
         defer { strings.free() }
-        let inputNames = strings.pointers + 7
+        let inputNames = UnsafePointer(strings.pointers + texts.count)
         let outputNames = inputNames + inputChannels
         var config = dp_pw_node_config()
         config.node_name = strings[0]
@@ -117,13 +135,22 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         config.media_class = strings[2]
         config.rate = UInt32(engine.format.sampleRate)
         config.quantum = UInt32(engine.format.periodFrames)
-        config.group_count = 2
+        config.group_count = mic == nil ? 2 : 3
         config.groups.0 = dp_pw_port_group(
-            is_output: 0, prefix: strings[3], count: UInt32(inputChannels), channels: UnsafePointer(inputNames),
-            target: captureTarget == nil ? nil : strings[5])
+            is_output: 0, prefix: strings[3], count: UInt32(inputChannels), channels: inputNames,
+            target: captureTarget == nil ? nil : strings[6])
         config.groups.1 = dp_pw_port_group(
-            is_output: 1, prefix: strings[4], count: UInt32(outputChannels), channels: UnsafePointer(outputNames),
-            target: monitorTarget == nil ? nil : strings[6])
+            is_output: 1, prefix: strings[4], count: UInt32(outputChannels), channels: outputNames,
+            target: monitorTarget == nil ? nil : strings[7])
+        if let mic {
+            // The virtual mic's own node, and the engine's mic ports linked into it: one graph cycle.
+            config.groups.2 = dp_pw_port_group(
+                is_output: 1, prefix: strings[5], count: UInt32(outputChannels), channels: outputNames, target: strings[8])
+            config.virtual_source.node_name = strings[8]
+            config.virtual_source.description = strings[9]
+            config.virtual_source.channels = UInt32(outputChannels)
+            config.virtual_source.make_default = mic.makeDefault ? 1 : 0
+        }
 
         var created: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -207,7 +234,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     /// Why nothing is captured, naming the sources there are (a typo shows at once).
     private func waitingMessage(present: Bool) -> String {
         if present { return "\(sourceName) is there but not linked yet" }
-        let sources = PipeWireGraph.nodes()?.filter(\.isSource).map(\.name) ?? []
+        let sources = PipeWireGraph.nodes()?.filter { $0.isSource && $0.name != options.virtualMic?.nodeName }.map(\.name) ?? []
         return "\(sourceName) is not there; waiting for it (sources now: \(sources.isEmpty ? "none" : sources.joined(separator: ", ")))"
     }
 
@@ -225,7 +252,8 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         guard let engine, frames <= EngineFormat.maxPeriodFrames else { return }
         guard graphRate == sampleRate else {
             wrongRate.store(graphRate, ordering: .relaxed)
-            for channel in 0..<outputChannels { outputs[channel]!.update(repeating: 0, count: frames) }
+            let ports = outputChannels * (hasVirtualMic ? 2 : 1)
+            for channel in 0..<ports { outputs[channel]!.update(repeating: 0, count: frames) }
             return
         }
         wrongRate.store(0, ordering: .relaxed)
@@ -237,11 +265,16 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         // The driver woke at cycleNs with a period the device had captured before it.
         let periodNs = UInt64(frames) * 1_000_000_000 / UInt64(graphRate)
         engine.process(input: inputBuffer, frames: frames, captureTimeNs: cycleNs &- periodNs)
-        let monitor = engine.output(.monitor)
-        for channel in 0..<outputChannels {
-            let port = outputs[channel]!
-            for frame in 0..<frames { port[frame] = monitor[frame * outputChannels + channel] }
-        }
+        spread(engine.output(.monitor), to: outputs, frames: frames)
+        if hasVirtualMic { spread(engine.output(.virtualMic), to: outputs + outputChannels, frames: frames) }
         allocations.noteCallback()
+    }
+
+    /// Interleaved engine output into the output ports, one channel each.
+    private func spread(_ samples: UnsafeBufferPointer<Float>, to ports: UnsafePointer<UnsafeMutablePointer<Float>?>, frames: Int) {
+        for channel in 0..<outputChannels {
+            let port = ports[channel]!
+            for frame in 0..<frames { port[frame] = samples[frame * outputChannels + channel] }
+        }
     }
 }

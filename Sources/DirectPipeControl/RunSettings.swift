@@ -16,6 +16,10 @@ public struct RunSettings: Equatable, Sendable {
     public var monitor: String?
     /// Whose clock the ALSA monitor runs on: auto, shared (the capture card's) or own (drift-compensated).
     public var monitorClock: String?
+    /// PipeWire: the "DirectPipe Virtual Mic" source node (on unless false).
+    public var virtualMic: Bool?
+    /// PipeWire: make the virtual mic the session's default input while DirectPipe runs.
+    public var micDefault: Bool?
 
     public init() {}
 
@@ -35,13 +39,15 @@ public struct RunSettings: Equatable, Sendable {
         merged.micTo = other.micTo ?? micTo
         merged.monitor = other.monitor ?? monitor
         merged.monitorClock = other.monitorClock ?? monitorClock
+        merged.virtualMic = other.virtualMic ?? virtualMic
+        merged.micDefault = other.micDefault ?? micDefault
         return merged
     }
 
     /// The file's keys: snake_case, as in `directpipe run --json` output.
     static let keys = [
         "backend", "input", "pipe", "rate", "period", "periods", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
-        "monitor", "monitor_clock",
+        "monitor", "monitor_clock", "virtual_mic", "mic_default",
     ]
     static let monitorClocks = ["auto", "shared", "own"]
     static let backends = ["auto", "jack", "clock", "pipewire", "alsa", "file"]

@@ -51,6 +51,11 @@ public enum SettingsFile {
             guard range.contains(whole) else { throw fail(key, "\(whole) is outside \(range.lowerBound)–\(range.upperBound) \(unit)") }
             return whole
         }
+        func boolean(_ key: String) throws(SettingsError) -> Bool? {
+            guard let value = dictionary[key] else { return nil }
+            guard case .bool(let flag) = value else { throw fail(key, "must be true or false, not \(value)") }
+            return flag
+        }
         var settings = RunSettings()
         settings.backend = try string("backend")
         if let backend = settings.backend, !RunSettings.backends.contains(backend) {
@@ -72,6 +77,8 @@ public enum SettingsFile {
         settings.micTo = try string("mic_to")
         settings.monitor = try string("monitor")
         settings.monitorClock = try string("monitor_clock")
+        settings.virtualMic = try boolean("virtual_mic")
+        settings.micDefault = try boolean("mic_default")
         if let clock = settings.monitorClock, !RunSettings.monitorClocks.contains(clock) {
             throw fail("monitor_clock", "'\(clock)' is not one of \(RunSettings.monitorClocks.joined(separator: ", "))")
         }

@@ -68,6 +68,15 @@ struct RunCommand: ParsableCommand {
         """)
     var monitor: String?
 
+    @Flag(inversion: .prefixedNo, help: """
+        PipeWire: the "DirectPipe Virtual Mic" (node directpipe_mic), a source every app can record from, fed in \
+        the same graph cycle (default on).
+        """)
+    var virtualMic: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "PipeWire: make the virtual mic the default input while DirectPipe runs (default off).")
+    var micDefault: Bool?
+
     @Option(help: """
         Whose clock an ALSA monitor runs on: 'shared' (the capture card's: written in lockstep), 'own' (another \
         card: through a ring, resampled to follow the drift), or 'auto' (shared when --monitor is the capture \
@@ -144,6 +153,9 @@ struct RunCommand: ParsableCommand {
             var options = PipeWireBackend.Options()
             options.capture = settings.input
             options.monitor = backendMonitor
+            if settings.virtualMic ?? true {
+                options.virtualMic = PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)
+            }
             backend = PipeWireBackend(options: options)
         case .file(let path):
             let info: AudioFileContents
@@ -240,6 +252,8 @@ struct RunCommand: ParsableCommand {
         flags.micTo = micTo
         flags.monitor = monitor
         flags.monitorClock = monitorClock
+        flags.virtualMic = virtualMic
+        flags.micDefault = micDefault
         let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
         return (file ?? RunSettings()).overridden(by: flags)
     }

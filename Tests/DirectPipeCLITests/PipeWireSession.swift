@@ -10,11 +10,14 @@ final class PipeWireSession: @unchecked Sendable {
     /// The environment a client of this graph needs (the test process's own, pointed here).
     let environment: [String: String]
     let withSessionManager: Bool
+    let withPulse: Bool
     private var bus: TestProcess?
     private var daemon: TestProcess?
     private var sessionManager: TestProcess?
+    private var pulse: TestProcess?
 
-    init(_ label: String, sessionManager: Bool = true) throws {
+    /// `pulse`: also pipewire-pulse, so PulseAudio clients (parecord, pactl) reach this graph.
+    init(_ label: String, sessionManager: Bool = true, pulse: Bool = false) throws {
         directory = URL(fileURLWithPath: "/tmp/dp-pw-\(getpid())-\(label)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("home"), withIntermediateDirectories: true)
@@ -29,6 +32,7 @@ final class PipeWireSession: @unchecked Sendable {
         environment.removeValue(forKey: "PIPEWIRE_REMOTE")
         self.environment = environment
         withSessionManager = sessionManager
+        withPulse = pulse
         bus = try TestProcess(
             URL(fileURLWithPath: "/usr/bin/dbus-daemon"),
             ["--session", "--address=unix:path=\(directory.path)/bus", "--nofork", "--nopidfile"], environment: environment)
@@ -46,22 +50,37 @@ final class PipeWireSession: @unchecked Sendable {
     func startDaemon() throws {
         daemon = try TestProcess(URL(fileURLWithPath: "/usr/bin/pipewire"), [], environment: environment)
         try wait("the PipeWire daemon to answer") { try tool("pw-cli", ["info", "0"]).contains("PipeWire") }
-        guard withSessionManager else { return }
+        if withSessionManager { try startSessionManager() }
+        if withPulse {
+            pulse = try TestProcess(URL(fileURLWithPath: "/usr/bin/pipewire-pulse"), [], environment: environment)
+            try wait("pipewire-pulse to answer") { try tool("pactl", ["info"]).contains("PipeWire") }
+        }
+    }
+
+    func startSessionManager() throws {
         sessionManager = try TestProcess(URL(fileURLWithPath: "/usr/bin/wireplumber"), [], environment: environment)
         try wait("WirePlumber to join the graph") { try tool("pw-cli", ["ls", "Client"]).contains("WirePlumber") }
     }
 
+    /// Stops WirePlumber only (SIGTERM), as a user restarting it would.
+    func stopSessionManager() {
+        sessionManager?.signal(SIGTERM)
+        sessionManager?.finish(timeout: 5)
+        sessionManager = nil
+    }
+
     /// Stops WirePlumber and the daemon (SIGTERM, then waits).
     func stopDaemon() {
-        for process in [sessionManager, daemon] {
+        for process in [pulse, sessionManager, daemon] {
             process?.signal(SIGTERM)
             process?.finish(timeout: 5)
         }
+        pulse = nil
         sessionManager = nil
         daemon = nil
     }
 
-    /// Runs a PipeWire tool (pw-cli, pw-dump, pw-link, wpctl) against this graph and returns its output.
+    /// Runs a PipeWire tool (pw-cli, pw-dump, pw-link, wpctl, pactl) against this graph and returns its output.
     func tool(_ name: String, _ arguments: [String]) throws -> String {
         let process = try TestProcess(URL(fileURLWithPath: "/usr/bin/\(name)"), arguments, environment: environment)
         process.finish(timeout: 10)

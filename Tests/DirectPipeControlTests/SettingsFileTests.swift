@@ -10,10 +10,11 @@ import Testing
     }
 
     @Test func aGoodFileIsReadAndFlagsOverrideIt() throws {
-        let path = try file(#"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice"}"#)
+        let path = try file(#"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice", "mic_default": true}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let settings = try #require(try SettingsFile.load(path: path))
         #expect(settings.rate == 44100 && settings.period == 256 && settings.channels == 1 && settings.gainDB == -3.5)
+        #expect(settings.micDefault == true && settings.virtualMic == nil)
         var flags = RunSettings()
         flags.period = 64
         let merged = settings.overridden(by: flags)
@@ -34,6 +35,8 @@ import Testing
         (#"{"perod": 128}"#, "'perod' is not a setting (did you mean 'period'?)"),
         (#"{"backend": "asio"}"#, "'backend' 'asio' is not one of"),
         (#"{"gain_db": 40}"#, "'gain_db' 40.0 is outside -60–+24 dB"),
+        (#"{"virtual_mic": "yes"}"#, "'virtual_mic' must be true or false, not \"yes\""),
+        (#"{"monitor_clock": "ours"}"#, "'monitor_clock' 'ours' is not one of auto, shared, own"),
         (#"[1, 2]"#, "must hold a JSON object"),
         (#"{"rate": 48000,"#, "is not valid JSON"),
     ])

@@ -67,6 +67,16 @@ typedef struct {
     uint32_t quantum;             /**< asked for with node.latency quantum/rate (0: the graph's) */
     uint32_t group_count;
     dp_pw_port_group groups[DP_PW_MAX_GROUPS];
+    /** Optional: a virtual source this node's connection creates and owns (so it goes when the node
+        goes, also on a crash): an adapter around support.null-audio-sink, media.class
+        Audio/Source/Virtual, with input ports input_FL.. that a port group can target and capture
+        ports capture_FL.. that every recording app (PipeWire, PulseAudio, ALSA clients) reads. */
+    struct {
+        const char *node_name;    /**< NULL: none */
+        const char *description;
+        uint32_t channels;        /**< 1 (MONO) or 2 (FL FR) */
+        int make_default;         /**< make it the session's default input while it exists */
+    } virtual_source;
 } dp_pw_node_config;
 
 /** Connects to the daemon ($PIPEWIRE_REMOTE or the default socket) and creates the node.

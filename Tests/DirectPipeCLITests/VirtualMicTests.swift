@@ -1,0 +1,142 @@
+import DirectPipeAudioFile
+import Foundation
+import Testing
+
+/// "DirectPipe Virtual Mic" in a private PipeWire graph: every kind of client records the engine's
+/// output from it exactly (the ramp pw-ramp plays, through DirectPipe, sample for sample).
+@Suite(.serialized) struct VirtualMicTests {
+    private var pwRamp: URL { Programs.nativeDirectory.appendingPathComponent("pw-ramp") }
+
+    /// pw-ramp's source, DirectPipe capturing it, and its virtual mic linked.
+    private func start(_ session: PipeWireSession, _ label: String, _ arguments: [String] = [], rampArguments: [String] = [])
+        throws -> (ramp: TestProcess, directpipe: TestProcess, pipe: String) {
+        let ramp = try session.start(pwRamp, ["--name", "dp_test_source"] + rampArguments)
+        try session.wait("the test source") { try session.nodeProperties("dp_test_source") != nil }
+        let pipe = uniquePipe(label)
+        let directpipe = try session.start(
+            Programs.directpipe,
+            ["run", "--backend", "pipewire", "--input", "dp_test_source", "--pipe", pipe, "--seconds", "30", "--json"] + arguments)
+        try session.wait("the virtual mic fed") { try session.links().contains("directpipe:mic_FR -> directpipe_mic:input_FR") }
+        return (ramp, directpipe, pipe)
+    }
+
+    private func stop(_ processes: TestProcess...) {
+        for process in processes {
+            process.signal(SIGTERM)
+            process.finish()
+        }
+    }
+
+    /// Records with `program` for about two seconds (then SIGINT, as a user would) and checks the file.
+    private func record(_ session: PipeWireSession, _ program: String, _ arguments: [String], into file: URL) throws -> RampCheck {
+        let recorder = try session.start(URL(fileURLWithPath: "/usr/bin/\(program)"), arguments + [file.path])
+        usleep(2_000_000)
+        recorder.signal(SIGINT)
+        recorder.finish()
+        let take = try AudioFileContents(path: file.path)
+        #expect(take.sampleRate == 48000 && take.channels == 2, "\(program): \(take.sampleRate) Hz, \(take.channels) channels")
+        return RampCheck(take.samples, channels: take.channels)
+    }
+
+    @Test func pipeWirePulseAndAlsaClientsRecordTheEngineOutputExactly() throws {
+        let session = try PipeWireSession("mic", pulse: true)
+        let (ramp, directpipe, pipe) = try start(session, "mic", ["--mic-default"])
+        defer { removePipe(pipe) }
+        let folder = session.directory
+        let checks = [
+            ("pw-record", try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000",
+                                                            "--channels", "2"], into: folder.appendingPathComponent("pw.wav"))),
+            ("parecord", try record(session, "parecord", ["-d", "directpipe_mic", "--format=float32le", "--rate=48000", "--channels=2",
+                                                          "--latency-msec=20", "--file-format=wav"], into: folder.appendingPathComponent("pa.wav"))),
+            // The plain `pipewire` ALSA device records the default input: DirectPipe's, with --mic-default.
+            ("arecord", try record(session, "arecord", ["-q", "-D", "pipewire", "-f", "FLOAT_LE", "-r", "48000", "-c", "2", "-t", "wav"],
+                                   into: folder.appendingPathComponent("alsa.wav"))),
+        ]
+        stop(directpipe, ramp)
+        for (program, check) in checks {
+            print("virtual mic, \(program): \(check.checkedFrames) frames of the ramp, \(check.errors) errors")
+            #expect(check.checkedFrames > 24000, "\(program) recorded the ramp: \(check)")
+            #expect(check.errors == 0, "\(program): sample for sample what the engine put out: \(check)")
+        }
+    }
+
+    @Test func theMicIsWhatAppsListAndGoneAfterExitWithTheDefaultGivenBack() throws {
+        let session = try PipeWireSession("micprops", pulse: true)
+        let (ramp, directpipe, pipe) = try start(session, "micprops", ["--mic-default"])
+        defer { removePipe(pipe) }
+        let props = try #require(try session.nodeProperties("directpipe_mic"))
+        #expect(props["node.description"] as? String == "DirectPipe Virtual Mic")
+        #expect(props["media.class"] as? String == "Audio/Source/Virtual")
+        let sources = try session.tool("pactl", ["list", "short", "sources"])
+        #expect(sources.contains("directpipe_mic"), "PulseAudio clients list it: \(sources)")
+        try session.wait("the mic to be the default input") {
+            try session.tool("pactl", ["get-default-source"]).contains("directpipe_mic")
+        }
+        stop(directpipe)
+        try session.wait("the mic to go") { try session.nodeProperties("directpipe_mic") == nil }
+        try session.wait("the default to be given back") {
+            !(try session.tool("pw-metadata", ["0", "default.configured.audio.source"]).contains("directpipe_mic"))
+        }
+        stop(ramp)
+    }
+
+    @Test func aWirePlumberRestartIsSurvived() throws {
+        let session = try PipeWireSession("micwp")
+        let (ramp, directpipe, pipe) = try start(session, "micwp")
+        defer { removePipe(pipe) }
+        session.stopSessionManager()
+        try session.startSessionManager()
+        // The new WirePlumber gets a fresh virtual mic to configure (it cannot adopt the old one's ports).
+        try session.wait("the virtual mic fed again") {
+            try session.links().contains("directpipe:mic_FR -> directpipe_mic:input_FR")
+        }
+        let check = try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2"],
+                               into: session.directory.appendingPathComponent("after.wav"))
+        stop(directpipe, ramp)
+        #expect(check.checkedFrames > 24000 && check.errors == 0, "\(check)")
+    }
+
+    /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp
+    /// goes source -> DirectPipe -> virtual mic -> checker within one graph cycle.
+    @Test func withoutASessionManagerItIsLinkedByHandAndAddsNoQuantum() throws {
+        let session = try PipeWireSession("micbare", sessionManager: false)
+        let (ramp, directpipe, pipe) = try start(session, "micbare", rampArguments: ["--check", "", "--seconds", "6"])
+        defer { removePipe(pipe) }
+        for channel in ["FL", "FR"] {
+            _ = try session.tool("pw-link", ["directpipe_mic:capture_\(channel)", "dp_test_check:input_\(channel)"])
+        }
+        try session.wait("the hand-made links") { try session.links().contains("directpipe_mic:capture_FR -> dp_test_check:input_FR") }
+        #expect(ramp.finish() == 0)
+        stop(directpipe)
+        let result = try #require(ramp.jsonLines.last, "\(ramp.errorOutput)")
+        print("PipeWire: input -> virtual mic latency \(result.int("latency_max") ?? -1) frames, \(result.int("errors") ?? -1) errors")
+        #expect((result.int("checked_frames") ?? 0) > 48000, "\(result)")
+        let xruns = result.int("xruns") ?? 0
+        #expect((result.int("errors") ?? .max) <= xruns * 2, "\(result)")
+        #expect(result.int("latency_min") == 0 && (xruns > 0 || result.int("latency_max") == 0), "no extra quantum: \(result)")
+    }
+}
+
+/// The ramp (see Tests/Native/ramp.h) checked in interleaved samples, from its first non-zero frame.
+struct RampCheck: CustomStringConvertible {
+    var checkedFrames = 0
+    var errors = 0
+
+    init(_ samples: [Float], channels: Int) {
+        var expected = [UInt32](repeating: 0, count: channels)
+        var started = false
+        for frame in 0..<samples.count / channels {
+            if !started && samples[frame * channels] == 0 { continue }
+            for channel in 0..<channels {
+                let raw = UInt32(samples[frame * channels + channel] * 8_388_608)
+                let index = (raw &+ 8_388_608 &- UInt32((channel * 2_097_152) % 8_388_608)) % 8_388_608
+                if started && index != expected[channel] { errors += 1 }
+                expected[channel] = (index + 1) % 8_388_608
+            }
+            started = true
+            checkedFrames += 1
+        }
+    }
+
+    var description: String { "\(checkedFrames) frames, \(errors) errors" }
+}
