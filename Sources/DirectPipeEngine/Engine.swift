@@ -23,9 +23,12 @@ public final class Engine: @unchecked Sendable {
     private let pipe: PipeWriter?
     /// The same writer without reference counting, for the audio thread (`pipe` keeps it alive).
     private let pipeView: Unmanaged<PipeWriter>?
-    /// Where the monitor output also goes when its device runs on another clock (see `MonitorBridge`).
+    /// Where the monitor and virtual-mic outputs also go when they play on another clock (see
+    /// `MonitorBridge`, `PipeWireMicBridge`); the rings themselves are kept alive here.
     private let monitorRing: SampleRing?
     private let monitorRingView: Unmanaged<SampleRing>?
+    private let micRing: SampleRing?
+    private let micRingView: Unmanaged<SampleRing>?
     // Trivial views of the controls' and meters' words: no reference counting on the audio thread.
     private let controlWords: AtomicWords
     private let meterWriter: MeterWriter
@@ -49,19 +52,23 @@ public final class Engine: @unchecked Sendable {
     private let outputChannels: Int
     private let isMono: Bool
 
-    /// `pipe` receives the output (its format must have `format.outputChannels`); `monitorRing`,
-    /// when given, receives the monitor output every period (for a device on another clock).
+    /// `pipe` receives the output (its format must have `format.outputChannels`); `monitorRing` and
+    /// `micRing`, when given, receive the monitor and virtual-mic outputs every period (for a device
+    /// or graph on another clock).
     public init(
-        format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?, monitorRing: SampleRing? = nil
+        format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?, monitorRing: SampleRing? = nil,
+        micRing: SampleRing? = nil
     ) throws(EngineError) {
         if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
             throw .badSetting("pipe", "its format (\(pipe.format)) does not match the engine's output (\(format))")
         }
-        if let monitorRing, monitorRing.channels != format.outputChannels {
-            throw .badSetting("monitor", "its ring has \(monitorRing.channels) channels, the engine's output \(format.outputChannels)")
+        for (name, ring) in [("monitor", monitorRing), ("virtual mic", micRing)] where (ring?.channels ?? format.outputChannels) != format.outputChannels {
+            throw .badSetting(name, "its ring has \(ring?.channels ?? 0) channels, the engine's output \(format.outputChannels)")
         }
         self.monitorRing = monitorRing
         monitorRingView = monitorRing.map { Unmanaged.passUnretained($0) }
+        self.micRing = micRing
+        micRingView = micRing.map { Unmanaged.passUnretained($0) }
         self.format = format
         self.controls = controls
         self.pipe = pipe
@@ -121,6 +128,10 @@ public final class Engine: @unchecked Sendable {
         if let monitorRingView {
             let block = UnsafeBufferPointer(start: monitorBuffer, count: frames * channels)
             monitorRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
+        }
+        if let micRingView {
+            let block = UnsafeBufferPointer(start: micBuffer, count: frames * channels)
+            micRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
         }
 
         let elapsed = Float(monotonicNs() &- start)

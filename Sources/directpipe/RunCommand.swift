@@ -185,19 +185,25 @@ struct RunCommand: ParsableCommand {
         controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
         controls.monitor.isEnabled = settings.monitor != nil
         let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try MonitorBridge(device: device, format: format) }
-        let engine = try Engine(format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring)
+        let micBridge = try Self.micBridge(choice.kind, settings, format)
+        let engine = try Engine(format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micBridge?.ring)
 
         StopRequest.installHandlers()
         try backend.start(engine)
         printError("directpipe run: backend \(backend.name) (\(choice.reason)), \(format), pipe \(writer.name)")
         for warning in backend.startReport?.warnings ?? [] { printError("directpipe run: warning: \(warning)") }
+        if let micBridge {
+            try micBridge.start()
+            printError("directpipe run: virtual mic '\(micBridge.mic.description)' in the PipeWire graph, resampled to follow the \(backend.name) engine's clock")
+        }
         if let bridge {
             let report = try bridge.start()
             printError("directpipe run: monitor on ALSA '\(bridge.deviceName)', its own clock: resampled to follow the drift")
             for warning in report.warnings { printError("directpipe run: warning: monitor: \(warning)") }
         }
 
-        let status = RunStatus(engine: engine, writer: writer, backend: backend, monitorBridge: bridge, json: json, quiet: quiet)
+        let status = RunStatus(
+            engine: engine, writer: writer, backend: backend, monitorBridge: bridge, micBridge: micBridge, json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
         // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
@@ -212,10 +218,19 @@ struct RunCommand: ParsableCommand {
             }
         }
         bridge?.stop()  // first: a bridge outliving the engine would run dry and count it
+        micBridge?.stop()
         backend.stop()
         writer.stop()
         status.report(final: true)
         if let failure = (backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
+    }
+
+    /// The virtual mic in a PipeWire graph when the engine runs elsewhere (JACK, ALSA, a file, the clock)
+    /// and a PipeWire daemon answers; on PipeWire the backend makes its own.
+    private static func micBridge(_ kind: BackendKind, _ settings: RunSettings, _ format: EngineFormat) throws -> PipeWireMicBridge? {
+        if case .pipewire = kind { return nil }
+        guard settings.virtualMic ?? true, PipeWireBackend.isAvailable else { return nil }
+        return try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false))
     }
 
     /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the

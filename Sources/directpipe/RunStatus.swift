@@ -10,6 +10,8 @@ struct RunStatus {
     let backend: any AudioBackend
     /// The monitor's bridge when its device runs on another clock.
     let monitorBridge: MonitorBridge?
+    /// The virtual mic in a PipeWire graph when the engine runs elsewhere.
+    let micBridge: PipeWireMicBridge?
     let json: Bool
     let quiet: Bool
     /// This process's CPU time when audio started, so the report counts only what running costs.
@@ -52,6 +54,9 @@ struct RunStatus {
         var monitorResyncs: Int?
         /// Only at the end, only with the allocation counter preloaded (tests): the monitor bridge's thread.
         var monitorThreadAllocations: Int64?
+        /// The virtual mic fed into PipeWire from another clock: the drift corrected (ppm), its dropouts.
+        var micDriftPpm: Int?
+        var micUnderflows: Int?
     }
 
     func report(final: Bool) {
@@ -78,6 +83,10 @@ struct RunStatus {
             report.monitorResyncs = bridge.resyncs
             report.monitorThreadAllocations = final ? monitorBridge?.countedAllocations : nil
         }
+        if let micBridge {
+            report.micDriftPpm = micBridge.driftPPM
+            report.micUnderflows = micBridge.underflows
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -98,6 +107,10 @@ struct RunStatus {
         text += "  xruns \(report.overruns)  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
+        if let drift = report.micDriftPpm {
+            text += "  mic \(drift >= 0 ? "+" : "")\(drift) ppm"
+            if let dropouts = report.micUnderflows, dropouts > 0 { text += ", \(dropouts) dropouts" }
+        }
         if let drift = report.monitorDriftPpm, let latency = report.monitorLatencyFrames {
             text += "  monitor \(drift >= 0 ? "+" : "")\(drift) ppm, \(latency) frames"
             let troubles = (report.monitorUnderflows ?? 0) + (report.monitorDeviceUnderruns ?? 0)

@@ -96,6 +96,33 @@ import Testing
         #expect(check.checkedFrames > 24000 && check.errors == 0, "\(check)")
     }
 
+    /// The engine on another clock (here the internal one) still gets a virtual mic in the PipeWire graph,
+    /// fed through the drift-following resampler: the recording is the engine's tone, correlation > 0.9999.
+    @Test func anEngineOffPipeWireStillFeedsTheMic() throws {
+        let session = try PipeWireSession("micclock")
+        let pipe = uniquePipe("micclock")
+        defer { removePipe(pipe) }
+        let directpipe = try session.start(
+            Programs.directpipe, ["run", "--backend", "clock", "--input", "tone:1000", "--pipe", pipe, "--seconds", "9", "--json"])
+        try session.wait("the virtual mic fed") { try session.links().contains("directpipe-mic-feed:mic_FR -> directpipe_mic:input_FR") }
+        usleep(2_500_000)  // the drift follower settles (its start bends the pitch by a few hundred ppm)
+        let file = session.directory.appendingPathComponent("tone.wav")
+        let recorder = try session.start(URL(fileURLWithPath: "/usr/bin/pw-record"),
+                                         ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2", file.path])
+        usleep(2_000_000)
+        recorder.signal(SIGINT)
+        recorder.finish()
+        #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
+        #expect(directpipe.errorOutput.contains("virtual mic 'DirectPipe Virtual Mic' in the PipeWire graph"), "\(directpipe.errorOutput)")
+        let take = try AudioFileContents(path: file.path)
+        let correlations = toneCorrelations(Array(take.samples.dropFirst(4800 * 2)), channels: 2, hertz: 1000, sampleRate: 48000)
+        print("virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0)")
+        #expect(correlations.count > 40, "recorded: \(take.frames) frames")
+        #expect((correlations.min() ?? 0) > 0.9999)
+        let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
+        #expect(final.int("mic_underflows") == 0, "\(final)")
+    }
+
     /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp
     /// goes source -> DirectPipe -> virtual mic -> checker within one graph cycle.
     @Test func withoutASessionManagerItIsLinkedByHandAndAddsNoQuantum() throws {
@@ -114,6 +141,31 @@ import Testing
         let xruns = result.int("xruns") ?? 0
         #expect((result.int("errors") ?? .max) <= xruns * 2, "\(result)")
         #expect(result.int("latency_min") == 0 && (xruns > 0 || result.int("latency_max") == 0), "no extra quantum: \(result)")
+    }
+}
+
+/// How well each 25 ms window of a recording matches a pure tone of `hertz` (least-squares fit of its
+/// amplitude and phase; 1 is a perfect match): the measure where a resampler sits between the engine and
+/// the recording, and sample-exact comparison is impossible.
+func toneCorrelations(_ samples: [Float], channels: Int, hertz: Double, sampleRate: Double) -> [Double] {
+    let window = Int(sampleRate / 40)
+    let frames = samples.count / channels
+    return stride(from: 0, to: frames - window, by: window).map { start in
+        var sine = 0.0, cosine = 0.0, energy = 0.0
+        for index in 0..<window {
+            let x = Double(samples[(start + index) * channels]), phase = 2 * Double.pi * hertz * Double(index) / sampleRate
+            sine += x * sin(phase)
+            cosine += x * cos(phase)
+            energy += x * x
+        }
+        let a = 2 * sine / Double(window), b = 2 * cosine / Double(window)
+        var residual = 0.0
+        for index in 0..<window {
+            let phase = 2 * Double.pi * hertz * Double(index) / sampleRate
+            let error = Double(samples[(start + index) * channels]) - a * sin(phase) - b * cos(phase)
+            residual += error * error
+        }
+        return energy > 0 ? (max(0, 1 - residual / energy)).squareRoot() : 0
     }
 }
 
