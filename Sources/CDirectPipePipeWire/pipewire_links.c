@@ -245,10 +245,14 @@ static void relink(dp_pw_links *links) {
         if (node && links->holding && strcmp(node->name, links->virtual_source) == 0) node = NULL;
         const struct tracked_port *theirs[64];
         size_t their_count = 0;
-        for (size_t i = 0; node && i < links->port_count && their_count < 64; i++) {
-            const struct tracked_port *port = &links->ports[i];
-            if (port->node_id == node->id && port->is_output != group->is_output && !port->is_monitor)
-                theirs[their_count++] = port;
+        /* Their ports the other way round; monitor ports only when there are no others (a virtual
+           source's capture ports are monitors of what it is fed). */
+        for (int monitors = 0; monitors < 2 && their_count == 0; monitors++) {
+            for (size_t i = 0; node && i < links->port_count && their_count < 64; i++) {
+                const struct tracked_port *port = &links->ports[i];
+                if (port->node_id == node->id && port->is_output != group->is_output && port->is_monitor == monitors)
+                    theirs[their_count++] = port;
+            }
         }
         qsort(theirs, their_count, sizeof theirs[0], compare_ports);
         uint32_t linked = 0;

@@ -5,23 +5,26 @@ import Synchronization
 
 /// Measures a running DirectPipe's latency in the PipeWire graph by sending
 /// an impulse through it: one probe node plays an impulse into
-/// `directpipe:input_FL`, a second listens on `directpipe:monitor_FL`, both
-/// counting in the graph's own positions. Two nodes, so the graph has no
-/// cycle (sender -> DirectPipe -> listener). Measured, not computed.
+/// `directpipe:input_FL`, others listen on `directpipe:monitor_FL` and on the
+/// virtual mic (`directpipe_mic:capture_FL`), all counting in the graph's own
+/// positions. Separate nodes, so the graph has no cycle (sender -> DirectPipe
+/// -> listeners). Measured, not computed.
 public final class PipeWireLatencyProbe: @unchecked Sendable {
     private var sender: OpaquePointer?
     private var listener: OpaquePointer?
+    private var micListener: OpaquePointer?
     private var cycles = 0  // sender's thread
     private let sentPosition = Atomic<UInt64>(0)
     private let arrivedPosition = Atomic<UInt64>(0)
+    private let micArrivedPosition = Atomic<UInt64>(0)
     private let sentNs = Atomic<UInt64>(0)
     private let rate = Atomic<UInt32>(0)
-    private let phase = Atomic<Int>(0)  // 0 waiting for links, 1 settling, 2 sent, 3 arrived or given up
+    private let phase = Atomic<Int>(0)  // 0 waiting for links, 1 settling, 2 sent, 3 given up
     private static let settleCycles = 20
     private static let threshold: Float = 0.01
 
-    /// Creates both nodes and waits (up to 2 s) for them to be linked around `target`.
-    public init(target: String = "directpipe") throws(BackendError) {
+    /// Creates the nodes and waits (up to 2 s) for them to be linked around `target` and `mic`.
+    public init(target: String = "directpipe", mic: String = "directpipe_mic") throws(BackendError) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         sender = try Self.node(
             "directpipe-latency-out", "Stream/Output/Audio", output: true, prefix: "impulse", target: target, context: context
@@ -34,11 +37,19 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
             "directpipe-latency-in", "Stream/Input/Audio", output: false, prefix: "from_monitor", target: target, context: context
         ) { context, inputs, _, frames, _, _ in
             Unmanaged<PipeWireLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef {
-                $0.listen(inputs![0]!, frames: Int(frames))
+                $0.listen(inputs![0]!, frames: Int(frames), node: $0.listener, arrival: $0.arrivedPosition)
+            }
+        }
+        micListener = try Self.node(
+            "directpipe-latency-mic", "Stream/Input/Audio", output: false, prefix: "from_mic", target: mic, context: context
+        ) { context, inputs, _, frames, _, _ in
+            Unmanaged<PipeWireLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                $0.listen(inputs![0]!, frames: Int(frames), node: $0.micListener, arrival: $0.micArrivedPosition)
             }
         }
         let deadline = Date().addingTimeInterval(2)
-        while Date() < deadline, !(dp_pw_node_linked_ports(sender, 0) == 1 && dp_pw_node_linked_ports(listener, 0) == 1) {
+        while Date() < deadline, !(dp_pw_node_linked_ports(sender, 0) == 1 && dp_pw_node_linked_ports(listener, 0) == 1
+                                    && dp_pw_node_linked_ports(micListener, 0) == 1) {
             usleep(5_000)
         }
         guard dp_pw_node_linked_ports(sender, 0) == 1 else {
@@ -53,6 +64,7 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
     deinit {
         if let sender { dp_pw_node_destroy(sender) }
         if let listener { dp_pw_node_destroy(listener) }
+        if let micListener { dp_pw_node_destroy(micListener) }
     }
 
     private static func node(
@@ -82,14 +94,22 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
     /// CLOCK_MONOTONIC time of the cycle that carried the impulse; 0 until it was sent.
     public var impulseSentNs: UInt64 { sentNs.load(ordering: .acquiring) }
 
-    /// Sends the impulse and waits (at most `timeout` s) for it on the monitor; frames DirectPipe added, or nil.
-    public func measure(timeout: TimeInterval = 2) -> (monitorFrames: Int?, sampleRate: Int) {
+    /// Sends the impulse and waits (at most `timeout` s) for it on the monitor and the virtual mic;
+    /// the frames DirectPipe added on the way to each, or nil where it never arrived (or nothing is linked).
+    public func measure(timeout: TimeInterval = 2) -> (monitorFrames: Int?, micFrames: Int?, sampleRate: Int) {
         let deadline = Date().addingTimeInterval(timeout)
-        while phase.load(ordering: .acquiring) != 3, Date() < deadline { usleep(1000) }
-        let arrived = phase.load(ordering: .acquiring) == 3 && arrivedPosition.load(ordering: .acquiring) != 0
+        func done(_ arrival: borrowing Atomic<UInt64>, _ node: OpaquePointer?) -> Bool {
+            arrival.load(ordering: .acquiring) != 0 || dp_pw_node_linked_ports(node, 0) == 0
+        }
+        while !(done(arrivedPosition, listener) && done(micArrivedPosition, micListener)), Date() < deadline { usleep(1000) }
         phase.store(3, ordering: .releasing)
-        let frames = arrived ? Int(arrivedPosition.load(ordering: .acquiring) &- sentPosition.load(ordering: .acquiring)) : nil
-        return (frames, Int(rate.load(ordering: .relaxed)))
+        usleep(20_000)  // let a cycle in flight finish before reading its findings
+        let sent = sentPosition.load(ordering: .acquiring)
+        func frames(_ arrival: borrowing Atomic<UInt64>) -> Int? {
+            let position = arrival.load(ordering: .acquiring)
+            return position != 0 && sent != 0 ? Int(position &- sent) : nil
+        }
+        return (frames(arrivedPosition), frames(micArrivedPosition), Int(rate.load(ordering: .relaxed)))
     }
 
     /// The sender's cycle: silence, then one impulse once linked and settled.
@@ -105,13 +125,12 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
         phase.store(2, ordering: .releasing)
     }
 
-    /// The listener's cycle (after DirectPipe's in the same graph cycle): where did the impulse come out?
-    private func listen(_ samples: UnsafePointer<Float>, frames: Int) {
-        guard phase.load(ordering: .acquiring) == 2, let listener else { return }
-        let position = dp_pw_node_cycle_position(listener)
+    /// A listener's cycle (after DirectPipe's in the same graph cycle): where did the impulse come out?
+    private func listen(_ samples: UnsafePointer<Float>, frames: Int, node: OpaquePointer?, arrival: borrowing Atomic<UInt64>) {
+        guard phase.load(ordering: .acquiring) == 2, let node, arrival.load(ordering: .relaxed) == 0 else { return }
+        let position = dp_pw_node_cycle_position(node)
         for index in 0..<frames where abs(samples[index]) > Self.threshold {
-            arrivedPosition.store(position &+ UInt64(index), ordering: .releasing)
-            phase.store(3, ordering: .releasing)
+            arrival.store(position &+ UInt64(index), ordering: .releasing)
             return
         }
     }

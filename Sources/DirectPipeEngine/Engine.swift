@@ -24,7 +24,7 @@ public final class Engine: @unchecked Sendable {
     /// The same writer without reference counting, for the audio thread (`pipe` keeps it alive).
     private let pipeView: Unmanaged<PipeWriter>?
     /// Where the monitor and virtual-mic outputs also go when they play on another clock (see
-    /// `MonitorBridge`, `PipeWireMicBridge`); the rings themselves are kept alive here.
+    /// `AlsaBridge`, `PipeWireMicBridge`); the rings themselves are kept alive here.
     private let monitorRing: SampleRing?
     private let monitorRingView: Unmanaged<SampleRing>?
     private let micRing: SampleRing?

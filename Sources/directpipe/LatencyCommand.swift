@@ -12,8 +12,9 @@ struct LatencyCommand: ParsableCommand {
         abstract: "Measure a running DirectPipe's latency with an impulse (PipeWire and JACK backends).",
         discussion: """
             A probe plays one impulse into DirectPipe's first input and times its arrival at its outputs, in \
-            frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: monitor_FL), and in the \
-            OBS pipe (readable, in ms). It is audible on every output for one sample: mute your stream first.
+            frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: the virtual mic and \
+            monitor_FL), and in the OBS pipe (readable, in ms). It is audible on every output for one sample: mute \
+            your stream first.
             """
     )
 
@@ -52,7 +53,7 @@ struct LatencyCommand: ParsableCommand {
             let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
             let measured = probe.measure()
             report = Report(
-                backend: "pipewire", sampleRate: measured.sampleRate, periodFrames: nil, micFrames: nil,
+                backend: "pipewire", sampleRate: measured.sampleRate, periodFrames: nil, micFrames: measured.micFrames,
                 monitorFrames: measured.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
         } else {
             let probe = try JackLatencyProbe(serverName: jackServer)
@@ -104,7 +105,8 @@ struct LatencyCommand: ParsableCommand {
             text += "  input -> virtual mic (mic_out_1):   \(frames(report.micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
             text += "  input -> monitor (monitor_out_1):   \(frames(report.monitorFrames, monitorOff))\n"
         } else {
-            text += "  input -> monitor (monitor_FL):      \(frames(report.monitorFrames, monitorOff))\n"
+            text += "  input -> virtual mic (directpipe_mic): \(frames(report.micFrames, "no impulse arrived (is the virtual mic off or muted?)"))\n"
+            text += "  input -> monitor (monitor_FL):         \(frames(report.monitorFrames, monitorOff))\n"
         }
         if let ms = report.pipeReadableMs {
             text += "  input -> OBS pipe, readable after:  \(String(format: "%.2f", ms)) ms from the start of the capturing cycle\n"

@@ -58,7 +58,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
 
-    @Option(help: "JACK ports to connect the virtual-mic outputs (mic_out_N) to, comma-separated.")
+    @Option(help: """
+        Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
+        alsa:PCM for an ALSA device on its own clock (e.g. alsa:hw:Loopback,0 for snd-aloop), drift-compensated.
+        """)
     var micTo: String?
 
     @Option(help: """
@@ -143,7 +146,7 @@ struct RunCommand: ParsableCommand {
                 sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
             var options = JackBackend.Options(serverName: settings.jackServer)
             options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
-            options.micTargets = settings.micTo.map(Self.list) ?? []
+            options.micTargets = settings.micTo.map { $0.hasPrefix("alsa:") ? [] : Self.list($0) } ?? []
             options.monitorTargets = backendMonitor.map(Self.list) ?? []
             backend = JackBackend(options: options)
         case .pipewire:
@@ -184,9 +187,13 @@ struct RunCommand: ParsableCommand {
         let controls = EngineControls()
         controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
         controls.monitor.isEnabled = settings.monitor != nil
-        let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try MonitorBridge(device: device, format: format) }
-        let micBridge = try Self.micBridge(choice.kind, settings, format)
-        let engine = try Engine(format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micBridge?.ring)
+        let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
+        // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.
+        let micDevice = settings.micTo.flatMap { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : nil }
+        let micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
+        let micBridge = micAlsaBridge == nil ? try Self.micBridge(choice.kind, settings, format) : nil
+        let engine = try Engine(
+            format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring)
 
         StopRequest.installHandlers()
         try backend.start(engine)
@@ -196,6 +203,11 @@ struct RunCommand: ParsableCommand {
             try micBridge.start()
             printError("directpipe run: virtual mic '\(micBridge.mic.description)' in the PipeWire graph, resampled to follow the \(backend.name) engine's clock")
         }
+        if let micAlsaBridge {
+            let report = try micAlsaBridge.start()
+            printError("directpipe run: virtual mic on ALSA '\(micAlsaBridge.deviceName)', its own clock: resampled to follow the drift")
+            for warning in report.warnings { printError("directpipe run: warning: virtual mic: \(warning)") }
+        }
         if let bridge {
             let report = try bridge.start()
             printError("directpipe run: monitor on ALSA '\(bridge.deviceName)', its own clock: resampled to follow the drift")
@@ -203,7 +215,8 @@ struct RunCommand: ParsableCommand {
         }
 
         let status = RunStatus(
-            engine: engine, writer: writer, backend: backend, monitorBridge: bridge, micBridge: micBridge, json: json, quiet: quiet)
+            engine: engine, writer: writer, backend: backend, monitorBridge: bridge, micBridge: micBridge, micAlsaBridge: micAlsaBridge,
+            json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
         // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
@@ -219,6 +232,7 @@ struct RunCommand: ParsableCommand {
         }
         bridge?.stop()  // first: a bridge outliving the engine would run dry and count it
         micBridge?.stop()
+        micAlsaBridge?.stop()
         backend.stop()
         writer.stop()
         status.report(final: true)

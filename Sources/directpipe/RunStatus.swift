@@ -9,9 +9,11 @@ struct RunStatus {
     let writer: PipeWriter
     let backend: any AudioBackend
     /// The monitor's bridge when its device runs on another clock.
-    let monitorBridge: MonitorBridge?
+    let monitorBridge: AlsaBridge?
     /// The virtual mic in a PipeWire graph when the engine runs elsewhere.
     let micBridge: PipeWireMicBridge?
+    /// The virtual mic on an ALSA device (`--mic-to alsa:PCM`).
+    let micAlsaBridge: AlsaBridge?
     let json: Bool
     let quiet: Bool
     /// This process's CPU time when audio started, so the report counts only what running costs.
@@ -86,6 +88,10 @@ struct RunStatus {
         if let micBridge {
             report.micDriftPpm = micBridge.driftPPM
             report.micUnderflows = micBridge.underflows
+        }
+        if let mic = micAlsaBridge?.statistics {
+            report.micDriftPpm = mic.driftPPM
+            report.micUnderflows = mic.underflows + mic.deviceUnderruns
         }
         if json {
             let encoder = JSONEncoder()

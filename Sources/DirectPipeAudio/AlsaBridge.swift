@@ -5,12 +5,13 @@ import DirectPipeEngine
 import Foundation
 import Synchronization
 
-/// The monitor on a device with its own clock (another sound card, or any
-/// device when the engine runs on a different backend): the engine writes
-/// the monitor output into a lock-free ring each period; this bridge's own
-/// real-time thread plays it on an ALSA device through a ``DriftFollower``,
-/// so the two clocks may drift apart for ever while the latency stays bounded.
-public final class MonitorBridge: @unchecked Sendable {
+/// An engine output on an ALSA device with its own clock: the monitor on
+/// another sound card, or the virtual mic into `snd-aloop` (or any output when
+/// the engine runs on a different backend). The engine writes the output into
+/// a lock-free ring each period; this bridge's own real-time thread plays it
+/// on the device through a ``DriftFollower``, so the two clocks may drift
+/// apart for ever while the latency stays bounded.
+public final class AlsaBridge: @unchecked Sendable {
     /// What the bridge has seen, for the status line.
     public struct Statistics: Sendable, Equatable {
         /// How much faster the engine's clock runs than the device's, in ppm (the resampler's correction).
