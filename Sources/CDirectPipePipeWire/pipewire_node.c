@@ -139,7 +139,8 @@ static struct pw_proxy *create_virtual_source(struct dp_pw_node *node, const dp_
         PW_KEY_APP_NAME, "DirectPipe",
         "audio.position", config->virtual_source.channels == 1 ? "[ MONO ]" : "[ FL FR ]",
         "adapter.auto-port-config", "{ mode = dsp monitor = true position = preserve }",
-        /* A real capture device should drive the graph, not this node's timer. */
+        /* A null sink is a driver, and a driving null sink passes its input on a quantum late: the lowest
+           priority, so any real driver in the graph (the capture device) drives instead. */
         PW_KEY_PRIORITY_DRIVER, "1",
         PW_KEY_OBJECT_LINGER, "false",
         NULL);
@@ -174,6 +175,7 @@ static struct pw_properties *node_properties(const dp_pw_node_config *config) {
         PW_KEY_NODE_AUTOCONNECT, "false",
         NULL);
     if (config->rate) pw_properties_setf(props, PW_KEY_NODE_RATE, "1/%u", config->rate);
+    if (config->driver_group) pw_properties_set(props, PW_KEY_NODE_GROUP, config->driver_group);
     /* What the node carries, as a device node says it (pavucontrol, `directpipe devices`). */
     if (config->group_count) pw_properties_setf(props, PW_KEY_AUDIO_CHANNELS, "%u", config->groups[0].count);
     if (config->rate) pw_properties_setf(props, PW_KEY_AUDIO_RATE, "%u", config->rate);

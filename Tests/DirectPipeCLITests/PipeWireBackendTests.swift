@@ -79,12 +79,11 @@ import Testing
         #expect(latency.finish() == 0, "\(latency.errorOutput)")
         let report = try #require(latency.jsonLines.first, "\(latency.output)")
         #expect(report.string("backend") == "pipewire")
-        // Source -> monitor in the same graph cycle; the pipe readable soon after its start. The virtual mic
-        // (a null-sink adapter whose capture ports are monitors of its input) is measured at one quantum with
-        // WirePlumber: known, reported in the README, and must not grow.
+        // Source -> monitor and -> virtual mic in the same graph cycle (the source, like a sound card, comes
+        // with a driver); the pipe readable soon after the cycle's start.
         #expect(report.int("monitor_frames") == 0, "\(report)")
         let mic = try #require(report.int("mic_frames"), "the impulse reached the virtual mic: \(report)")
-        #expect((0...128).contains(mic), "\(report)")
+        #expect(mic == 0, "\(report)")
         let readable = try #require(report["pipe_readable_ms"] as? Double, "\(report)")
         print("PipeWire: impulse to monitor_FL 0 frames, to the virtual mic \(mic) frames, pipe readable after \(readable) ms")
         #expect(readable > 0)

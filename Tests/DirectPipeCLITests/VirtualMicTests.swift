@@ -53,10 +53,14 @@ import Testing
                                    into: folder.appendingPathComponent("alsa.wav"))),
         ]
         stop(directpipe, ramp)
+        // A graph cycle skipped under load (DirectPipe counts them as xruns) leaves at most one quantum of
+        // silence in a recording: 2 × 128 samples and the edges. Anything else is a fault.
+        let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
+        let allowed = (final.int("overruns") ?? 0) * (2 * 128 + 4)
         for (program, check) in checks {
             print("virtual mic, \(program): \(check.checkedFrames) frames of the ramp, \(check.errors) errors")
             #expect(check.checkedFrames > 24000, "\(program) recorded the ramp: \(check)")
-            #expect(check.errors == 0, "\(program): sample for sample what the engine put out: \(check)")
+            #expect(check.errors <= allowed, "\(program): sample for sample what the engine put out: \(check), \(final)")
         }
     }
 
@@ -124,9 +128,8 @@ import Testing
     }
 
     /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp
-    /// goes source -> DirectPipe -> virtual mic -> checker intact, at most one quantum late (the mic's capture
-    /// ports are monitors of its input; see the README).
-    @Test func withoutASessionManagerItIsLinkedByHand() throws {
+    /// goes source -> DirectPipe -> virtual mic -> checker within one graph cycle.
+    @Test func withoutASessionManagerItIsLinkedByHandAndAddsNoQuantum() throws {
         let session = try PipeWireSession("micbare", sessionManager: false)
         let (ramp, directpipe, pipe) = try start(session, "micbare", rampArguments: ["--check", "", "--seconds", "6"])
         defer { removePipe(pipe) }
@@ -141,7 +144,7 @@ import Testing
         #expect((result.int("checked_frames") ?? 0) > 48000, "\(result)")
         let xruns = result.int("xruns") ?? 0
         #expect((result.int("errors") ?? .max) <= xruns * 2, "\(result)")
-        #expect((0...128).contains(result.int("latency_max") ?? -1), "at most one quantum: \(result)")
+        #expect(result.int("latency_min") == 0 && (xruns > 0 || result.int("latency_max") == 0), "no extra quantum: \(result)")
     }
 }
 

@@ -66,6 +66,8 @@ static void check(void *user, const float *const *inputs, float *const *outputs,
 
 int main(int argc, char **argv) {
     const char *name = "dp_test_source", *description = "DirectPipe test ramp", *check_node = NULL;
+    /* Like a sound card, the source comes with a driver: the daemon's dummy driver (its node.group). */
+    const char *driver_group = "pipewire.dummy";
     double seconds = 3600;
     static struct option options[] = {
         {"name", required_argument, 0, 'n'},   {"description", required_argument, 0, 'd'},
@@ -92,7 +94,8 @@ int main(int argc, char **argv) {
     static const char *surround[MAX_CHANNELS] = {"FL", "FR", "RL", "RR", "FC", "LFE", "SL", "SR"};
     static const char *mono[1] = {"MONO"};
     dp_pw_node_config source = {
-        .node_name = name, .description = description, .media_class = "Audio/Source", .rate = 48000, .group_count = 1,
+        .node_name = name, .description = description, .media_class = "Audio/Source", .rate = 48000,
+        .driver_group = driver_group, .group_count = 1,
         .groups = {{.is_output = 1, .prefix = "capture", .count = channels,
                     .channels = channels == 1 ? mono : surround}},
     };

@@ -65,6 +65,7 @@ typedef struct {
     const char *media_class;      /**< "Stream/Input/Audio", "Audio/Source", ... */
     uint32_t rate;                /**< asked for with node.rate (0: the graph's) */
     uint32_t quantum;             /**< asked for with node.latency quantum/rate (0: the graph's) */
+    const char *driver_group;     /**< node.group: scheduled with that group's driver (NULL: none) */
     uint32_t group_count;
     dp_pw_port_group groups[DP_PW_MAX_GROUPS];
     /** Optional: a virtual source this node's connection creates and owns (so it goes when the node
