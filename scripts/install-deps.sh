@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Installs the Debian packages DirectPipe needs to build and test, only those
-# missing (so a second run does nothing), then checks for a Swift 6 toolchain.
+# Installs the Debian packages DirectPipe needs, only those missing (so a
+# second run does nothing), then checks for a Swift 6 toolchain.
+#   install-deps.sh           what building and running DirectPipe needs
+#   install-deps.sh --tests   that, and the servers and tools the tests start (jackd, a private PipeWire
+#                             with WirePlumber and pipewire-pulse/-alsa/-jack, recorders, stress-ng)
+# The test packages stay off a user's machine unless asked for: pipewire-alsa, for one, makes PipeWire
+# ALSA's default device.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
     build-essential pkg-config binutils python3  # C pieces, readelf/nm in tests, fuzz seeds
     libsndfile1-dev                              # WAV/FLAC files
-    libjack-jackd2-dev jackd2                    # the JACK backend; jackd for its tests; jack_ringbuffer anchor
-    libasound2-dev libasound2-plugins            # the ALSA backend; ALSA's file and jack plugins for its tests
-    libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend
-    pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph for its tests
-    pipewire-jack                                # the JACK backend's test on PipeWire's JACK layer (pw-jack)
-    libsamplerate0-dev                           # drift-compensated monitor on another clock
+    libjack-jackd2-dev                           # the JACK backend; jack_ringbuffer anchor
+    libasound2-dev                               # the ALSA backend
+    libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend and virtual mic
+    libsamplerate0-dev                           # outputs on another clock (drift-compensated)
 )
+if [ "${1:-}" = "--tests" ]; then
+    packages+=(
+        jackd2                                       # a dummy jackd for the JACK tests
+        libasound2-plugins alsa-utils                # ALSA's file and jack plugins; arecord
+        pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph (and its session bus)
+        pipewire-jack pipewire-pulse pulseaudio-utils pipewire-alsa  # pw-jack; parecord/pactl; arecord -D pipewire
+        stress-ng                                    # the soak test's load on the other core
+    )
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

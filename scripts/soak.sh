@@ -5,7 +5,7 @@
 # (callbacks, xruns, CPU) and jack-ramp's check. Not a pass/fail test: timing
 # on a shared machine is a measurement, not a verdict.
 # Usage: scripts/soak.sh [MINUTES]
-. "$(dirname "$0")/lib/prepare.sh"
+DIRECTPIPE_DEPS=tests . "$(dirname "$0")/lib/prepare.sh"  # the servers the tests start, too
 minutes=${1:-10}
 seconds=$((minutes * 60))
 dpkg-query -W -f='${Status}' stress-ng 2>/dev/null | grep -q 'install ok installed' || {

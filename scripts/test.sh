@@ -3,7 +3,7 @@
 # Installs what is missing, builds, fuzzes segment validation for a bounded
 # time, then runs every Swift test (which start the servers and processes they
 # need: jackd with the dummy driver, readers, writers).
-. "$(dirname "$0")/lib/prepare.sh"
+DIRECTPIPE_DEPS=tests . "$(dirname "$0")/lib/prepare.sh"  # the servers the tests start, too
 
 swift build --build-tests
 scripts/build-native.sh .build/native
