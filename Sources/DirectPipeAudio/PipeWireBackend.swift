@@ -103,10 +103,9 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     // MARK: connection
 
+    /// The node's port groups, in the order `connect()` declares them: input (0), monitor (1), mic (2).
     private enum Group {
         static let input: UInt32 = 0
-        static let monitor: UInt32 = 1
-        static let mic: UInt32 = 2
     }
 
     /// PipeWire's channel names for a port group: MONO, FL FR, or AUX0...
