@@ -84,6 +84,17 @@ import Testing
         stop(ramp)
     }
 
+    /// Owned by DirectPipe's connection: a crash (SIGKILL, no clean-up code runs) takes the mic with it.
+    @Test func aCrashLeavesNoMicBehind() throws {
+        let session = try PipeWireSession("miccrash")
+        let (ramp, directpipe, pipe) = try start(session, "miccrash")
+        defer { removePipe(pipe) }
+        directpipe.signal(SIGKILL)
+        directpipe.finish()
+        try session.wait("the mic to go with the crashed process") { try session.nodeProperties("directpipe_mic") == nil }
+        stop(ramp)
+    }
+
     @Test func aWirePlumberRestartIsSurvived() throws {
         let session = try PipeWireSession("micwp")
         let (ramp, directpipe, pipe) = try start(session, "micwp")
