@@ -161,8 +161,8 @@ struct RunCommand: ParsableCommand {
             }
             backend = PipeWireBackend(options: options)
         case .file(let path):
-            let info: AudioFileContents
-            do { info = try AudioFileContents(path: path) } catch { throw RunError(error.description) }
+            let info: (sampleRate: Int, channels: Int)
+            do { info = try AudioFileInfo.format(of: path) } catch { throw RunError(error.description) }  // the header only
             if let rate = settings.rate, rate != info.sampleRate {
                 throw RunError("\(path) is \(info.sampleRate) Hz, not \(rate) (leave --rate out to run at the file's rate)")
             }
