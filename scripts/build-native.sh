@@ -8,6 +8,8 @@
 #   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
 #   jack-ramp                  a JACK peer that feeds and checks DirectPipe's ports
 #   pw-ramp                    the same as a PipeWire source node (on DirectPipe's own PipeWire glue)
+#   obs/directpipe-obs.so      the OBS source plugin (libobs and libc only), with obs/data/
+#   obs-host                   a libobs host that loads the plugin, for its tests
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -40,6 +42,17 @@ if pkg-config --exists libpipewire-0.3; then
     pw=$root/Sources/CDirectPipePipeWire
     "$cc" "${cflags[@]}" -I"$pw/include" -I"$pw" -o "$out/pw-ramp" "$root/Tests/Native/pw_ramp.c" \
         "$pw/pipewire_node.c" "$pw/pipewire_links.c" "$pw/pipewire_graph.c" $(pkg-config --cflags --libs libpipewire-0.3)
+fi
+
+# The OBS plugin and its test host (need libobs; skipped without it).
+if pkg-config --exists libobs; then
+    obs_cflags=$(pkg-config --cflags libobs | sed 's/-I/-isystem /g')  # libobs' headers are not -Wextra clean
+    mkdir -p "$out/obs"
+    "$cc" "${cflags[@]}" -std=gnu11 $obs_cflags -shared -pthread -Wl,--no-undefined -o "$out/obs/directpipe-obs.so" \
+        "$root/Sources/DirectPipeOBS/directpipe_obs.c" "${lib_sources[@]}" $(pkg-config --libs libobs)
+    rm -rf "$out/obs/data" && cp -r "$root/Sources/DirectPipeOBS/data" "$out/obs/data"
+    "$cc" "${cflags[@]}" -std=gnu11 $obs_cflags -pthread -o "$out/obs-host" "$root/Tests/Native/obs_host.c" \
+        "${lib_sources[@]}" $(pkg-config --libs libobs)
 fi
 
 # The fuzz target needs clang with libFuzzer (the Swift toolchain's clang has it).

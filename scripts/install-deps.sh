@@ -16,6 +16,7 @@ packages=(
     libasound2-dev                               # the ALSA backend
     libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend and virtual mic
     libsamplerate0-dev                           # outputs on another clock (drift-compensated)
+    libobs-dev                                   # the OBS source plugin
 )
 if [ "${1:-}" = "--tests" ]; then
     packages+=(
@@ -24,6 +25,7 @@ if [ "${1:-}" = "--tests" ]; then
         pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph (and its session bus)
         pipewire-jack pipewire-pulse pulseaudio-utils pipewire-alsa  # pw-jack; parecord/pactl; arecord -D pipewire
         stress-ng                                    # the soak test's load on the other core
+        xvfb xauth                                   # an X display for libobs in the plugin's tests
     )
 fi
 missing=()

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// The OBS source plugin on the real libobs (obs-host, under xvfb-run: libobs needs an X display), reading a
+/// pipe that `directpipe send --signal counter` writes in another process.
+@Suite(.serialized) struct OBSPluginTests {
+    private var plugin: URL { Programs.nativeDirectory.appendingPathComponent("obs/directpipe-obs.so") }
+
+    private func host(_ pipe: String, seconds: Double) throws -> TestProcess {
+        try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
+            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
+            "--data", Programs.nativeDirectory.appendingPathComponent("obs/data").path, "--pipe", pipe, "--seconds", "\(seconds)",
+        ])
+    }
+
+    private func final(_ host: TestProcess) throws -> [String: Any] {
+        try #require(host.jsonLines.last { $0.string("event") == "final" }, "\(host.output)\(host.errorOutput.suffix(2000))")
+    }
+
+    @Test func theSourceDeliversExactlyTheCounterOnTheWritersClock() throws {
+        let pipe = uniquePipe("obs")
+        defer { removePipe(pipe) }
+        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "8"])
+        let obs = try host(pipe, seconds: 3)
+        #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(2000))")
+        sender.signal(SIGTERM)
+        sender.finish()
+        let result = try final(obs)
+        print("OBS plugin: \(result.int("frames") ?? 0) frames, clock offset \(result.int("max_clock_offset_ns") ?? -1) ns, shutdown \(result.int("shutdown_ns") ?? -1) ns")
+        #expect((result.int("frames") ?? 0) > 48000 * 2, "\(result)")
+        #expect(result.int("counter_errors") == 0, "every sample the counter: \(result)")
+        #expect(result.int("gaps") == 0, "no gap, no duplicate: \(result)")
+        #expect(result.int("timestamp_step_errors") == 0, "timestamps grow by frames/rate: \(result)")
+        #expect((result.int("max_clock_offset_ns") ?? .max) < 1_000_000, "within 1 ms of the writer's clock: \(result)")
+        #expect(result.int("leaks") == 0, "libobs counts no leaked allocation: \(result)")
+        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, 2 channels") }, "\(obs.output)")
+    }
+
+    @Test func aKilledWriterIsReportedLostAndAReturningOneIsPickedUp() throws {
+        let pipe = uniquePipe("obskill")
+        defer { removePipe(pipe) }
+        let first = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
+        let obs = try host(pipe, seconds: 6)
+        #expect(obs.waitForLine(timeout: 15) { ($0.string("status") ?? "").hasPrefix("Connected") } != nil, "\(obs.output)")
+        let killedAt = monotonicNs()
+        first.signal(SIGKILL)
+        first.finish()
+        let lost = obs.waitForLine { ($0.string("status") ?? "").hasPrefix("Lost") }
+        #expect(lost != nil, "\(obs.output)")
+        if let lost, let at = lost["time_ns"] as? NSNumber {
+            print("OBS plugin: lost reported \((at.uint64Value &- killedAt) / 1_000_000) ms after SIGKILL")
+        }
+        let second = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
+        let lostAt = lost?.int("time_ns") ?? .max
+        #expect(obs.waitForLine(timeout: 8) { ($0.int("time_ns") ?? 0) > lostAt && ($0.string("status") ?? "").hasPrefix("Connected") } != nil,
+                "resumed: \(obs.output)")
+        #expect(obs.finish() == 0)
+        second.signal(SIGTERM)
+        second.finish()
+        #expect(try final(obs).int("counter_errors") == 0)
+    }
+
+    @Test func aMalformedSegmentIsReportedNotCrashedOn() throws {
+        let pipe = uniquePipe("obsbad")
+        defer { removePipe(pipe) }
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: "/dev/shm" + pipe))
+        let obs = try host(pipe, seconds: 1.5)
+        #expect(obs.finish() == 0, "the host (and OBS) lived: \(obs.errorOutput.suffix(1000))")
+        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").contains("Waiting: ") && ($0.string("status") ?? "").contains("magic") },
+                "\(obs.output)")
+        #expect(try final(obs).int("frames") == 0)
+    }
+
+    @Test func thePluginNeedsOnlyLibobsAndLibc() throws {
+        let readelf = try TestProcess(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", plugin.path])
+        readelf.finish()
+        let needed = readelf.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(needed.count == 2 && needed.contains { $0.contains("libobs.so") } && needed.contains { $0.contains("libc.so") },
+                "\(needed)")
+        #expect(!readelf.output.contains("RUNPATH") && !readelf.output.contains("RPATH"))
+    }
+}
