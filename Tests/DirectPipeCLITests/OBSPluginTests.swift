@@ -79,4 +79,44 @@ import Testing
                 "\(needed)")
         #expect(!readelf.output.contains("RUNPATH") && !readelf.output.contains("RPATH"))
     }
+
+    @Test func installPutsThePluginWhereOBSLooksAndUninstallTakesItAway() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dp-obs-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment.removeValue(forKey: "XDG_CONFIG_HOME")
+        func obs(_ arguments: String...) throws -> TestProcess {
+            let process = try TestProcess(Programs.directpipe, ["obs"] + arguments, environment: environment)
+            #expect(process.finish() == 0, "\(arguments): \(process.errorOutput)")
+            return process
+        }
+        let folder = home.appendingPathComponent(".config/obs-studio/plugins/directpipe-obs")
+        let library = folder.appendingPathComponent("bin/64bit/directpipe-obs.so")
+        #expect(try obs("status").output.contains("user: not installed"))
+        _ = try obs("install")
+        _ = try obs("install")  // again: replaced in place
+        #expect(FileManager.default.contents(atPath: library.path) == FileManager.default.contents(atPath: plugin.path))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/locale/en-US.ini").path))
+        #expect(try obs("status").output.contains("user: installed at \(library.path)"))
+
+        // The installed copy is what OBS loads: it delivers the pipe's audio from there.
+        let pipe = uniquePipe("obsinstalled")
+        defer { removePipe(pipe) }
+        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "6"])
+        let host = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
+            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", library.path,
+            "--data", folder.appendingPathComponent("data").path, "--pipe", pipe, "--seconds", "1.5",
+        ])
+        #expect(host.finish() == 0)
+        sender.signal(SIGTERM)
+        sender.finish()
+        let result = try final(host)
+        #expect((result.int("frames") ?? 0) > 24000 && result.int("counter_errors") == 0, "\(result)")
+
+        #expect(try obs("uninstall").output.contains("removed \(folder.path)"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+        #expect(try obs("uninstall").output.contains("not installed"))
+    }
 }
