@@ -77,8 +77,16 @@ static void *reader_thread(void *data) {
             dp_reader_close(reader);
             reader = NULL;
         }
-        if (!reader && dp_reader_open(pipe[0] ? pipe : NULL, latency, DP_READER_ALLOW_ABSENT, &reader) != DP_OK) {
-            os_sleep_ms(500); /* a name that is not a pipe name: the status says so */
+        dp_error opened = reader ? DP_OK : dp_reader_open(pipe[0] ? pipe : NULL, latency, DP_READER_ALLOW_ABSENT, &reader);
+        if (opened != DP_OK) {
+            /* A name that is not a pipe name: the status says so until the settings change. */
+            pthread_mutex_lock(&s->lock);
+            memset(&s->status, 0, sizeof s->status);
+            s->status.state = DP_READER_WAITING;
+            s->status.last_error = opened;
+            s->have_status = 1;
+            pthread_mutex_unlock(&s->lock);
+            os_sleep_ms(100);
             continue;
         }
         /* 100 ms slices of the futex wait, so destroy returns promptly whatever the writer does. */

@@ -71,6 +71,12 @@ import Testing
         #expect(try final(obs).int("frames") == 0)
     }
 
+    @Test func aPipeNameThatIsNotOneIsNamedInTheStatus() throws {
+        let obs = try host("/Not a pipe", seconds: 1)
+        #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(1000))")
+        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Waiting: bad pipe name") }, "\(obs.output)")
+    }
+
     @Test func thePluginNeedsOnlyLibobsAndLibc() throws {
         let readelf = try TestProcess(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", plugin.path])
         readelf.finish()
