@@ -23,6 +23,14 @@ import Testing
         try session.wait("the link \(link)") { try session.links().contains(link) }
     }
 
+    /// Ramp errors a pipe read may show through no fault of DirectPipe: one per channel for each graph cycle
+    /// skipped (an xrun), as DirectPipe counted them (its final status) and as the test source saw them.
+    /// Call after both have stopped.
+    private func allowedRampErrors(_ directpipe: TestProcess, _ ramp: TestProcess) -> Int {
+        let final = directpipe.jsonLines.last { $0.string("event") == "final" }
+        return ((final?.int("overruns") ?? 0) + (ramp.jsonLines.last?.int("xruns") ?? 0)) * 2
+    }
+
     private func readPipe(_ pipe: String, seconds: Double) throws -> [String: Any] {
         let reader = try TestProcess(Programs.readerCheck, ["--pipe", pipe, "--seconds", "\(seconds)", "--verify-ramp"])
         reader.finish()
@@ -152,10 +160,11 @@ import Testing
         let directpipe = try run(session, pipe, [], seconds: 4)
         try waitForLink(session, "dp_test_source:capture_FL -> directpipe:input_FL")
         let piped = try readPipe(pipe, seconds: 1)
-        #expect((piped.int("ramp_frames") ?? 0) > 24000 && piped.int("ramp_errors") == 0, "\(piped)")
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
         ramp.signal(SIGTERM)
         ramp.finish()
+        #expect((piped.int("ramp_frames") ?? 0) > 24000, "\(piped)")
+        #expect((piped.int("ramp_errors") ?? .max) <= allowedRampErrors(directpipe, ramp), "\(piped)")
     }
 
     @Test func aSourceThatLeavesAndComesBackIsCapturedAgain() throws {
@@ -172,14 +181,15 @@ import Testing
         #expect(directpipe.waitForLine { $0["backend_connected"] as? Bool == false } != nil, "\(directpipe.output)")
         ramp = try source(session)  // and plugged in again
         try waitForLink(session, "dp_test_source:capture_FR -> directpipe:input_FR")
+        usleep(200_000)  // the graph re-sorts after new links and may skip a cycle meanwhile
         let piped = try readPipe(pipe, seconds: 1.5)
-        #expect((piped.int("ramp_frames") ?? 0) > 48000, "\(piped)")
-        #expect(piped.int("ramp_errors") == 0, "\(piped)")
 
         directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0)
         ramp.signal(SIGTERM)
         ramp.finish()
+        #expect((piped.int("ramp_frames") ?? 0) > 48000, "\(piped)")
+        #expect((piped.int("ramp_errors") ?? .max) <= allowedRampErrors(directpipe, ramp), "\(piped)")
         #expect(directpipe.errorOutput.contains("dp_test_source is not there; waiting for it"), "\(directpipe.errorOutput)")
         #expect(directpipe.errorOutput.contains("capturing from dp_test_source"), "\(directpipe.errorOutput)")
     }
@@ -199,12 +209,16 @@ import Testing
         ramp = try source(session)
         #expect(directpipe.waitForLine { ($0.int("backend_reconnects") ?? 0) >= 1 } != nil, "\(directpipe.errorOutput)")
         try waitForLink(session, "dp_test_source:capture_FR -> directpipe:input_FR")
+        // The virtual mic comes back too; once it is linked the graph stops re-sorting (which may skip a cycle).
+        try waitForLink(session, "directpipe:mic_FR -> directpipe_mic:input_FR")
+        usleep(200_000)
         let piped = try readPipe(pipe, seconds: 1.5)
-        #expect((piped.int("ramp_frames") ?? 0) > 48000 && piped.int("ramp_errors") == 0, "\(piped)")
         directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0)
         ramp.signal(SIGTERM)
         ramp.finish()
+        #expect((piped.int("ramp_frames") ?? 0) > 48000, "\(piped)")
+        #expect((piped.int("ramp_errors") ?? .max) <= allowedRampErrors(directpipe, ramp), "\(piped)")
         #expect(directpipe.errorOutput.contains("lost the PipeWire daemon"), "\(directpipe.errorOutput)")
         #expect(directpipe.errorOutput.contains("PipeWire is back; reconnected"), "\(directpipe.errorOutput)")
     }
