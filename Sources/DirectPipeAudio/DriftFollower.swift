@@ -23,6 +23,9 @@ final class DriftFollower: @unchecked Sendable {
     private var controller: DriftController
     private var lastNs: UInt64 = 0
     private var ringWasDry = false
+    /// Frames of silence played while the ring was dry: the frames they stood in for arrive late, in a
+    /// burst, and are dropped then, so a late producer costs a dropout but never latency or a pitch bend.
+    private var silenceOwed = 0
     /// False until the ring first holds its target: silence until then, so the controller starts with
     /// no error to correct (a start from empty would bend the pitch for seconds).
     private var primed = false
@@ -67,6 +70,7 @@ final class DriftFollower: @unchecked Sendable {
         ring.discardAll()
         lastNs = nowNs
         primed = false
+        silenceOwed = 0
     }
 
     /// The consumer: `frames` resampled frames into `output` (interleaved); returns how many were made.
@@ -78,6 +82,7 @@ final class DriftFollower: @unchecked Sendable {
             guard available >= targetFrames else { return frames }
             dropFrames(available - targetFrames)
             controller.reset()
+            silenceOwed = 0
             primed = true
             return frames
         }
@@ -85,6 +90,12 @@ final class DriftFollower: @unchecked Sendable {
             // A stall left far too much: drop to the target at once rather than play it all late.
             dropFrames(available - targetFrames)
             resyncs.add(1, ordering: .relaxed)
+            silenceOwed = 0
+        } else if silenceOwed > 0, available > targetFrames {
+            // The late frames the silence stood in for: not drift, so the controller never sees them.
+            let dropped = min(silenceOwed, available - targetFrames)
+            dropFrames(dropped)
+            silenceOwed -= dropped
         }
         let ratio = controller.update(
             fill: ring.smoothedFill(nowNs: nowNs, sampleRate: sampleRate), elapsed: Double(nowNs &- lastNs) / 1e9)
@@ -111,6 +122,7 @@ final class DriftFollower: @unchecked Sendable {
         if got == 0 {
             staging.update(repeating: 0, count: chunkFrames * channels)
             got = chunkFrames
+            silenceOwed = min(silenceOwed + chunkFrames, ring.capacity)
             if !ringWasDry { underflows.add(1, ordering: .relaxed) }
             ringWasDry = true
         } else {

@@ -5,17 +5,22 @@ import Testing
 final class JackServer: @unchecked Sendable {
     let name: String
     let period: Int
+    let realtime: Bool
     private var process: TestProcess?
 
-    init(_ label: String, period: Int = 128) throws {
+    /// `realtime`: SCHED_FIFO where allowed (as root), for a test that takes the dummy driver's clock for true time:
+    /// without it, a stalled jackd loses cycles and its clock with them.
+    init(_ label: String, period: Int = 128, realtime: Bool = false) throws {
         name = "dp-\(getpid())-\(label)"
         self.period = period
+        self.realtime = realtime && getuid() == 0
         try start()
     }
 
     func start() throws {
         process = try TestProcess(
-            URL(fileURLWithPath: "/usr/bin/jackd"), ["-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "\(period)"])
+            URL(fileURLWithPath: "/usr/bin/jackd"),
+            ["-n", name, realtime ? "--realtime" : "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "\(period)"])
         let wait = try TestProcess(URL(fileURLWithPath: "/usr/bin/jack_wait"), ["-s", name, "-w", "-t", "10"])
         wait.finish()
     }

