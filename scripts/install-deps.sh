@@ -26,6 +26,7 @@ if [ "${1:-}" = "--tests" ]; then
         pipewire-jack pipewire-pulse pulseaudio-utils pipewire-alsa  # pw-jack; parecord/pactl; arecord -D pipewire
         stress-ng                                    # the soak test's load on the other core
         xvfb xauth                                   # an X display for libobs in the plugin's tests
+        obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
     )
 fi
 missing=()

@@ -61,9 +61,24 @@ static enum speaker_layout layout_for(uint32_t channels) {
     }
 }
 
+/* One line in OBS's log per change of state, so a user (or support) reading the log sees what the source saw. */
+static void log_state_change(const char *pipe, const dp_reader_status *status, dp_reader_state *logged) {
+    if (status->state == *logged) return;
+    *logged = status->state;
+    if (status->state == DP_READER_CONNECTED)
+        blog(LOG_INFO, "[directpipe] %s: connected, %u Hz, %u channels, writer pid %u", pipe, status->format.sample_rate,
+             status->format.channels, status->writer_pid);
+    else if (status->state == DP_READER_LOST)
+        blog(LOG_WARNING, "[directpipe] %s: lost (%s); outputting nothing until the writer returns", pipe,
+             status->last_error == DP_OK ? "the writer stopped, stalled or died" : dp_error_string(status->last_error));
+    else
+        blog(LOG_INFO, "[directpipe] %s: waiting for a writer", pipe);
+}
+
 static void *reader_thread(void *data) {
     struct directpipe_source *s = data;
     dp_reader *reader = NULL;
+    dp_reader_state logged = DP_READER_WAITING;
     os_set_thread_name("directpipe-obs");
     while (!s->stop) {
         pthread_mutex_lock(&s->lock);
@@ -76,6 +91,7 @@ static void *reader_thread(void *data) {
         if (reopen && reader) {
             dp_reader_close(reader);
             reader = NULL;
+            logged = DP_READER_WAITING;
         }
         dp_error opened = reader ? DP_OK : dp_reader_open(pipe[0] ? pipe : NULL, latency, DP_READER_ALLOW_ABSENT, &reader);
         if (opened != DP_OK) {
@@ -107,6 +123,7 @@ static void *reader_thread(void *data) {
         }
         dp_reader_status status;
         dp_reader_get_status(reader, &status);
+        log_state_change(pipe, &status, &logged);
         pthread_mutex_lock(&s->lock);
         s->status = status;
         s->have_status = 1;
