@@ -12,31 +12,47 @@ struct OBSCommand: ParsableCommand {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Copy the plugin into OBS's plugin folder (restart OBS after).")
 
-        @Flag(help: "Install for every user, into the distribution OBS's folders (needs root).")
-        var system = false
+        @OptionGroup var target: Target
 
         func run() throws {
             guard let built = OBSPluginFiles.built() else {
                 throw RunError("the OBS plugin is not built here: run scripts/build-native.sh (or set DIRECTPIPE_OBS_PLUGIN to its folder)")
             }
-            let location = system ? OBSPluginFiles.system : OBSPluginFiles.user()
+            let location = try target.location()
             do {
                 try OBSPluginFiles.install(from: built, to: location)
             } catch {
                 throw RunError("cannot install into \(location.library.deletingLastPathComponent().path): \(error.localizedDescription)")
             }
             print("installed \(location.library.path)\n      and \(location.data.path)\nrestart OBS, then add a source: DirectPipe Audio")
+            if target.flatpak {
+                print("the Flatpak's sandbox has a /dev/shm of its own; let it see the host's, where the pipe is:")
+                print("  flatpak override --user --device=shm \(OBSPluginFiles.flatpakID)")
+            }
+        }
+    }
+
+    /// Which OBS: the user's (default), every user's (`--system`) or the Flatpak's (`--flatpak`).
+    struct Target: ParsableArguments {
+        @Flag(help: "The distribution OBS's folders, for every user (needs root).")
+        var system = false
+
+        @Flag(help: "The OBS Flatpak (\(OBSPluginFiles.flatpakID)): its own plugin folder under ~/.var/app.")
+        var flatpak = false
+
+        func location() throws -> OBSPluginFiles.Location {
+            if system && flatpak { throw ValidationError("--system and --flatpak name different OBS installations: pick one") }
+            return system ? OBSPluginFiles.system : flatpak ? OBSPluginFiles.flatpak() : OBSPluginFiles.user()
         }
     }
 
     struct Uninstall: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove the plugin from OBS's plugin folder.")
 
-        @Flag(help: "Remove the system-wide installation (needs root).")
-        var system = false
+        @OptionGroup var target: Target
 
         func run() throws {
-            let location = system ? OBSPluginFiles.system : OBSPluginFiles.user()
+            let location = try target.location()
             print(try OBSPluginFiles.uninstall(location) ? "removed \(location.root.path)" : "not installed in \(location.root.path)")
         }
     }
@@ -45,7 +61,7 @@ struct OBSCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Say where the plugin is installed and which OBS it is for.")
 
         func run() throws {
-            for (label, location) in [("user", OBSPluginFiles.user()), ("system", OBSPluginFiles.system)] {
+            for (label, location) in [("user", OBSPluginFiles.user()), ("system", OBSPluginFiles.system), ("flatpak", OBSPluginFiles.flatpak())] {
                 let state = OBSPluginFiles.isInstalled(location) ? "installed at \(location.library.path)" : "not installed"
                 print("\(label): \(state)")
             }
@@ -53,7 +69,7 @@ struct OBSCommand: ParsableCommand {
             let obs = ["/usr/bin/obs", "/usr/local/bin/obs"].first { FileManager.default.isExecutableFile(atPath: $0) }
             print("OBS: \(obs.map { "\($0) (its plugins: the user and system folders above)" } ?? "no obs binary found")")
             if FileManager.default.fileExists(atPath: OBSPluginFiles.flatpakConfig().path) {
-                print("Flatpak OBS: found; it reads plugins from \(OBSPluginFiles.flatpakConfig().path)/plugins, not the folders above")
+                print("Flatpak OBS: found; it reads plugins from the flatpak folder above (directpipe obs install --flatpak)")
             }
         }
     }

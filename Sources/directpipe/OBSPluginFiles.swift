@@ -1,8 +1,8 @@
 import Foundation
 
 /// Where DirectPipe's OBS plugin is built, and where OBS looks for plugins: the user's folder
-/// (`~/.config/obs-studio/plugins/directpipe-obs/{bin/64bit,data}`) or, with `--system`, the
-/// folders of the distribution's OBS package.
+/// (`~/.config/obs-studio/plugins/directpipe-obs/{bin/64bit,data}`), with `--system` the
+/// folders of the distribution's OBS package, with `--flatpak` the OBS Flatpak's own folder.
 struct OBSPluginFiles {
     static let libraryName = "directpipe-obs.so"
 
@@ -17,8 +17,12 @@ struct OBSPluginFiles {
     static func user(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
         let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
-        let root = config.appendingPathComponent("obs-studio/plugins/directpipe-obs")
-        return Location(library: root.appendingPathComponent("bin/64bit/\(libraryName)"), data: root.appendingPathComponent("data"), root: root)
+        return pluginFolder(config.appendingPathComponent("obs-studio/plugins/directpipe-obs"))
+    }
+
+    /// A plugin folder of OBS's own layout: `bin/64bit/` and `data/`, removed whole on uninstall.
+    private static func pluginFolder(_ root: URL) -> Location {
+        Location(library: root.appendingPathComponent("bin/64bit/\(libraryName)"), data: root.appendingPathComponent("data"), root: root)
     }
 
     static var system: Location {
@@ -26,9 +30,15 @@ struct OBSPluginFiles {
         return Location(library: URL(fileURLWithPath: "/usr/lib/x86_64-linux-gnu/obs-plugins/\(libraryName)"), data: data, root: data)
     }
 
-    /// The OBS of the Flatpak (com.obsproject.Studio) keeps its plugins in its own config folder.
+    static let flatpakID = "com.obsproject.Studio"
+
+    /// The OBS of the Flatpak keeps its plugins in its own config folder.
     static func flatpakConfig(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".var/app/com.obsproject.Studio/config/obs-studio")
+        URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".var/app/\(flatpakID)/config/obs-studio")
+    }
+
+    static func flatpak(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
+        pluginFolder(flatpakConfig(environment: environment).appendingPathComponent("plugins/directpipe-obs"))
     }
 
     /// The built plugin: $DIRECTPIPE_OBS_PLUGIN, `obs` beside this program, or `.build/native/obs` when it runs

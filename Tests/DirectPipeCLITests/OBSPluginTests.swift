@@ -124,5 +124,16 @@ import Testing
         #expect(try obs("uninstall").output.contains("removed \(folder.path)"))
         #expect(!FileManager.default.fileExists(atPath: folder.path))
         #expect(try obs("uninstall").output.contains("not installed"))
+
+        // The OBS Flatpak's own folder, and the permission its sandbox needs to see the host's /dev/shm.
+        let flatpak = home.appendingPathComponent(".var/app/com.obsproject.Studio/config/obs-studio/plugins/directpipe-obs")
+        let installed = try obs("install", "--flatpak").output
+        #expect(installed.contains("flatpak override --user --device=shm com.obsproject.Studio"), "\(installed)")
+        #expect(FileManager.default.contents(atPath: flatpak.appendingPathComponent("bin/64bit/directpipe-obs.so").path)
+                == FileManager.default.contents(atPath: plugin.path))
+        #expect(try obs("status").output.contains("flatpak: installed at \(flatpak.path)/bin/64bit/directpipe-obs.so"))
+        #expect(try obs("uninstall", "--flatpak").output.contains("removed \(flatpak.path)"))
+        let both = try TestProcess(Programs.directpipe, ["obs", "install", "--system", "--flatpak"], environment: environment)
+        #expect(both.finish() != 0 && both.errorOutput.contains("pick one"), "\(both.errorOutput)")
     }
 }
