@@ -51,7 +51,9 @@ if pkg-config --exists libobs; then
     "$cc" "${cflags[@]}" -std=gnu11 $obs_cflags -shared -pthread -Wl,--no-undefined -o "$out/obs/directpipe-obs.so" \
         "$root/Sources/DirectPipeOBS/directpipe_obs.c" "${lib_sources[@]}" $(pkg-config --libs libobs)
     rm -rf "$out/obs/data" && cp -r "$root/Sources/DirectPipeOBS/data" "$out/obs/data"
-    "$cc" "${cflags[@]}" -std=gnu11 $obs_cflags -pthread -o "$out/obs-host" "$root/Tests/Native/obs_host.c" \
+    # -Wl,--export-dynamic-symbol: the host interposes obs_source_output_audio for the OBS benchmark.
+    "$cc" "${cflags[@]}" -std=gnu11 $obs_cflags -pthread -Wl,--export-dynamic-symbol=obs_source_output_audio \
+        -o "$out/obs-host" "$root/Tests/Native/obs_host.c" \
         "${lib_sources[@]}" $(pkg-config --libs libobs)
 fi
 

@@ -17,8 +17,16 @@
  * plugin reported a resync), timestamp_step_errors (consecutive blocks whose
  * timestamps differ by other than frames/rate), max_clock_offset_ns (OBS's
  * timestamp against the writer's clock for the same position).
+ *
+ *   obs-host --plugin PATH --data DIR --pipe NAME --latency-samples N
+ *
+ * The OBS benchmark's probe: prints "ready" once the source exists, then, for
+ * the next N blocks the plugin hands to obs_source_output_audio, the time from
+ * the block's timestamp (the writer sets it to its publish time) to that call,
+ * one number of nanoseconds per line, and exits.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,6 +50,26 @@ static int have_previous;
 /* The writer's clock, from our own reader: position p was captured at clock_ts + (p - clock_pos) / RATE. */
 static uint64_t clock_pos, clock_ts;
 static int have_clock;
+
+/* The benchmark's samples: publish -> obs_source_output_audio, in ns. */
+#define LATENCY_WARMUP 50
+static uint64_t *latency_samples;
+static long latency_wanted, latency_count, latency_seen;
+
+/* Interposes libobs' obs_source_output_audio: the plugin's call binds to this
+ * definition (the executable's exported symbols come first in the lookup),
+ * which notes the time of the call and passes the block on to libobs. */
+void obs_source_output_audio(obs_source_t *source, const struct obs_source_audio *audio) {
+    uint64_t called = dp_monotonic_ns();
+    static void (*libobs_output_audio)(obs_source_t *, const struct obs_source_audio *);
+    if (!libobs_output_audio) libobs_output_audio = (void (*)(obs_source_t *, const struct obs_source_audio *))dlsym(RTLD_NEXT, "obs_source_output_audio");
+    long count = __atomic_load_n(&latency_count, __ATOMIC_RELAXED);
+    if (latency_wanted && count < latency_wanted && latency_seen++ >= LATENCY_WARMUP) {
+        latency_samples[count] = called - audio->timestamp;
+        __atomic_store_n(&latency_count, count + 1, __ATOMIC_RELEASE);
+    }
+    libobs_output_audio(source, audio);
+}
 
 static uint64_t position_of(float value, uint32_t channel) {
     uint32_t raw = (uint32_t)(value * (float)MODULUS);
@@ -86,12 +114,35 @@ static void print_status(obs_source_t *source, const char *event) {
     obs_properties_destroy(props);
 }
 
+static void shut_down(obs_source_t *source) {
+    obs_set_output_source(0, NULL);
+    obs_source_release(source);
+    obs_shutdown();
+}
+
+/* The benchmark: collect the samples the interposed obs_source_output_audio takes (at most 60 s), print them. */
+static int measure_latency(obs_source_t *source) {
+    latency_samples = calloc((size_t)latency_wanted, sizeof *latency_samples);
+    printf("ready\n");
+    uint64_t give_up = dp_monotonic_ns() + 60000000000ull;
+    while (__atomic_load_n(&latency_count, __ATOMIC_ACQUIRE) < latency_wanted && dp_monotonic_ns() < give_up) {
+        struct timespec pause = {0, 10000000};
+        nanosleep(&pause, NULL);
+    }
+    long count = __atomic_load_n(&latency_count, __ATOMIC_ACQUIRE);
+    shut_down(source);
+    for (long i = 0; i < count; i++) printf("%" PRIu64 "\n", latency_samples[i]);
+    free(latency_samples);
+    return count == latency_wanted ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     const char *plugin = NULL, *data = NULL, *pipe = "/DirectPipeAudio";
     double seconds = 3;
     static struct option options[] = {
         {"plugin", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
-        {"pipe", required_argument, 0, 'n'},   {"seconds", required_argument, 0, 's'}, {0, 0, 0, 0},
+        {"pipe", required_argument, 0, 'n'},   {"seconds", required_argument, 0, 's'},
+        {"latency-samples", required_argument, 0, 'l'}, {0, 0, 0, 0},
     };
     int option;
     while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -100,6 +151,7 @@ int main(int argc, char **argv) {
         case 'd': data = optarg; break;
         case 'n': pipe = optarg; break;
         case 's': seconds = atof(optarg); break;
+        case 'l': latency_wanted = atol(optarg); break;
         default: return 2;
         }
     }
@@ -129,8 +181,9 @@ int main(int argc, char **argv) {
         obs_shutdown();
         return 1;
     }
-    obs_source_add_audio_capture_callback(source, on_audio, NULL);
     obs_set_output_source(0, source); /* active, as in a scene: its audio is mixed */
+    if (latency_wanted > 0) return measure_latency(source);
+    obs_source_add_audio_capture_callback(source, on_audio, NULL);
 
     dp_reader *clock_reader = NULL;
     dp_reader_open(pipe, 0, DP_READER_ALLOW_ABSENT, &clock_reader);
@@ -154,10 +207,8 @@ int main(int argc, char **argv) {
     }
     print_status(source, "status");
     uint64_t destroy_start = dp_monotonic_ns();
-    obs_set_output_source(0, NULL);
     obs_source_remove_audio_capture_callback(source, on_audio, NULL);
-    obs_source_release(source);
-    obs_shutdown();
+    shut_down(source);
     uint64_t shutdown_ns = dp_monotonic_ns() - destroy_start;
     if (clock_reader) dp_reader_close(clock_reader);
     printf("{\"event\":\"final\",\"frames\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"counter_errors\":%" PRIu64

@@ -10,6 +10,7 @@ let benchmarks: @Sendable () -> Void = {
     registerWakeLatency()
     registerEngineCPU()
     registerCaptureToReader()
+    registerOBSOutputLatency()
 }
 
 /// A metric reported as is (not divided by the scaling factor).

@@ -6,7 +6,7 @@ import Foundation
 import Histogram
 
 let samplesPerSide = 3000
-private let publishIntervalMicroseconds: UInt32 = 500
+let publishIntervalMicroseconds: UInt32 = 500
 
 let percentiles: [(label: String, value: Double)] = [("p50", 50), ("p99", 99), ("p99.9", 99.9)]
 private let pipeMetrics = percentiles.map { figure("pipe wake \($0.label) (ns)") }
@@ -30,13 +30,22 @@ func registerWakeLatency() {
         let futex = measureFutexWakes(probe)
         let pipe = measurePipeWakes(probe)
         benchmark.stopMeasurement()
-        for (index, percentile) in percentiles.enumerated() {
-            let pipeValue = pipe.valueAtPercentile(percentile.value)
-            let futexValue = max(1, futex.valueAtPercentile(percentile.value))
-            benchmark.measurement(pipeMetrics[index], Int(pipeValue))
-            benchmark.measurement(futexMetrics[index], Int(futexValue))
-            benchmark.measurement(ratioMetrics[index], Int(pipeValue * 100 / futexValue))
-        }
+        record(benchmark, pipe, against: futex, at: percentiles, as: (pipeMetrics, futexMetrics, ratioMetrics))
+    }
+}
+
+/// Records, at each percentile, our figure, the anchor's, and ours as a percentage of the anchor's.
+func record(
+    _ benchmark: Benchmark, _ ours: Histogram<UInt64>, against anchor: Histogram<UInt64>,
+    at points: some Collection<(label: String, value: Double)>,
+    as metrics: (ours: [BenchmarkMetric], anchor: [BenchmarkMetric], ratio: [BenchmarkMetric])
+) {
+    for (index, percentile) in points.enumerated() {
+        let ourValue = ours.valueAtPercentile(percentile.value)
+        let anchorValue = max(1, anchor.valueAtPercentile(percentile.value))
+        benchmark.measurement(metrics.ours[index], Int(ourValue))
+        benchmark.measurement(metrics.anchor[index], Int(anchorValue))
+        benchmark.measurement(metrics.ratio[index], Int(ourValue * 100 / anchorValue))
     }
 }
 
@@ -88,10 +97,10 @@ final class WakeProbe {
     }
 
     /// Publishes at a steady pace (so the reader is asleep in its wait each time) until the probe has its samples.
-    func publishUntilDone(_ publish: () -> Void) {
+    func publishUntilDone(every interval: UInt32 = publishIntervalMicroseconds, _ publish: () -> Void) {
         while process.isRunning {
             publish()
-            usleep(publishIntervalMicroseconds)
+            usleep(interval)
         }
     }
 
