@@ -77,11 +77,13 @@ final class JackServer: @unchecked Sendable {
         let server = try JackServer("ramp")
         let pipe = uniquePipe("jack")
         defer { removePipe(pipe) }
-        let directpipe = try run(server, pipe, seconds: 6)
+        // Long enough to outlast a slow start (jackd and jack_lsp take seconds on a busy machine); stopped after the checks.
+        let directpipe = try run(server, pipe, seconds: 20)
         try waitForPort(server, "directpipe:mic_out_2")
         let pipeReader = try TestProcess(Programs.readerCheck, ["--pipe", pipe, "--seconds", "3", "--verify-ramp"])
         let ports = try ramp(server, seconds: 3)
         let piped = try #require({ pipeReader.finish(); return pipeReader.jsonLines.last { $0.string("event") == "final" } }())
+        directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
 
         #expect((ports.int("checked_frames") ?? 0) > 48000 * 2, "\(ports)")

@@ -9,7 +9,9 @@
  *
  * --verify-ramp checks the ramp jack-ramp plays (channel c offset by c * 2^21):
  * each sample continues the previous one, across blocks unless a
- * discontinuity was reported.
+ * discontinuity was reported. Silence before the ramp arrives and after it
+ * stops (the player may finish before this reader) is not an error; silence
+ * inside it is, frame by frame.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -74,6 +76,7 @@ int main(int argc, char **argv) {
     uint64_t next_position = 0, ramp_errors = 0, ramp_frames = 0;
     uint32_t ramp_expected[8] = {0};
     int ramp_started = 0;
+    uint64_t ramp_silent = 0; /* silent frames since the ramp last played: errors only if it plays again */
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
     dp_reader_status status;
@@ -97,7 +100,14 @@ int main(int argc, char **argv) {
                 uint32_t ch = info.format.channels;
                 if (info.discontinuity) ramp_started = 0;
                 for (long f = 0; f < n; f++) {
-                    if (!ramp_started && buffer[f * ch] == 0.0f) continue; /* nothing arrived yet */
+                    int silent = 1;
+                    for (uint32_t k = 0; k < ch; k++) silent &= buffer[f * ch + k] == 0.0f;
+                    if (silent) {
+                        if (ramp_started) ramp_silent++;
+                        continue;
+                    }
+                    ramp_errors += ramp_silent * ch; /* a dropout inside the ramp */
+                    ramp_silent = 0;
                     for (uint32_t k = 0; k < ch && k < 8; k++) {
                         uint32_t index = ramp_index(buffer[f * ch + k], k);
                         if (ramp_started && index != ramp_expected[k]) ramp_errors++;
