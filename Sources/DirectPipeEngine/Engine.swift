@@ -51,6 +51,11 @@ public final class Engine: @unchecked Sendable {
     private let inputChannels: Int
     private let outputChannels: Int
     private let isMono: Bool
+    /// Frames of silence still to follow a latency impulse (see ``EngineControls/requestLatencyImpulse()``).
+    private var impulseSilenceLeft = 0
+    // The impulse's constants as stored values: the audio thread touches no type metadata.
+    private let impulseLevel = Engine.latencyImpulseLevel
+    private let impulseSilence = Engine.latencyImpulseSilence
 
     /// `pipe` receives the output (its format must have `format.outputChannels`); `monitorRing` and
     /// `micRing`, when given, receive the monitor and virtual-mic outputs every period (for a device
@@ -112,6 +117,7 @@ public final class Engine: @unchecked Sendable {
 
         meterInput(input, frames: frames, channels: inputChannels)
         mixToOutputChannels(input, frames: frames, inputChannels: inputChannels)
+        markLatencyImpulse(frames: frames, channels: channels)
         let gain = controlWords.flag(ControlWord.inputMuted) ? 0 : controlWords.float(ControlWord.inputGain)
         inputGain.apply(gain, to: processed, frames: frames, channels: channels)
         chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
@@ -137,6 +143,10 @@ public final class Engine: @unchecked Sendable {
         let elapsed = Float(monotonicNs() &- start)
         meterWriter.publishCallback(load: elapsed / periodNs, overran: elapsed > periodNs, nonFiniteSamples: nonFinite)
     }
+
+    /// The latency impulse's level (before the gain stages) and the exact silence that follows it, in frames.
+    public static var latencyImpulseLevel: Float { 0.5 }
+    public static var latencyImpulseSilence: Int { 256 }
 
     /// The last period's samples for an output, with its mute and volume applied.
     /// Call it on the audio thread, after ``process(input:frames:captureTimeNs:)``.
@@ -177,6 +187,24 @@ public final class Engine: @unchecked Sendable {
                 processed[frame * 2 + 1] = input[frame * inputChannels + right]
             }
         }
+    }
+
+    /// When asked for, puts the latency impulse in place of the input: the block's first frame at
+    /// ``Engine/latencyImpulseLevel`` on every channel, then ``Engine/latencyImpulseSilence`` frames of exact
+    /// zeros (into the next blocks if this one is shorter), a pattern no live signal makes, so a reader of any
+    /// output can find it. It then goes through the gain stages and the router like the input would.
+    @_noAllocation
+    private func markLatencyImpulse(frames: Int, channels: Int) {
+        var first = 0
+        if controlWords.exchange(ControlWord.latencyImpulse, 0) != 0 {
+            for channel in 0..<channels { processed[channel] = impulseLevel }
+            first = 1
+            impulseSilenceLeft = impulseSilence
+        }
+        let silent = min(impulseSilenceLeft, frames - first)
+        guard silent > 0 else { return }
+        (processed + first * channels).update(repeating: 0, count: silent * channels)
+        impulseSilenceLeft -= silent
     }
 
     @_noAllocation
@@ -278,7 +306,8 @@ enum ControlWord {
     static var pipe: Int { 3 }
     static var virtualMic: Int { 6 }
     static var monitor: Int { 9 }
-    static var count: Int { 12 }
+    static var latencyImpulse: Int { 12 }
+    static var count: Int { 13 }
     static var enabled: Int { 0 }
     static var muted: Int { 1 }
     static var volume: Int { 2 }

@@ -31,6 +31,12 @@ public final class EngineControls: Sendable {
         set { words.setFloat(ControlWord.chainGain, clamp(newValue, to: 0...16)) }
     }
 
+    /// Asks the audio thread to put a latency impulse at its input in the next period (see
+    /// `directpipe latency`). Only an atomic store: safe from a signal handler.
+    public func requestLatencyImpulse() {
+        words.store(ControlWord.latencyImpulse, 1)
+    }
+
     public func output(_ id: OutputID) -> OutputControl { OutputControl(id, words: words) }
     public var pipe: OutputControl { output(.pipe) }
     public var virtualMic: OutputControl { output(.virtualMic) }

@@ -9,16 +9,21 @@ import Foundation
 struct LatencyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
-        abstract: "Measure a running DirectPipe's latency with an impulse (PipeWire and JACK backends).",
+        abstract: "Measure a running DirectPipe's latency with an impulse.",
         discussion: """
-            A probe plays one impulse into DirectPipe's first input and times its arrival at its outputs, in \
-            frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: the virtual mic and \
-            monitor_FL), and in the OBS pipe (readable, in ms). It is audible on every output for one sample: mute \
-            your stream first.
+            On PipeWire and JACK a probe plays one impulse into DirectPipe's first input and times its arrival \
+            at its outputs, in frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: the \
+            virtual mic and monitor_FL), and in the OBS pipe (readable, in ms). On the clock, a file or ALSA there \
+            is no graph to probe from: the engine itself puts the impulse at its input (asked with SIGUSR1), and \
+            its arrival in the OBS pipe is timed from the impulse's capture. It is audible on every output for \
+            one sample: mute your stream first.
             """
     )
 
-    @Option(help: "auto (PipeWire when a daemon answers, else JACK), pipewire or jack.")
+    @Option(help: """
+        auto (PipeWire when a daemon answers, else JACK when a server runs, else the engine itself), pipewire, \
+        jack, or clock, file or alsa (the engine itself: say so when PipeWire or JACK runs beside such an engine).
+        """)
     var backend = "auto"
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
@@ -31,24 +36,44 @@ struct LatencyCommand: ParsableCommand {
     var json = false
 
     struct Report: Encodable {
+        /// "pipewire" or "jack" (a probe in the graph), or "engine" (the engine's own impulse).
         var backend: String
         var sampleRate: Int
-        /// The JACK period (nil on PipeWire, whose quantum may change from cycle to cycle).
+        /// The JACK period, or the engine's (nil on PipeWire, whose quantum may change from cycle to cycle).
         var periodFrames: Int?
         var micFrames: Int?
         var monitorFrames: Int?
-        /// From the start of the cycle that captured the impulse to a reader returning with it.
+        /// Graphs: from the start of the cycle that captured the impulse to a reader returning with it.
+        /// The engine: from the impulse frame's capture to a reader returning with it.
         var pipeReadableMs: Double?
+        /// The engine: of that, the period itself (the engine gets a period once it is complete) and the rest
+        /// (processing, publishing, the reader's wake).
+        var periodMs: Double?
+        var processingMs: Double?
+        var writerPid: Int32?
     }
 
     func validate() throws {
-        guard ["auto", "pipewire", "jack"].contains(backend) else { throw ValidationError("--backend must be auto, pipewire or jack") }
+        guard ["auto", "pipewire", "jack", "clock", "file", "alsa"].contains(backend) else {
+            throw ValidationError("--backend must be auto, pipewire, jack, clock, file or alsa")
+        }
     }
 
     func run() throws {
         let reader = try PipeReader(name: try PipeName(pipe))
         let report: Report
-        if backend == "pipewire" || (backend == "auto" && PipeWireBackend.isAvailable) {
+        let graph = backend == "auto"
+            ? (PipeWireBackend.isAvailable ? "pipewire" : JackBackend.serverFormat(serverName: jackServer) != nil ? "jack" : "engine")
+            : backend
+        if !["pipewire", "jack"].contains(graph) {
+            let measured = try EngineLatencyProbe(reader: reader).measure()
+            let ms = { (ns: Double) in ns / 1e6 }
+            let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
+            report = Report(
+                backend: "engine", sampleRate: measured.sampleRate, periodFrames: measured.periodFrames,
+                pipeReadableMs: ms(Double(measured.captureToReadableNs)), periodMs: ms(periodNs),
+                processingMs: ms(Double(measured.captureToReadableNs) - periodNs), writerPid: measured.writerPID)
+        } else if graph == "pipewire" {
             let probe = try PipeWireLatencyProbe()
             let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
             let measured = probe.measure()
@@ -90,6 +115,7 @@ struct LatencyCommand: ParsableCommand {
     }
 
     private func text(_ report: Report) -> String {
+        if report.backend == "engine" { return engineText(report) }
         let graph = report.backend == "jack" ? "JACK" : "PipeWire"
         func frames(_ value: Int?, _ off: String) -> String {
             guard let value else { return off }
@@ -115,5 +141,19 @@ struct LatencyCommand: ParsableCommand {
         }
         text += "  (The \(graph) graph's own capture and playback buffering comes on top.)\n"
         return text
+    }
+
+    private func engineText(_ report: Report) -> String {
+        func ms(_ value: Double?) -> String { String(format: "%.2f ms", value ?? 0) }
+        return """
+            DirectPipe's engine (pid \(report.writerPid ?? 0)), \(report.sampleRate) Hz, \(report.periodFrames ?? 0)-frame periods, \
+            an impulse put at its input:
+              input -> OBS pipe, readable after:  \(ms(report.pipeReadableMs)) from the impulse's capture
+                the period itself:                \(ms(report.periodMs)) (the engine gets a period once it is complete)
+                processing, publishing, waking:   \(ms(report.processingMs))
+              (The device's own capture buffering comes before; outputs on other clocks, the monitor and a virtual mic
+               through a drift-following bridge, add what their bridge holds: 'directpipe run' shows it.)
+
+            """
     }
 }

@@ -181,10 +181,12 @@ struct RunCommand: ParsableCommand {
                 playbackDevice: backendMonitor.map { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : $0 },
                 periods: settings.periods ?? 2))
         }
+        let controls = EngineControls()
+        // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
+        LatencyRequest.install(for: controls)
         let writer = try PipeWriter(
             name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
             format: PipeFormat(sampleRate: UInt32(format.sampleRate), channels: UInt32(channels)))
-        let controls = EngineControls()
         controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
         controls.monitor.isEnabled = settings.monitor != nil
         let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }

@@ -45,6 +45,23 @@ import Testing
         #expect(output == file.samples.map { $0 * 0.5 }, "bit-exact: x × 0.5")
     }
 
+    /// `directpipe latency` on the clock, files and ALSA: the impulse replaces the input for one frame, then exact
+    /// silence for `latencyImpulseSilence` frames across periods shorter than that, then the input again; it goes
+    /// through the input gain like the input would. Once per request.
+    @Test func aLatencyImpulseReplacesTheInputOncePerRequest() throws {
+        let controls = EngineControls()
+        controls.inputGain = 0.5
+        let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
+        let input = [Float](repeating: 0.25, count: 64 * 2 * 10)
+        _ = process(engine, Array(input.prefix(64 * 2)), channels: 2)
+        controls.requestLatencyImpulse()
+        let output = process(engine, input, channels: 2)
+        let silence = Engine.latencyImpulseSilence
+        #expect(output[0] == Engine.latencyImpulseLevel * 0.5 && output[1] == Engine.latencyImpulseLevel * 0.5)
+        #expect(output[2..<((1 + silence) * 2)].allSatisfy { $0 == 0 }, "exact silence across periods")
+        #expect(output[((1 + silence) * 2)...].allSatisfy { $0 == 0.125 }, "then the input again, and no second impulse")
+    }
+
     @Test func monoAveragesTheInputsAndStereoDuplicatesAMonoInput() throws {
         let stereoIn: [Float] = (0..<256).flatMap { [Float($0) / 256, -Float($0) / 512] }
         let mono = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .mono), pipe: nil)
