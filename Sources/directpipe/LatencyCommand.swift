@@ -153,7 +153,6 @@ struct LatencyCommand: ParsableCommand {
                 processing, publishing, waking:   \(ms(report.processingMs))
               (The device's own capture buffering comes before; outputs on other clocks, the monitor and a virtual mic
                through a drift-following bridge, add what their bridge holds: 'directpipe run' shows it.)
-
-            """
+            """ + "\n"
     }
 }
