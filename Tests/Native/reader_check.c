@@ -9,9 +9,10 @@
  *
  * --verify-ramp checks the ramp jack-ramp plays (channel c offset by c * 2^21):
  * each sample continues the previous one, across blocks unless a
- * discontinuity was reported. Silence before the ramp arrives and after it
- * stops (the player may finish before this reader) is not an error; silence
- * inside it is, frame by frame.
+ * discontinuity was reported, each channel on its own (a player connects and
+ * disconnects its ports one at a time). Silence before the ramp arrives on a
+ * channel and after it stops is not an error; silence inside it is, sample by
+ * sample. ramp_frames is what the least-fed channel carried.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -74,9 +75,11 @@ int main(int argc, char **argv) {
     uint64_t start = dp_monotonic_ns(), end = start + (uint64_t)(seconds * 1e9);
     uint64_t frames = 0, counter_errors = 0, unreported_gaps = 0, discontinuities = 0, timestamp_errors = 0;
     uint64_t next_position = 0, ramp_errors = 0, ramp_frames = 0;
+    /* Per channel, as a player connects and disconnects its ports one at a time. */
     uint32_t ramp_expected[8] = {0};
-    int ramp_started = 0;
-    uint64_t ramp_silent = 0; /* silent frames since the ramp last played: errors only if it plays again */
+    int ramp_started[8] = {0};
+    uint64_t ramp_silent[8] = {0};        /* silent samples since the ramp last played: errors only if it plays again */
+    uint64_t ramp_channel_frames[8] = {0};
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
     dp_reader_status status;
@@ -97,24 +100,23 @@ int main(int argc, char **argv) {
             next_position = info.position + (uint64_t)n;
             have_next = 1;
             if (verify_ramp) {
-                uint32_t ch = info.format.channels;
-                if (info.discontinuity) ramp_started = 0;
+                uint32_t ch = info.format.channels < 8 ? info.format.channels : 8;
+                if (info.discontinuity) memset(ramp_started, 0, sizeof ramp_started);
                 for (long f = 0; f < n; f++) {
-                    int silent = 1;
-                    for (uint32_t k = 0; k < ch; k++) silent &= buffer[f * ch + k] == 0.0f;
-                    if (silent) {
-                        if (ramp_started) ramp_silent++;
-                        continue;
-                    }
-                    ramp_errors += ramp_silent * ch; /* a dropout inside the ramp */
-                    ramp_silent = 0;
-                    for (uint32_t k = 0; k < ch && k < 8; k++) {
-                        uint32_t index = ramp_index(buffer[f * ch + k], k);
-                        if (ramp_started && index != ramp_expected[k]) ramp_errors++;
+                    for (uint32_t k = 0; k < ch; k++) {
+                        float value = buffer[f * info.format.channels + k];
+                        if (value == 0.0f) { /* not arrived yet, stopped, or a dropout if it plays again */
+                            if (ramp_started[k]) ramp_silent[k]++;
+                            continue;
+                        }
+                        ramp_errors += ramp_silent[k];
+                        ramp_silent[k] = 0;
+                        uint32_t index = ramp_index(value, k);
+                        if (ramp_started[k] && index != ramp_expected[k]) ramp_errors++;
                         ramp_expected[k] = (index + 1) % RAMP_MODULUS;
+                        ramp_started[k] = 1;
+                        ramp_channel_frames[k]++;
                     }
-                    ramp_started = 1;
-                    ramp_frames++;
                 }
             }
             if (verify) {
@@ -134,6 +136,8 @@ int main(int argc, char **argv) {
         }
     }
     dp_reader_get_status(reader, &status);
+    for (uint32_t k = 0; k < 8 && k < status.format.channels; k++)
+        if (k == 0 || ramp_channel_frames[k] < ramp_frames) ramp_frames = ramp_channel_frames[k];
     printf("{\"event\":\"final\",\"state\":\"%s\",\"frames\":%" PRIu64 ",\"counter_errors\":%" PRIu64
            ",\"unreported_gaps\":%" PRIu64 ",\"discontinuities\":%" PRIu64 ",\"timestamp_errors\":%" PRIu64
            ",\"overruns\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"generation\":%u,\"capacity\":%u,\"rate\":%u,"
