@@ -40,6 +40,7 @@ struct directpipe_source {
     dp_reader_status status;
     int have_status;
     float *buffer;
+    float *padded; /* 7-channel audio as 8 channels */
 };
 
 static const char *directpipe_name(void *unused) {
@@ -47,7 +48,8 @@ static const char *directpipe_name(void *unused) {
     return obs_module_text("DirectPipeAudio");
 }
 
-/* OBS's speaker layout for 1-8 channels (OBS has no 3-, 5- or 7-channel "front" layouts of its own). */
+/* OBS's speaker layout for 1-8 channels (OBS has no 3-, 5- or 7-channel "front" layouts of its own;
+ * 7 channels go out as 7.1 with a silent eighth, see pad_to_eight). */
 static enum speaker_layout layout_for(uint32_t channels) {
     switch (channels) {
     case 1: return SPEAKERS_MONO;
@@ -56,8 +58,17 @@ static enum speaker_layout layout_for(uint32_t channels) {
     case 4: return SPEAKERS_4POINT0;
     case 5: return SPEAKERS_4POINT1;
     case 6: return SPEAKERS_5POINT1;
+    case 7:
     case 8: return SPEAKERS_7POINT1;
     default: return SPEAKERS_UNKNOWN;
+    }
+}
+
+/* 7 interleaved channels into 8, the eighth silent, since OBS has no 7-channel layout. */
+static void pad_to_eight(const float *seven, float *eight, long frames) {
+    for (long f = 0; f < frames; f++) {
+        memcpy(eight + f * 8, seven + f * 7, 7 * sizeof(float));
+        eight[f * 8 + 7] = 0.0f;
     }
 }
 
@@ -111,8 +122,13 @@ static void *reader_thread(void *data) {
         long frames;
         while (waited == DP_WAIT_DATA && (frames = dp_reader_read(reader, s->buffer, MAX_SAMPLES, &info)) > 0) {
             if (info.timestamp_ns == 0) continue; /* no clock yet: never guess a time */
+            const float *samples = s->buffer;
+            if (info.format.channels == 7) {
+                pad_to_eight(s->buffer, s->padded, frames);
+                samples = s->padded;
+            }
             struct obs_source_audio audio = {
-                .data = {(const uint8_t *)s->buffer},
+                .data = {(const uint8_t *)samples},
                 .frames = (uint32_t)frames,
                 .speakers = layout_for(info.format.channels),
                 .format = AUDIO_FORMAT_FLOAT,
@@ -150,12 +166,14 @@ static void *directpipe_create(obs_data_t *settings, obs_source_t *source) {
     struct directpipe_source *s = bzalloc(sizeof *s);
     s->source = source;
     s->buffer = bmalloc(MAX_SAMPLES * sizeof(float));
+    s->padded = bmalloc(MAX_SAMPLES * sizeof(float)); /* a read returns at most 3/4 of 65536 frames: 8 channels fit */
     pthread_mutex_init(&s->lock, NULL);
     directpipe_update(s, settings);
     s->reopen = 0;
     if (pthread_create(&s->thread, NULL, reader_thread, s) != 0) {
         blog(LOG_ERROR, "[directpipe] cannot start the reader thread");
         pthread_mutex_destroy(&s->lock);
+        bfree(s->padded);
         bfree(s->buffer);
         bfree(s);
         return NULL;
@@ -168,6 +186,7 @@ static void directpipe_destroy(void *data) {
     s->stop = 1;
     pthread_join(s->thread, NULL);
     pthread_mutex_destroy(&s->lock);
+    bfree(s->padded);
     bfree(s->buffer);
     bfree(s);
 }

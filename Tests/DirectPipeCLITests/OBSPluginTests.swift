@@ -20,7 +20,7 @@ import Testing
     @Test func theSourceDeliversExactlyTheCounterOnTheWritersClock() throws {
         let pipe = uniquePipe("obs")
         defer { removePipe(pipe) }
-        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "8"])
+        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])  // stopped after the host: outlasts a slow start
         let obs = try host(pipe, seconds: 3)
         #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(2000))")
         sender.signal(SIGTERM)
@@ -58,6 +58,21 @@ import Testing
         second.signal(SIGTERM)
         second.finish()
         #expect(try final(obs).int("counter_errors") == 0)
+    }
+
+    /// Every channel count a pipe may have reaches OBS under its own layout (7 channels as 7.1 with a silent
+    /// eighth: OBS has no 7-channel layout).
+    @Test(arguments: [1, 3, 5, 7, 8])
+    func everyChannelCountReachesOBS(channels: Int) throws {
+        let pipe = uniquePipe("obsch\(channels)")
+        defer { removePipe(pipe) }
+        let sender = try startSender(pipe, ["--signal", "tone:1000", "--channels", "\(channels)", "--seconds", "30"])
+        let obs = try host(pipe, seconds: 1.5)
+        #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(2000))")
+        sender.signal(SIGTERM)
+        sender.finish()
+        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, \(channels) channels") }, "\(obs.output)")
+        #expect((try final(obs).int("frames") ?? 0) > 24000, "OBS received the audio: \(obs.output.suffix(500))")
     }
 
     @Test func aMalformedSegmentIsReportedNotCrashedOn() throws {
@@ -110,7 +125,7 @@ import Testing
         // The installed copy is what OBS loads: it delivers the pipe's audio from there.
         let pipe = uniquePipe("obsinstalled")
         defer { removePipe(pipe) }
-        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "6"])
+        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
         let host = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
             "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", library.path,
             "--data", folder.appendingPathComponent("data").path, "--pipe", pipe, "--seconds", "1.5",
