@@ -16,8 +16,12 @@ trap 'rm -f "$log"' EXIT
 if swift test --no-parallel 2>&1 | tee "$log"; then exit 0; fi
 # A shared VM stalls real-time threads for milliseconds now and then (cyclictest at SCHED_FIFO: up to 5 ms),
 # which can break a ramp check or an xrun-free stretch through no fault of DirectPipe. The suites that failed
-# run once more on their own; a failure that comes back fails the run. A crash (no failed suite named) fails at once.
-failed=$(grep -oE '✘ Suite [A-Za-z0-9_]+ failed' "$log" | awk '{print $3}' | sort -u | paste -sd'|' || true)
-if [ -z "$failed" ]; then exit 1; fi
-echo "test: these suites failed; running them once more on their own: $failed"
-swift test --no-parallel --skip-build --filter "$failed"
+# run again on their own, at most twice; a failure that keeps coming back fails the run. A crash (no failed
+# suite named) fails at once.
+for retry in 1 2; do
+    failed=$(grep -oE '✘ Suite [A-Za-z0-9_]+ failed' "$log" | awk '{print $3}' | sort -u | paste -sd'|' || true)
+    if [ -z "$failed" ]; then exit 1; fi
+    echo "test: these suites failed; running them again on their own ($retry of 2): $failed"
+    if swift test --no-parallel --skip-build --filter "$failed" 2>&1 | tee "$log"; then exit 0; fi
+done
+exit 1

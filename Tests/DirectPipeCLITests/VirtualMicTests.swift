@@ -115,6 +115,28 @@ import Testing
     /// fed through the drift-following resampler: the recording is the engine's tone, correlation > 0.9999.
     @Test func anEngineOffPipeWireStillFeedsTheMic() throws {
         let session = try PipeWireSession("micclock")
+        // The clock engine late (an overrun: this VM stalls even real-time threads for milliseconds now and then)
+        // leaves a burst the bridge must absorb, bending the pitch for a moment; such a run says nothing about the
+        // bridge and is run again, at most three times. A run with no overrun is judged strictly.
+        for attempt in 1...3 {
+            let (correlations, final) = try recordTheMic(session)
+            let overruns = final.int("overruns") ?? 0
+            if overruns > 0 && attempt < 3 {
+                print("virtual mic from the clock engine: run \(attempt) had \(overruns) engine overruns; running again")
+                continue
+            }
+            print("virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0)")
+            #expect(overruns == 0, "the engine overran in three runs out of three: too noisy a machine to judge the tone")
+            #expect(correlations.count > 40)
+            #expect((correlations.min() ?? 0) > 0.9999, "\(correlations.sorted().prefix(5)), \(final)")
+            #expect(final.int("mic_underflows") == 0, "\(final)")
+            return
+        }
+    }
+
+    /// 2 s of the virtual mic recorded with pw-record while the clock engine plays a 1 kHz tone: each 25 ms
+    /// window's correlation with a 1 kHz sine, and the engine's final status.
+    private func recordTheMic(_ session: PipeWireSession) throws -> (correlations: [Double], final: [String: Any]) {
         let pipe = uniquePipe("micclock")
         defer { removePipe(pipe) }
         let directpipe = try session.start(
@@ -127,19 +149,12 @@ import Testing
         usleep(2_000_000)
         recorder.signal(SIGINT)
         recorder.finish()
+        directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
         #expect(directpipe.errorOutput.contains("virtual mic 'DirectPipe Virtual Mic' in the PipeWire graph"), "\(directpipe.errorOutput)")
         let take = try AudioFileContents(path: file.path)
-        let correlations = toneCorrelations(Array(take.samples.dropFirst(4800 * 2)), channels: 2, hertz: 1000, sampleRate: 48000)
-        print("virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0)")
-        #expect(correlations.count > 40, "recorded: \(take.frames) frames")
-        // The clock engine late (an overrun: this VM stalls for milliseconds now and then) leaves the mic's ring
-        // dry for a moment: each may break the tone in two 25 ms windows. Anything else is the bridge's fault.
         let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
-        let overruns = final.int("overruns") ?? 0
-        if overruns > 0 { print("virtual mic from the clock engine: \(overruns) engine overruns during the run") }
-        #expect(correlations.filter { $0 <= 0.9999 }.count <= 2 * overruns, "\(correlations.sorted().prefix(5)), \(final)")
-        #expect((final.int("mic_underflows") ?? .max) <= overruns, "\(final)")
+        return (toneCorrelations(Array(take.samples.dropFirst(4800 * 2)), channels: 2, hertz: 1000, sampleRate: 48000), final)
     }
 
     /// No session manager: the mic has ports, DirectPipe feeds it, and it can be linked by hand. The ramp
