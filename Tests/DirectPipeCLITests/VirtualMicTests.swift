@@ -105,6 +105,9 @@ import Testing
         try session.wait("the virtual mic fed again") {
             try session.links().contains("directpipe:mic_FR -> directpipe_mic:input_FR")
         }
+        // The new WirePlumber may still be linking (each new link re-sorts the graph, which can skip a cycle and
+        // break the ramp once per channel); record once it has settled.
+        usleep(500_000)
         let check = try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2"],
                                into: session.directory.appendingPathComponent("after.wav"))
         stop(directpipe, ramp)
