@@ -196,7 +196,8 @@ public final class Engine: @unchecked Sendable {
     @_noAllocation
     private func markLatencyImpulse(frames: Int, channels: Int) {
         var first = 0
-        if controlWords.exchange(ControlWord.latencyImpulse, 0) != 0 {
+        // A plain load each period; the (locked) exchange only when a request is there.
+        if controlWords.load(ControlWord.latencyImpulse) != 0, controlWords.exchange(ControlWord.latencyImpulse, 0) != 0 {
             for channel in 0..<channels { processed[channel] = impulseLevel }
             first = 1
             impulseSilenceLeft = impulseSilence

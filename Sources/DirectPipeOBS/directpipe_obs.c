@@ -40,7 +40,6 @@ struct directpipe_source {
     dp_reader_status status;
     int have_status;
     float *buffer;
-    float *padded; /* 7-channel audio as 8 channels */
 };
 
 static const char *directpipe_name(void *unused) {
@@ -64,11 +63,12 @@ static enum speaker_layout layout_for(uint32_t channels) {
     }
 }
 
-/* 7 interleaved channels into 8, the eighth silent, since OBS has no 7-channel layout. */
-static void pad_to_eight(const float *seven, float *eight, long frames) {
-    for (long f = 0; f < frames; f++) {
-        memcpy(eight + f * 8, seven + f * 7, 7 * sizeof(float));
-        eight[f * 8 + 7] = 0.0f;
+/* 7 interleaved channels widened in place to 8, the eighth silent, since OBS has no 7-channel layout.
+ * From the last frame back, so no frame is overwritten before it is moved. */
+static void pad_to_eight(float *samples, long frames) {
+    for (long f = frames - 1; f >= 0; f--) {
+        memmove(samples + f * 8, samples + f * 7, 7 * sizeof(float));
+        samples[f * 8 + 7] = 0.0f;
     }
 }
 
@@ -120,15 +120,12 @@ static void *reader_thread(void *data) {
         dp_wait_result waited = dp_reader_wait(reader, 100);
         dp_read_info info;
         long frames;
-        while (waited == DP_WAIT_DATA && (frames = dp_reader_read(reader, s->buffer, MAX_SAMPLES, &info)) > 0) {
+        /* Read at most 7/8 of the buffer, so 7-channel frames can be widened to 8 in place. */
+        while (waited == DP_WAIT_DATA && (frames = dp_reader_read(reader, s->buffer, MAX_SAMPLES / 8 * 7, &info)) > 0) {
             if (info.timestamp_ns == 0) continue; /* no clock yet: never guess a time */
-            const float *samples = s->buffer;
-            if (info.format.channels == 7) {
-                pad_to_eight(s->buffer, s->padded, frames);
-                samples = s->padded;
-            }
+            if (info.format.channels == 7) pad_to_eight(s->buffer, frames);
             struct obs_source_audio audio = {
-                .data = {(const uint8_t *)samples},
+                .data = {(const uint8_t *)s->buffer},
                 .frames = (uint32_t)frames,
                 .speakers = layout_for(info.format.channels),
                 .format = AUDIO_FORMAT_FLOAT,
@@ -166,14 +163,12 @@ static void *directpipe_create(obs_data_t *settings, obs_source_t *source) {
     struct directpipe_source *s = bzalloc(sizeof *s);
     s->source = source;
     s->buffer = bmalloc(MAX_SAMPLES * sizeof(float));
-    s->padded = bmalloc(MAX_SAMPLES * sizeof(float)); /* a read returns at most 3/4 of 65536 frames: 8 channels fit */
     pthread_mutex_init(&s->lock, NULL);
     directpipe_update(s, settings);
     s->reopen = 0;
     if (pthread_create(&s->thread, NULL, reader_thread, s) != 0) {
         blog(LOG_ERROR, "[directpipe] cannot start the reader thread");
         pthread_mutex_destroy(&s->lock);
-        bfree(s->padded);
         bfree(s->buffer);
         bfree(s);
         return NULL;
@@ -186,7 +181,6 @@ static void directpipe_destroy(void *data) {
     s->stop = 1;
     pthread_join(s->thread, NULL);
     pthread_mutex_destroy(&s->lock);
-    bfree(s->padded);
     bfree(s->buffer);
     bfree(s);
 }

@@ -62,10 +62,11 @@ struct LatencyCommand: ParsableCommand {
     func run() throws {
         let reader = try PipeReader(name: try PipeName(pipe))
         let report: Report
-        let graph = backend == "auto"
+        // A probe in the graph (pipewire, jack), or the engine's own impulse (clock, file, alsa).
+        let method = backend == "auto"
             ? (PipeWireBackend.isAvailable ? "pipewire" : JackBackend.serverFormat(serverName: jackServer) != nil ? "jack" : "engine")
             : backend
-        if !["pipewire", "jack"].contains(graph) {
+        if !["pipewire", "jack"].contains(method) {
             let measured = try EngineLatencyProbe(reader: reader).measure()
             let ms = { (ns: Double) in ns / 1e6 }
             let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
@@ -73,7 +74,7 @@ struct LatencyCommand: ParsableCommand {
                 backend: "engine", sampleRate: measured.sampleRate, periodFrames: measured.periodFrames,
                 pipeReadableMs: ms(Double(measured.captureToReadableNs)), periodMs: ms(periodNs),
                 processingMs: ms(Double(measured.captureToReadableNs) - periodNs), writerPid: measured.writerPID)
-        } else if graph == "pipewire" {
+        } else if method == "pipewire" {
             let probe = try PipeWireLatencyProbe()
             let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
             let measured = probe.measure()
