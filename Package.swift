@@ -30,10 +30,22 @@ let package = Package(
         .target(name: "DirectPipeAudioFile", dependencies: ["CSndfile"]),
         // C: what an audio thread needs from the system (SCHED_FIFO, mlockall, denormals, allocation probe).
         .target(name: "CDirectPipeRealtime", linkerSettings: [.linkedLibrary("dl")]),
+        // speexdsp's preprocessor, for the noise-suppression built-in.
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // Swift: planar buffers, parameters, the built-in effects and the effect chain. No devices, no plugins.
+        .target(name: "DirectPipeDSP", dependencies: ["CSpeexDSP", .product(name: "Atomics", package: "swift-atomics")]),
+        // lilv (LV2 discovery and instances) and the LADSPA header.
+        .systemLibrary(name: "CLilv", pkgConfig: "lilv-0", providers: [.apt(["liblilv-dev", "lv2-dev"])]),
+        // The LADSPA header (a plugin is a descriptor of C function pointers, loaded with dlopen).
+        .systemLibrary(name: "CLADSPA", providers: [.apt(["ladspa-sdk"])]),
+        // C: the LV2 features a host gives a plugin (URID map, options, log, worker): C structs of callbacks.
+        .target(name: "CDirectPipeLV2", linkerSettings: [.linkedLibrary("pthread")]),
+        // Swift: LV2 and LADSPA plugins as chain effects, plugin scanning, chains built from their JSON.
+        .target(name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2"], linkerSettings: [.linkedLibrary("dl")]),
         // Swift: the engine (real-time processing, controls, meters), independent of devices.
         .target(
             name: "DirectPipeEngine",
-            dependencies: ["DirectPipeShm", "CDirectPipeShm", .product(name: "Atomics", package: "swift-atomics")]
+            dependencies: ["DirectPipeShm", "CDirectPipeShm", "DirectPipeDSP", .product(name: "Atomics", package: "swift-atomics")]
         ),
         // C: the JACK API, with a wrapper for its variadic client_open.
         .target(name: "CDirectPipeJack", linkerSettings: [.linkedLibrary("jack")]),
@@ -63,12 +75,16 @@ let package = Package(
                 "DirectPipeEngine",
                 "DirectPipeAudio",
                 "DirectPipeControl",
+                "DirectPipeDSP",
+                "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
         .testTarget(name: "DirectPipeAudioFileTests", dependencies: ["DirectPipeAudioFile"]),
         .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeDSPTests", dependencies: ["DirectPipeDSP"]),
+        .testTarget(name: "DirectPipePluginsTests", dependencies: ["DirectPipePlugins", "DirectPipeDSP"]),
         .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl"]),
         .testTarget(name: "DirectPipeAudioTests", dependencies: ["DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm"]),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),

@@ -17,6 +17,8 @@ packages=(
     libpipewire-0.3-dev libspa-0.2-dev           # the PipeWire backend and virtual mic
     libsamplerate0-dev                           # outputs on another clock (drift-compensated)
     libobs-dev                                   # the OBS source plugin
+    liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
+    libspeexdsp-dev                              # the noise-suppression built-in
 )
 if [ "${1:-}" = "--tests" ]; then
     packages+=(
@@ -27,6 +29,9 @@ if [ "${1:-}" = "--tests" ]; then
         stress-ng                                    # the soak test's load on the other core
         xvfb xauth                                   # an X display for libobs in the plugin's tests
         obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
+        lilv-utils                                   # lv2apply and lv2bench, the references for our LV2 host
+        x42-plugins swh-lv2 lsp-plugins-lv2 calf-plugins zam-plugins mda-lv2 abgate fomp  # ~480 LV2 plugins
+        swh-plugins tap-plugins cmt                  # LADSPA plugins (ladspa-sdk brings applyplugin)
     )
 fi
 missing=()

@@ -5,6 +5,9 @@ struct DirectPipeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directpipe",
         abstract: "A low-latency microphone processor: one microphone to OBS, a virtual mic and your headphones.",
-        subcommands: [RunCommand.self, DevicesCommand.self, LatencyCommand.self, SendCommand.self, TapCommand.self, OBSCommand.self]
+        subcommands: [
+            RunCommand.self, DevicesCommand.self, LatencyCommand.self, ProcessCommand.self, PluginsCommand.self, SendCommand.self,
+            TapCommand.self, OBSCommand.self,
+        ]
     )
 }

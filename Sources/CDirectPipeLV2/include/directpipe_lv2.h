@@ -1,0 +1,53 @@
+/*
+ * What an LV2 host must give a plugin and what Swift cannot express: LV2
+ * features are C structs of callbacks, one of them variadic (log's printf).
+ *
+ * dp_lv2_urids: the URID map and unmap shared by every plugin in a process
+ * (thread-safe: plugins map URIs while instantiating, some while running).
+ * dp_lv2_features: one plugin instance's feature list (map, unmap, options,
+ * bounded block length, log, worker), its worker and its atom-port helpers.
+ */
+#ifndef DIRECTPIPE_LV2_H
+#define DIRECTPIPE_LV2_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <lv2/core/lv2.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+
+typedef struct dp_lv2_urids dp_lv2_urids;
+typedef struct dp_lv2_features dp_lv2_features;
+
+dp_lv2_urids *dp_lv2_urids_new(void);
+void dp_lv2_urids_free(dp_lv2_urids *urids);
+uint32_t dp_lv2_urid_map(dp_lv2_urids *urids, const char *uri);
+/** The URI for `urid`, or NULL; the string lives as long as `urids`. */
+const char *dp_lv2_urid_unmap(dp_lv2_urids *urids, uint32_t urid);
+LV2_URID_Map *dp_lv2_urids_map_feature(dp_lv2_urids *urids);
+LV2_URID_Unmap *dp_lv2_urids_unmap_feature(dp_lv2_urids *urids);
+
+/**
+ * Features for one instance running at `sample_rate` in blocks of at most
+ * `max_block` frames. A threaded worker runs scheduled work on its own thread
+ * (live use); otherwise work runs at once inside schedule_work (offline, so
+ * results are deterministic, as jalv does when not running live).
+ */
+dp_lv2_features *dp_lv2_features_new(dp_lv2_urids *urids, double sample_rate, uint32_t max_block, int threaded_worker);
+/** Stops the worker thread (if any) and frees everything. */
+void dp_lv2_features_free(dp_lv2_features *features);
+/** The NULL-terminated list to pass to lilv_plugin_instantiate. */
+const LV2_Feature *const *dp_lv2_features_list(dp_lv2_features *features);
+/** After instantiating: the plugin's worker interface (may be NULL) and handle. */
+void dp_lv2_features_set_worker(dp_lv2_features *features, const LV2_Worker_Interface *iface, LV2_Handle handle);
+/** Real-time safe. After each run: hands the worker's responses to the plugin, then calls end_run. */
+void dp_lv2_features_after_run(dp_lv2_features *features);
+/** Work scheduled but dropped because the ring was full (reported, never blocks the audio thread). */
+uint64_t dp_lv2_features_dropped_work(dp_lv2_features *features);
+
+/** Real-time safe: an empty atom sequence for an input port. */
+void dp_lv2_atom_input_clear(void *buffer, uint32_t sequence_urid);
+/** Real-time safe: an output port's buffer, announcing `capacity` bytes of space to the plugin. */
+void dp_lv2_atom_output_reset(void *buffer, uint32_t capacity, uint32_t chunk_urid);
+
+#endif

@@ -1,0 +1,102 @@
+import Foundation
+
+/// A chain as JSON: which effects, in order, with their parameters, bypass
+/// and plugin state. The same format goes into presets.
+///
+/// ```json
+/// {"effects": [{"id": "highpass", "parameters": {"frequency": 90}},
+///              {"id": "http://lsp-plug.in/plugins/lv2/compressor_mono", "bypass": true}]}
+/// ```
+public struct ChainDescription: Sendable, Codable, Equatable {
+    public struct Effect: Sendable, Codable, Equatable {
+        /// A built-in name, an LV2 URI or a LADSPA `file.so:label`.
+        public var id: String
+        public var bypass: Bool
+        public var parameters: [String: Float]
+        /// An LV2 plugin's saved state (Turtle), restored after the parameters.
+        public var state: String?
+
+        public init(id: String, bypass: Bool = false, parameters: [String: Float] = [:], state: String? = nil) {
+            self.id = id
+            self.bypass = bypass
+            self.parameters = parameters
+            self.state = state
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            bypass = try container.decodeIfPresent(Bool.self, forKey: .bypass) ?? false
+            parameters = try container.decodeIfPresent([String: Float].self, forKey: .parameters) ?? [:]
+            state = try container.decodeIfPresent(String.self, forKey: .state)
+        }
+    }
+
+    public var effects: [Effect]
+    /// The whole chain bypassed (the input passes, delayed by the chain's latency).
+    public var bypass: Bool
+
+    public init(effects: [Effect], bypass: Bool = false) {
+        self.effects = effects
+        self.bypass = bypass
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        effects = try container.decode([Effect].self, forKey: .effects)
+        bypass = try container.decodeIfPresent(Bool.self, forKey: .bypass) ?? false
+    }
+
+    /// Reads a chain file; the error names the file and what is wrong with it.
+    public init(contentsOf path: String) throws(ChainFileError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ChainFileError(path: path, reason: "cannot be read") }
+        do {
+            self = try JSONDecoder().decode(Self.self, from: data)
+        } catch let error as DecodingError {
+            throw ChainFileError(path: path, reason: Self.explain(error))
+        } catch {
+            throw ChainFileError(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The chain as pretty JSON.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    private static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "" : " at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            return "not valid JSON\(path(context))" + ((context.underlyingError as NSError?).map { " (\($0.localizedDescription))" } ?? "")
+        case .keyNotFound(let key, let context): return "missing \"\(key.stringValue)\"\(path(context))"
+        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))"
+        case .valueNotFound(let type, let context): return "expected \(type)\(path(context))"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// A chain that suits a typical USB microphone: rumble filter, gate, a
+    /// little warmth out and presence in, gentle compression, de-essing, and
+    /// the limiter as a safety guard.
+    public static let voice = ChainDescription(effects: [
+        Effect(id: "highpass", parameters: ["frequency": 80, "slope": 24]),
+        Effect(id: "gate", parameters: ["threshold": -50, "range": -25, "hold": 120, "release": 200]),
+        Effect(id: "eq", parameters: ["b1_freq": 120, "b1_gain": -1.5, "b2_freq": 350, "b2_gain": -2, "b2_q": 1.2, "b4_freq": 4000, "b4_gain": 2.5, "b5_gain": 1.5]),
+        Effect(id: "compressor", parameters: ["threshold": -22, "ratio": 3, "knee": 6, "attack": 8, "release": 150, "makeup": 5]),
+        Effect(id: "deesser", parameters: ["frequency": 6500, "threshold": -28, "reduction": 6]),
+        Effect(id: "limiter", parameters: ["ceiling": -1]),
+    ])
+}
+
+/// A chain file that cannot be used: which file and why.
+public struct ChainFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}

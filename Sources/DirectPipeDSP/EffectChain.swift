@@ -1,0 +1,59 @@
+/// Effects in series, as the audio thread runs them: built off the audio
+/// thread, then handed over whole (see the engine's chain swap).
+///
+/// ``process(_:frames:)`` allocates nothing and takes no lock: each slot
+/// guards against NaN and blow-ups, bypasses crossfade, and a master bypass
+/// crossfades to the input delayed by the chain's latency.
+public final class EffectChain: @unchecked Sendable {
+    public let slots: [EffectSlot]
+    public let channels: Int
+    public let sampleRate: Double
+    public let maxFrames: Int
+    /// The whole chain's latency in frames (the sum of its effects').
+    public let latencyFrames: Int
+    /// The chain's own master bypass, as a slot around a pass-through.
+    private let master: EffectSlot
+
+    public init(_ effects: [AudioEffect], channels: Int, sampleRate: Double, maxFrames: Int, bypassed: [Bool] = []) {
+        slots = effects.enumerated().map { EffectSlot($1, bypass: bypassed.indices.contains($0) && bypassed[$0]) }
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.maxFrames = maxFrames
+        latencyFrames = effects.reduce(0) { $0 + $1.latencyFrames }
+        master = EffectSlot(ChainBody(slots: slots, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, latency: latencyFrames))
+    }
+
+    /// Master bypass: the input passes unprocessed (the effects keep running, for their tails); any thread.
+    public var bypass: Bool {
+        get { master.bypass }
+        set { master.bypass = newValue }
+    }
+
+    /// Effects taken out because they produced NaN, infinity or a blow-up.
+    public var faultedEffects: [Int] { slots.indices.filter { slots[$0].faulted } }
+
+    /// Processes every channel in place. Real-time safe.
+    public func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
+        master.process(buffers, frames: frames)
+    }
+}
+
+/// The chain's slots as one effect, so the master bypass is a slot like any other.
+private final class ChainBody: AudioEffect, @unchecked Sendable {
+    private let slots: [EffectSlot]
+    private let latency: Int
+
+    init(slots: [EffectSlot], channels: Int, sampleRate: Double, maxFrames: Int, latency: Int) {
+        self.slots = slots
+        self.latency = latency
+        super.init(
+            info: EffectInfo(id: "chain", name: "Chain", format: .builtin, audioInputs: channels, audioOutputs: channels, parameters: []),
+            channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+    }
+
+    override var latencyFrames: Int { latency }
+
+    override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
+        for slot in slots { slot.process(buffers, frames: frames) }
+    }
+}

@@ -1,0 +1,72 @@
+import Atomics
+
+/// One effect's place in a chain: the effect, its bypass (a 10 ms crossfade
+/// to the dry signal, delayed by the effect's latency, while the effect keeps
+/// running so tails ring on), and the guard that takes it out when it
+/// produces NaN, infinity or a blow-up.
+public final class EffectSlot: @unchecked Sendable {
+    public let effect: AudioEffect
+    private let bypassFlag = ManagedAtomic<Bool>(false)
+    private let faultFlag = ManagedAtomic<Bool>(false)
+    private let dry: PlanarBuffer
+    private let dryDelay: DelayLine
+    private var mix: Float = 0  // 0 = the effect, 1 = dry
+    private let mixStep: Float
+    /// Beyond this (+60 dBFS) a plugin has blown up, not just turned up.
+    static let blowUpLevel: Float = 1000
+
+    public init(_ effect: AudioEffect, bypass: Bool = false) {
+        self.effect = effect
+        dry = PlanarBuffer(channels: effect.channels, capacity: effect.maxFrames)
+        dryDelay = DelayLine(channels: effect.channels, length: effect.latencyFrames)
+        mixStep = Float(1 / (0.010 * effect.sampleRate))
+        bypassFlag.store(bypass, ordering: .relaxed)
+        mix = bypass ? 1 : 0
+    }
+
+    /// Bypassed: the dry signal passes (after a crossfade); any thread.
+    public var bypass: Bool {
+        get { bypassFlag.load(ordering: .relaxed) }
+        set { bypassFlag.store(newValue, ordering: .relaxed) }
+    }
+
+    /// The effect produced NaN, infinity or a blow-up and has been taken out of the signal.
+    public var faulted: Bool { faultFlag.load(ordering: .relaxed) }
+
+    /// Puts a faulted effect back (after resetting it); not on the audio thread.
+    public func clearFault() {
+        effect.reset()
+        faultFlag.store(false, ordering: .relaxed)
+    }
+
+    /// Real-time safe.
+    @inline(__always)
+    func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
+        if faultFlag.load(ordering: .relaxed) { return }
+        let channels = effect.channels
+        dry.copy(from: buffers, frames: frames)
+        effect.process(buffers, frames: frames)
+        for channel in 0..<channels {
+            let samples = buffers[channel]
+            for frame in 0..<frames where !(abs(samples[frame]) <= Self.blowUpLevel) {  // false for NaN too
+                faultFlag.store(true, ordering: .relaxed)
+                for restore in 0..<channels { buffers[restore].update(from: dry[restore], count: frames) }
+                return
+            }
+        }
+        dryDelay.process(dry.pointers, frames: frames)
+        let target: Float = bypassFlag.load(ordering: .relaxed) ? 1 : 0
+        if mix == target && target == 0 { return }
+        if mix == target {  // fully bypassed
+            for channel in 0..<channels { buffers[channel].update(from: dry[channel], count: frames) }
+            return
+        }
+        for frame in 0..<frames {
+            mix = target > mix ? min(mix + mixStep, target) : max(mix - mixStep, target)
+            for channel in 0..<channels {
+                let wet = buffers[channel][frame]
+                buffers[channel][frame] = wet + (dry[channel][frame] - wet) * mix
+            }
+        }
+    }
+}

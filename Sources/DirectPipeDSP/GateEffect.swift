@@ -1,0 +1,66 @@
+/// Noise gate: closes (down to `range`) when the signal stays under the
+/// threshold for longer than `hold`, and opens `lookahead` ahead of the
+/// signal, so the first consonant of a word is never chopped. The detector
+/// has 3 dB of hysteresis, so a level hovering at the threshold does not chatter.
+/// Latency: the lookahead (3 ms).
+public final class GateEffect: AudioEffect, @unchecked Sendable {
+    public static let lookaheadMilliseconds: Double = 3
+    public static let info = EffectInfo(
+        id: "gate", name: "Noise gate", format: .builtin, audioInputs: 2, audioOutputs: 2,
+        parameters: [
+            EffectParameter("threshold", "Threshold", -80, 0, default: -45, unit: "dB"),
+            EffectParameter("range", "Range", -90, 0, default: -40, unit: "dB"),
+            EffectParameter("attack", "Attack", 0.1, 50, default: 1, unit: "ms", logarithmic: true),
+            EffectParameter("hold", "Hold", 0, 1000, default: 80, unit: "ms"),
+            EffectParameter("release", "Release", 5, 2000, default: 150, unit: "ms", logarithmic: true),
+        ], category: "Dynamics")
+
+    private let delay: DelayLine
+    private var gain: Float
+    private var holdLeft = 0
+    private var isOpen = false
+
+    public init(channels: Int, sampleRate: Double, maxFrames: Int) {
+        delay = DelayLine(channels: channels, length: Int((Self.lookaheadMilliseconds * sampleRate / 1000).rounded()))
+        gain = 0
+        super.init(info: Self.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        gain = decibelsToGain(values.value(1))
+    }
+
+    public override var latencyFrames: Int { delay.length }
+
+    /// Whether the gate was open at the end of the last block (for meters).
+    public var open: Bool { isOpen }
+
+    public override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
+        let openLevel = decibelsToGain(values.value(0))
+        let closeLevel = openLevel * 0.7079  // −3 dB
+        let closedGain = decibelsToGain(values.value(1))
+        let attack = onePoleCoefficient(milliseconds: values.value(2), sampleRate: sampleRate)
+        let holdFrames = Int(values.value(3) * 0.001 * Float(sampleRate))
+        let release = onePoleCoefficient(milliseconds: values.value(4), sampleRate: sampleRate)
+        for frame in 0..<frames {
+            var level: Float = 0
+            for channel in 0..<channels { level = max(level, abs(buffers[channel][frame])) }
+            if level >= openLevel || (isOpen && level >= closeLevel) {
+                isOpen = true
+                holdLeft = holdFrames
+            } else if holdLeft > 0 {
+                holdLeft -= 1
+            } else {
+                isOpen = false
+            }
+            let target: Float = isOpen ? 1 : closedGain
+            gain = target + (gain - target) * (target > gain ? attack : release)
+            for channel in 0..<channels { buffers[channel][frame] = delay.push(buffers[channel][frame], channel: channel) * gain }
+            delay.advance()
+        }
+    }
+
+    public override func reset() {
+        delay.clear()
+        isOpen = false
+        holdLeft = 0
+        gain = decibelsToGain(values.value(1))
+    }
+}

@@ -1,0 +1,52 @@
+/// Audio in planar form (one contiguous run of samples per channel), as
+/// effects and plugins take it. Allocated once, off the audio thread.
+public final class PlanarBuffer: @unchecked Sendable {
+    public let channels: Int
+    public let capacity: Int
+    /// One pointer per channel, for C plugin APIs and for effects.
+    public let pointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let storage: UnsafeMutablePointer<Float>
+
+    public init(channels: Int, capacity: Int) {
+        self.channels = channels
+        self.capacity = capacity
+        storage = .allocate(capacity: max(channels * capacity, 1))
+        storage.initialize(repeating: 0, count: max(channels * capacity, 1))
+        pointers = .allocate(capacity: max(channels, 1))
+        for channel in 0..<channels { (pointers + channel).initialize(to: storage + channel * capacity) }
+    }
+
+    deinit {
+        storage.deallocate()
+        pointers.deallocate()
+    }
+
+    @inline(__always)
+    public subscript(channel: Int) -> UnsafeMutablePointer<Float> { pointers[channel] }
+
+    /// Copies `frames` frames of every channel from `source`.
+    @inline(__always)
+    public func copy(from source: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
+        for channel in 0..<channels { pointers[channel].update(from: source[channel], count: frames) }
+    }
+
+    /// Fills with interleaved samples of `channels` channels.
+    @inline(__always)
+    public func deinterleave(_ interleaved: UnsafePointer<Float>, frames: Int) {
+        for channel in 0..<channels {
+            let target = pointers[channel]
+            for frame in 0..<frames { target[frame] = interleaved[frame * channels + channel] }
+        }
+    }
+
+    /// Writes the samples out interleaved.
+    @inline(__always)
+    public func interleave(into interleaved: UnsafeMutablePointer<Float>, frames: Int) {
+        for channel in 0..<channels {
+            let source = pointers[channel]
+            for frame in 0..<frames { interleaved[frame * channels + channel] = source[frame] }
+        }
+    }
+
+    public func clear() { storage.update(repeating: 0, count: max(channels * capacity, 1)) }
+}

@@ -1,0 +1,80 @@
+import DirectPipeDSP
+
+/// Makes effects and whole chains from ids and chain descriptions: built-ins,
+/// LV2 plugins (by URI) and LADSPA plugins (`file.so:label`). Not for the
+/// audio thread: a chain is built here, then handed to the engine whole.
+public struct EffectFactory: Sendable {
+    public let channels: Int
+    public let sampleRate: Double
+    public let maxFrames: Int
+    /// Plugins' scheduled work on a thread (live) or inline (offline processing, deterministic).
+    public let liveWorker: Bool
+
+    public init(channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool) {
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.maxFrames = maxFrames
+        self.liveWorker = liveWorker
+    }
+
+    /// A new instance of the effect `id`.
+    public func make(_ id: String) throws(EffectError) -> AudioEffect {
+        switch EffectInfo.format(of: id) {
+        case .builtin: try BuiltinEffects.make(id, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        case .lv2:
+            try LV2Effect(LV2Plugin(uri: id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: liveWorker)
+        case .ladspa: try LADSPAEffect(LADSPAPlugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        }
+    }
+
+    /// The description of the effect `id` (its ports and parameters at this sample rate).
+    public func info(_ id: String) throws(EffectError) -> EffectInfo {
+        switch EffectInfo.format(of: id) {
+        case .builtin:
+            guard let info = BuiltinEffects.info(id) else { throw .unknownEffect(id) }
+            return info
+        case .lv2: return try LV2Plugin(uri: id, sampleRate: sampleRate).info
+        case .ladspa: return try LADSPAPlugin.find(id, sampleRate: sampleRate).info
+        }
+    }
+
+    /// An LV2 plugin's own presets (URI and label); none for other formats.
+    public func presets(_ id: String) -> [(uri: String, label: String)] {
+        guard EffectInfo.format(of: id) == .lv2, let plugin = try? LV2Plugin(uri: id, sampleRate: sampleRate) else { return [] }
+        return plugin.presets
+    }
+
+    /// Loads an LV2 plugin's preset into `effect` (before it goes live).
+    public func loadPreset(_ preset: String, into effect: AudioEffect) throws(EffectError) {
+        guard let lv2 = effect as? LV2Effect else { throw .unsupported(effect: effect.info.id, reason: "only LV2 plugins have presets") }
+        try lv2.loadPreset(preset)
+    }
+
+    /// Builds every effect of `description`, sets its parameters and state; the first problem stops it,
+    /// naming the effect (by position and id) and what is wrong.
+    public func chain(_ description: ChainDescription) throws(EffectError) -> EffectChain {
+        var effects: [AudioEffect] = []
+        for (position, entry) in description.effects.enumerated() {
+            do {
+                let effect = try make(entry.id)
+                for (symbol, value) in entry.parameters.sorted(by: { $0.key < $1.key }) { try effect.set(symbol, value) }
+                if let state = entry.state { try effect.restore(state: state) }
+                effect.prepare()
+                effects.append(effect)
+            } catch {
+                throw .failed(effect: "effect \(position + 1) (\(entry.id))", reason: "\(error)")
+            }
+        }
+        let chain = EffectChain(effects, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, bypassed: description.effects.map(\.bypass))
+        chain.bypass = description.bypass
+        return chain
+    }
+
+    /// What a running chain is now, as its description (parameters and plugin state included).
+    public static func describe(_ chain: EffectChain) -> ChainDescription {
+        ChainDescription(
+            effects: chain.slots.map { slot in
+                ChainDescription.Effect(id: slot.effect.info.id, bypass: slot.bypass, parameters: slot.effect.values.snapshot, state: slot.effect.savedState())
+            }, bypass: chain.bypass)
+    }
+}

@@ -1,0 +1,136 @@
+import CLilv
+import DirectPipeDSP
+import Foundation
+
+/// An LV2 plugin's description as the host needs it: what each port is,
+/// its parameters (ranges, defaults, units, scale points), its presets.
+struct LV2Plugin: @unchecked Sendable {
+    enum Port: Equatable {
+        case audioInput, audioOutput
+        /// A control input; its parameter's index in ``LV2Plugin/info``.
+        case controlInput(parameter: Int)
+        case controlOutput
+        case cvInput(default: Float), cvOutput
+        case atomInput, atomOutput
+        /// A port of a kind we do not drive, left unconnected (allowed only when it is connectionOptional).
+        case unconnected
+    }
+
+    let plugin: OpaquePointer
+    let info: EffectInfo
+    let ports: [Port]
+    let symbols: [String]
+    /// Each port's starting value (control default, or 0).
+    let defaults: [Float]
+    let latencyPort: Int?
+    let requiredFeatures: [String]
+    /// The plugin's own presets: URI and label.
+    let presets: [(uri: String, label: String)]
+
+    /// Describes the plugin with `uri`, at `sampleRate` (ranges marked lv2:sampleRate scale with it).
+    init(uri: String, sampleRate: Double, world: LV2World = .shared) throws(EffectError) {
+        let result: Result<LV2Plugin, EffectError> = world.withLock {
+            guard let plugin = world.plugin(uri) else { return .failure(.unknownEffect(uri)) }
+            return Result { () throws(EffectError) in try LV2Plugin(plugin, uri: uri, sampleRate: sampleRate, world: world) }
+        }
+        self = try result.get()
+    }
+
+    private init(_ plugin: OpaquePointer, uri: String, sampleRate: Double, world: LV2World) throws(EffectError) {
+        self.plugin = plugin
+        let lv2 = "http://lv2plug.in/ns/lv2core#"
+        func isA(_ port: OpaquePointer, _ uri: String) -> Bool { lilv_port_is_a(plugin, port, world.node(uri)) }
+        func has(_ port: OpaquePointer, _ uri: String) -> Bool { lilv_port_has_property(plugin, port, world.node(uri)) }
+        let count = Int(lilv_plugin_get_num_ports(plugin))
+        var minimums = [Float](repeating: .nan, count: count), maximums = minimums, defaults = minimums
+        lilv_plugin_get_port_ranges_float(plugin, &minimums, &maximums, &defaults)
+        var ports: [Port] = [], symbols: [String] = [], starts: [Float] = [], parameters: [EffectParameter] = []
+        var latency: Int?
+        var audioIns = 0, audioOuts = 0
+        for index in 0..<count {
+            guard let port = lilv_plugin_get_port_by_index(plugin, UInt32(index)) else { throw .failed(effect: uri, reason: "port \(index) missing") }
+            let symbol = world.string(lilv_port_get_symbol(plugin, port))
+            symbols.append(symbol)
+            let input = isA(port, lv2 + "InputPort")
+            let scale: Float = has(port, lv2 + "sampleRate") ? Float(sampleRate) : 1
+            var start: Float = 0
+            if isA(port, lv2 + "AudioPort") {
+                ports.append(input ? .audioInput : .audioOutput)
+                if input { audioIns += 1 } else { audioOuts += 1 }
+            } else if isA(port, lv2 + "ControlPort") {
+                let low = minimums[index] * scale, high = maximums[index] * scale
+                start = defaults[index].isNaN ? (low.isNaN ? 0 : low) : defaults[index] * scale
+                if input {
+                    ports.append(.controlInput(parameter: parameters.count))
+                    parameters.append(Self.parameter(plugin, port, symbol: symbol, low: low, high: high, start: start, world: world))
+                } else {
+                    ports.append(.controlOutput)
+                    if has(port, lv2 + "reportsLatency") || lilv_port_get(plugin, port, world.node(lv2 + "designation")).map({ world.string($0, owned: true) }) == lv2 + "latency" {
+                        latency = index
+                    }
+                }
+            } else if isA(port, lv2 + "CVPort") {
+                start = defaults[index].isNaN ? 0 : defaults[index]
+                ports.append(input ? .cvInput(default: start) : .cvOutput)
+            } else if isA(port, "http://lv2plug.in/ns/ext/atom#AtomPort") {
+                ports.append(input ? .atomInput : .atomOutput)
+            } else if has(port, lv2 + "connectionOptional") {
+                ports.append(.unconnected)
+            } else {
+                throw .unsupported(effect: uri, reason: "port '\(symbol)' is of a kind this host does not support")
+            }
+            starts.append(start)
+        }
+        self.ports = ports
+        self.symbols = symbols
+        self.defaults = starts
+        latencyPort = latency
+        requiredFeatures = world.strings(lilv_plugin_get_required_features(plugin))
+        let className = lilv_plugin_get_class(plugin).flatMap { lilv_plugin_class_get_label($0) }.map { world.string($0) } ?? ""
+        info = EffectInfo(
+            id: uri, name: world.string(lilv_plugin_get_name(plugin), owned: true), format: .lv2, audioInputs: audioIns,
+            audioOutputs: audioOuts, parameters: parameters, author: world.string(lilv_plugin_get_author_name(plugin), owned: true),
+            category: className, path: world.string(lilv_plugin_get_bundle_uri(plugin)))
+        var presets: [(String, String)] = []
+        if let related = lilv_plugin_get_related(plugin, world.node("http://lv2plug.in/ns/ext/presets#Preset")) {
+            for preset in world.strings(related) {
+                let node = world.node(preset)
+                lilv_world_load_resource(world.world, node)
+                let label = world.string(lilv_world_get(world.world, node, world.node("http://www.w3.org/2000/01/rdf-schema#label"), nil), owned: true)
+                presets.append((preset, label.isEmpty ? preset : label))
+            }
+        }
+        self.presets = presets
+    }
+
+    private static func parameter(
+        _ plugin: OpaquePointer, _ port: OpaquePointer, symbol: String, low: Float, high: Float, start: Float, world: LV2World
+    ) -> EffectParameter {
+        let lv2 = "http://lv2plug.in/ns/lv2core#"
+        func has(_ uri: String) -> Bool { lilv_port_has_property(plugin, port, world.node(uri)) }
+        let name = world.string(lilv_port_get_name(plugin, port), owned: true)
+        var choices: [EffectParameter.Choice] = []
+        if let points = lilv_port_get_scale_points(plugin, port) {
+            var iterator = lilv_scale_points_begin(points)
+            while !lilv_scale_points_is_end(points, iterator) {
+                if let point = lilv_scale_points_get(points, iterator) {
+                    choices.append(.init(lilv_node_as_float(lilv_scale_point_get_value(point)), world.string(lilv_scale_point_get_label(point))))
+                }
+                iterator = lilv_scale_points_next(points, iterator)
+            }
+            lilv_scale_points_free(points)
+        }
+        let kind: EffectParameter.Kind =
+            has(lv2 + "toggled") ? .toggle : has(lv2 + "enumeration") && !choices.isEmpty ? .choice : has(lv2 + "integer") ? .integer : .continuous
+        var unit = ""
+        if let unitNode = lilv_port_get(plugin, port, world.node("http://lv2plug.in/ns/extensions/units#unit")) {
+            let symbolNode = lilv_world_get(world.world, unitNode, world.node("http://lv2plug.in/ns/extensions/units#symbol"), nil)
+            unit = world.string(symbolNode, owned: true)
+            if unit.isEmpty { unit = String(world.string(unitNode).split(separator: "#").last ?? "") }
+            lilv_node_free(unitNode)
+        }
+        return EffectParameter(
+            symbol, name.isEmpty ? symbol : name, low.isNaN ? min(start, 0) : low, high.isNaN ? max(start, 1) : high, default: start,
+            unit: unit, kind: kind, logarithmic: has("http://lv2plug.in/ns/ext/port-props#logarithmic"), choices: choices)
+    }
+}

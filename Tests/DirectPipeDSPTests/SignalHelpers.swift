@@ -1,0 +1,40 @@
+import DirectPipeDSP
+import Foundation
+
+/// Runs `effect` over planar `input` (one array per channel) in blocks, returning its output.
+func run(_ effect: AudioEffect, _ input: [[Float]], block: Int = 64) -> [[Float]] {
+    let buffer = PlanarBuffer(channels: input.count, capacity: block)
+    var output = input.map { _ in [Float]() }
+    var start = 0
+    let frames = input[0].count
+    while start < frames {
+        let count = min(block, frames - start)
+        for channel in input.indices {
+            for frame in 0..<count { buffer[channel][frame] = input[channel][start + frame] }
+        }
+        effect.process(buffer.pointers, frames: count)
+        for channel in input.indices { output[channel] += UnsafeBufferPointer(start: buffer[channel], count: count) }
+        start += count
+    }
+    return output
+}
+
+func sine(_ hertz: Double, amplitude: Float = 0.5, frames: Int, sampleRate: Double = 48000) -> [Float] {
+    (0..<frames).map { amplitude * Float(sin(2 * Double.pi * hertz * Double($0) / sampleRate)) }
+}
+
+func rms(_ samples: ArraySlice<Float>) -> Double {
+    (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(samples.count, 1))).squareRoot()
+}
+
+func decibels(_ ratio: Double) -> Double { 20 * log10(max(ratio, 1e-12)) }
+
+/// A reproducible noise source.
+struct Noise: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state
+    }
+    mutating func sample(_ amplitude: Float) -> Float { Float.random(in: -amplitude...amplitude, using: &self) }
+}
