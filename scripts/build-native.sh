@@ -10,6 +10,7 @@
 #   pw-ramp                    the same as a PipeWire source node (on DirectPipe's own PipeWire glue)
 #   obs/directpipe-obs.so      the OBS source plugin (libobs and libc only), with obs/data/
 #   obs-host                   a libobs host that loads the plugin, for its tests
+#   ladspa-test/*.so           LADSPA plugins that misbehave (crash, hang, NaN) and one that does not
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -42,6 +43,15 @@ if pkg-config --exists libpipewire-0.3; then
     pw=$root/Sources/CDirectPipePipeWire
     "$cc" "${cflags[@]}" -I"$pw/include" -I"$pw" -o "$out/pw-ramp" "$root/Tests/Native/pw_ramp.c" \
         "$pw/pipewire_node.c" "$pw/pipewire_links.c" "$pw/pipewire_graph.c" $(pkg-config --cflags --libs libpipewire-0.3)
+fi
+
+# Misbehaving LADSPA plugins for the scanner's and the chain's tests (need ladspa.h; skipped without it).
+if [ -f /usr/include/ladspa.h ]; then
+    mkdir -p "$out/ladspa-test"
+    for mode in GOOD:dp_good NAN_OUTPUT:dp_nan CRASH:dp_crash HANG:dp_hang LOAD_CRASH:dp_load_crash; do
+        "$cc" "${cflags[@]}" -Wno-unused-parameter -D"${mode%%:*}" -shared -o "$out/ladspa-test/${mode##*:}.so" \
+            "$root/Tests/Native/ladspa_misbehaving.c" -lm
+    done
 fi
 
 # The OBS plugin and its test host (need libobs; skipped without it).

@@ -20,6 +20,8 @@ public struct RunSettings: Equatable, Sendable {
     public var virtualMic: Bool?
     /// PipeWire: make the virtual mic the session's default input while DirectPipe runs.
     public var micDefault: Bool?
+    /// The effects chain: a chain file (JSON) or "voice" for the built-in voice chain.
+    public var chain: String?
 
     public init() {}
 
@@ -41,13 +43,14 @@ public struct RunSettings: Equatable, Sendable {
         merged.monitorClock = other.monitorClock ?? monitorClock
         merged.virtualMic = other.virtualMic ?? virtualMic
         merged.micDefault = other.micDefault ?? micDefault
+        merged.chain = other.chain ?? chain
         return merged
     }
 
     /// The file's keys: snake_case, as in `directpipe run --json` output.
     static let keys = [
         "backend", "input", "pipe", "rate", "period", "periods", "channels", "input_channels", "gain_db", "jack_server", "mic_to",
-        "monitor", "monitor_clock", "virtual_mic", "mic_default",
+        "monitor", "monitor_clock", "virtual_mic", "mic_default", "chain",
     ]
     static let monitorClocks = ["auto", "shared", "own"]
     static let backends = ["auto", "jack", "clock", "pipewire", "alsa", "file"]

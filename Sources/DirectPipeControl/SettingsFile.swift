@@ -79,6 +79,7 @@ public enum SettingsFile {
         settings.monitorClock = try string("monitor_clock")
         settings.virtualMic = try boolean("virtual_mic")
         settings.micDefault = try boolean("mic_default")
+        settings.chain = try string("chain")
         if let clock = settings.monitorClock, !RunSettings.monitorClocks.contains(clock) {
             throw fail("monitor_clock", "'\(clock)' is not one of \(RunSettings.monitorClocks.joined(separator: ", "))")
         }

@@ -16,7 +16,7 @@ public final class DelayLine {
     deinit { ring.deallocate() }
 
     /// Delays one sample of `channel`; call ``advance()`` once every channel's sample of the frame is through.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func push(_ sample: Float, channel: Int) -> Float {
         guard length > 0 else { return sample }
         let index = channel * length + position
@@ -25,7 +25,7 @@ public final class DelayLine {
         return out
     }
 
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func advance() {
         guard length > 0 else { return }
         position += 1
@@ -33,7 +33,7 @@ public final class DelayLine {
     }
 
     /// Delays `frames` frames of every channel in place.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         guard length > 0 else { return }
         for frame in 0..<frames {

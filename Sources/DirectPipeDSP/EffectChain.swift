@@ -13,6 +13,7 @@ public final class EffectChain: @unchecked Sendable {
     public let latencyFrames: Int
     /// The chain's own master bypass, as a slot around a pass-through.
     private let master: EffectSlot
+    private let masterView: Unmanaged<EffectSlot>
 
     public init(_ effects: [AudioEffect], channels: Int, sampleRate: Double, maxFrames: Int, bypassed: [Bool] = []) {
         slots = effects.enumerated().map { EffectSlot($1, bypass: bypassed.indices.contains($0) && bypassed[$0]) }
@@ -21,6 +22,7 @@ public final class EffectChain: @unchecked Sendable {
         self.maxFrames = maxFrames
         latencyFrames = effects.reduce(0) { $0 + $1.latencyFrames }
         master = EffectSlot(ChainBody(slots: slots, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, latency: latencyFrames))
+        masterView = Unmanaged.passUnretained(master)
     }
 
     /// Master bypass: the input passes unprocessed (the effects keep running, for their tails); any thread.
@@ -33,27 +35,37 @@ public final class EffectChain: @unchecked Sendable {
     public var faultedEffects: [Int] { slots.indices.filter { slots[$0].faulted } }
 
     /// Processes every channel in place. Real-time safe.
+    @_noAllocation
     public func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
-        master.process(buffers, frames: frames)
+        masterView._withUnsafeGuaranteedRef { $0.process(buffers, frames: frames) }
     }
 }
 
 /// The chain's slots as one effect, so the master bypass is a slot like any other.
 private final class ChainBody: AudioEffect, @unchecked Sendable {
     private let slots: [EffectSlot]
+    /// The slots without reference counting, for the audio thread (`slots` keeps them alive).
+    private let views: UnsafeMutablePointer<Unmanaged<EffectSlot>>
+    private let count: Int
     private let latency: Int
 
     init(slots: [EffectSlot], channels: Int, sampleRate: Double, maxFrames: Int, latency: Int) {
         self.slots = slots
+        count = slots.count
+        views = .allocate(capacity: max(slots.count, 1))
+        for (index, slot) in slots.enumerated() { (views + index).initialize(to: .passUnretained(slot)) }
         self.latency = latency
         super.init(
             info: EffectInfo(id: "chain", name: "Chain", format: .builtin, audioInputs: channels, audioOutputs: channels, parameters: []),
             channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
     }
 
+    deinit { views.deallocate() }
+
     override var latencyFrames: Int { latency }
 
+    @_noAllocation
     override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
-        for slot in slots { slot.process(buffers, frames: frames) }
+        for index in 0..<count { views[index]._withUnsafeGuaranteedRef { $0.process(buffers, frames: frames) } }
     }
 }

@@ -6,10 +6,16 @@ import Atomics
 /// produces NaN, infinity or a blow-up.
 public final class EffectSlot: @unchecked Sendable {
     public let effect: AudioEffect
-    private let bypassFlag = ManagedAtomic<Bool>(false)
-    private let faultFlag = ManagedAtomic<Bool>(false)
+    private let bypassFlag = UnsafeAtomic<Bool>.create(false)
+    private let faultFlag = UnsafeAtomic<Bool>.create(false)
+    /// The effect without reference counting, for the audio thread (`effect` keeps it alive).
+    private let effectView: Unmanaged<AudioEffect>
     private let dry: PlanarBuffer
     private let dryDelay: DelayLine
+    // Views for the audio thread, without reference counting (the properties above keep them alive).
+    private let dryChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let dryDelayView: Unmanaged<DelayLine>
+    private let channels: Int
     private var mix: Float = 0  // 0 = the effect, 1 = dry
     private let mixStep: Float
     /// Beyond this (+60 dBFS) a plugin has blown up, not just turned up.
@@ -17,11 +23,20 @@ public final class EffectSlot: @unchecked Sendable {
 
     public init(_ effect: AudioEffect, bypass: Bool = false) {
         self.effect = effect
+        effectView = Unmanaged.passUnretained(effect)
         dry = PlanarBuffer(channels: effect.channels, capacity: effect.maxFrames)
         dryDelay = DelayLine(channels: effect.channels, length: effect.latencyFrames)
+        dryChannels = dry.pointers
+        dryDelayView = Unmanaged.passUnretained(dryDelay)
+        channels = effect.channels
         mixStep = Float(1 / (0.010 * effect.sampleRate))
         bypassFlag.store(bypass, ordering: .relaxed)
         mix = bypass ? 1 : 0
+    }
+
+    deinit {
+        bypassFlag.destroy()
+        faultFlag.destroy()
     }
 
     /// Bypassed: the dry signal passes (after a crossfade); any thread.
@@ -40,32 +55,35 @@ public final class EffectSlot: @unchecked Sendable {
     }
 
     /// Real-time safe.
-    @inline(__always)
+    @_noAllocation
     func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         if faultFlag.load(ordering: .relaxed) { return }
-        let channels = effect.channels
-        dry.copy(from: buffers, frames: frames)
-        effect.process(buffers, frames: frames)
+        for channel in 0..<channels { copySamples(from: buffers[channel], to: dryChannels[channel], count: frames) }
+        // A virtual call the compiler cannot check: each effect's own process is real-time safe by contract,
+        // and the allocation-counting test runs plugins and built-ins through here.
+        let effect = effectView
+        _unsafePerformance { effect._withUnsafeGuaranteedRef { $0.process(buffers, frames: frames) } }
         for channel in 0..<channels {
             let samples = buffers[channel]
             for frame in 0..<frames where !(abs(samples[frame]) <= Self.blowUpLevel) {  // false for NaN too
                 faultFlag.store(true, ordering: .relaxed)
-                for restore in 0..<channels { buffers[restore].update(from: dry[restore], count: frames) }
+                for restore in 0..<channels { copySamples(from: dryChannels[restore], to: buffers[restore], count: frames) }
                 return
             }
         }
-        dryDelay.process(dry.pointers, frames: frames)
+        let dryChannels = dryChannels
+        dryDelayView._withUnsafeGuaranteedRef { $0.process(dryChannels, frames: frames) }
         let target: Float = bypassFlag.load(ordering: .relaxed) ? 1 : 0
         if mix == target && target == 0 { return }
         if mix == target {  // fully bypassed
-            for channel in 0..<channels { buffers[channel].update(from: dry[channel], count: frames) }
+            for channel in 0..<channels { copySamples(from: dryChannels[channel], to: buffers[channel], count: frames) }
             return
         }
         for frame in 0..<frames {
             mix = target > mix ? min(mix + mixStep, target) : max(mix - mixStep, target)
             for channel in 0..<channels {
                 let wet = buffers[channel][frame]
-                buffers[channel][frame] = wet + (dry[channel][frame] - wet) * mix
+                buffers[channel][frame] = wet + (dryChannels[channel][frame] - wet) * mix
             }
         }
     }

@@ -21,17 +21,17 @@ public final class PlanarBuffer: @unchecked Sendable {
         pointers.deallocate()
     }
 
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public subscript(channel: Int) -> UnsafeMutablePointer<Float> { pointers[channel] }
 
     /// Copies `frames` frames of every channel from `source`.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func copy(from source: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
-        for channel in 0..<channels { pointers[channel].update(from: source[channel], count: frames) }
+        for channel in 0..<channels { copySamples(from: source[channel], to: pointers[channel], count: frames) }
     }
 
     /// Fills with interleaved samples of `channels` channels.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func deinterleave(_ interleaved: UnsafePointer<Float>, frames: Int) {
         for channel in 0..<channels {
             let target = pointers[channel]
@@ -40,7 +40,7 @@ public final class PlanarBuffer: @unchecked Sendable {
     }
 
     /// Writes the samples out interleaved.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func interleave(into interleaved: UnsafeMutablePointer<Float>, frames: Int) {
         for channel in 0..<channels {
             let source = pointers[channel]
@@ -49,4 +49,10 @@ public final class PlanarBuffer: @unchecked Sendable {
     }
 
     public func clear() { storage.update(repeating: 0, count: max(channels * capacity, 1)) }
+}
+
+/// Copies `count` samples (a plain memory copy: real-time safe, checked by @_noAllocation).
+@inline(__always) @_noAllocation
+public func copySamples(from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+    UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: count * MemoryLayout<Float>.stride)
 }

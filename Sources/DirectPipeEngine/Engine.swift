@@ -1,5 +1,6 @@
 import Atomics
 import CDirectPipeShm
+import DirectPipeDSP
 import DirectPipeShm
 
 // Everything the audio thread runs is in this file: in a debug build the
@@ -39,6 +40,14 @@ public final class Engine: @unchecked Sendable {
     private let pipeBuffer: UnsafeMutablePointer<Float>
     private let micBuffer: UnsafeMutablePointer<Float>
     private let monitorBuffer: UnsafeMutablePointer<Float>
+    /// The effects chain, swapped in whole (see ``install(chain:)``), and its planar working buffers.
+    private let chainSwap: ChainSwap
+    private let chainBuffer: PlanarBuffer
+    private let fadeBuffer: PlanarBuffer
+    // Their views for the audio thread, without reference counting (the properties above keep them alive).
+    private let chainSwapView: Unmanaged<ChainSwap>
+    private let chainChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let fadeChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private var inputGain: GainRamp
     private var chainGain: GainRamp
     private var pipeGain: GainRamp
@@ -62,8 +71,9 @@ public final class Engine: @unchecked Sendable {
     /// or graph on another clock).
     public init(
         format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?, monitorRing: SampleRing? = nil,
-        micRing: SampleRing? = nil
+        micRing: SampleRing? = nil, chain: EffectChain? = nil
     ) throws(EngineError) {
+        if let chain { try Self.check(chain, format) }
         if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
             throw .badSetting("pipe", "its format (\(pipe.format)) does not match the engine's output (\(format))")
         }
@@ -86,6 +96,12 @@ public final class Engine: @unchecked Sendable {
         micBuffer = .allocate(capacity: samples)
         monitorBuffer = .allocate(capacity: samples)
         for buffer in [processed, pipeBuffer, micBuffer, monitorBuffer] { buffer.initialize(repeating: 0, count: samples) }
+        chainSwap = ChainSwap(chain)
+        chainBuffer = PlanarBuffer(channels: format.outputChannels, capacity: EngineFormat.maxPeriodFrames)
+        fadeBuffer = PlanarBuffer(channels: format.outputChannels, capacity: EngineFormat.maxPeriodFrames)
+        chainSwapView = Unmanaged.passUnretained(chainSwap)
+        chainChannels = chainBuffer.pointers
+        fadeChannels = fadeBuffer.pointers
         // Start where the controls are: a gain set before audio starts is not faded in.
         func gain(_ output: OutputControl) -> Float { output.isEnabled && !output.isMuted ? output.volume : 0 }
         inputGain = GainRamp(controls.isInputMuted ? 0 : controls.inputGain)
@@ -120,6 +136,7 @@ public final class Engine: @unchecked Sendable {
         markLatencyImpulse(frames: frames, channels: channels)
         let gain = controlWords.flag(ControlWord.inputMuted) ? 0 : controlWords.float(ControlWord.inputGain)
         inputGain.apply(gain, to: processed, frames: frames, channels: channels)
+        runChain(frames: frames)
         chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
         let nonFinite = silenceNonFinite(processed, count: frames * channels)
         meterOutput(frames: frames, channels: channels)
@@ -142,6 +159,60 @@ public final class Engine: @unchecked Sendable {
 
         let elapsed = Float(monotonicNs() &- start)
         meterWriter.publishCallback(load: elapsed / periodNs, overran: elapsed > periodNs, nonFiniteSamples: nonFinite)
+    }
+
+    /// Runs the effects chain over `processed`; a chain waiting in the swap takes over here, crossfaded
+    /// from the old one across this period, and the old one is parked for the control side to free.
+    @_noAllocation
+    private func runChain(frames: Int) {
+        let swap = chainSwapView._withUnsafeGuaranteedRef { $0.takePending() }
+        let current = chainSwapView._withUnsafeGuaranteedRef { $0.currentChain() }
+        guard swap != nil || current != nil else { return }
+        let channels = outputChannels, chain = chainChannels, fade = fadeChannels
+        for channel in 0..<channels {
+            for frame in 0..<frames { chain[channel][frame] = processed[frame * channels + channel] }
+        }
+        if let (incoming, outgoing) = swap {
+            if let outgoing {
+                for channel in 0..<channels { copySamples(from: chain[channel], to: fade[channel], count: frames) }
+                outgoing._withUnsafeGuaranteedRef { $0.process(fade, frames: frames) }
+            }
+            incoming._withUnsafeGuaranteedRef { $0.process(chain, frames: frames) }
+            if let outgoing {
+                let step = 1 / Float(frames)
+                for channel in 0..<channels {
+                    for frame in 0..<frames {
+                        let old = fade[channel][frame]
+                        chain[channel][frame] = old + (chain[channel][frame] - old) * Float(frame + 1) * step
+                    }
+                }
+                chainSwapView._withUnsafeGuaranteedRef { $0.retire(outgoing) }
+            }
+        } else if let current {
+            current._withUnsafeGuaranteedRef { $0.process(chain, frames: frames) }
+        }
+        for channel in 0..<channels {
+            for frame in 0..<frames { processed[frame * channels + channel] = chain[channel][frame] }
+        }
+    }
+
+    /// Puts `chain` live from the next period on (built and prepared off the audio thread), crossfading from
+    /// the one before; chains it replaced earlier are freed here, on the caller's thread.
+    public func install(chain: EffectChain) throws(EngineError) {
+        try Self.check(chain, format)
+        chainSwap.install(chain)
+    }
+
+    /// Frees chains the audio thread has replaced (call now and then from the control side).
+    public func collectRetiredChains() { chainSwap.collectRetired() }
+
+    private static func check(_ chain: EffectChain, _ format: EngineFormat) throws(EngineError) {
+        guard chain.channels == format.outputChannels, chain.maxFrames >= EngineFormat.maxPeriodFrames,
+            Int(chain.sampleRate) == format.sampleRate
+        else {
+            throw .badSetting(
+                "chain", "built for \(chain.channels) channels at \(Int(chain.sampleRate)) Hz in blocks of \(chain.maxFrames); the engine needs \(format.outputChannels) at \(format.sampleRate) Hz in blocks of up to \(EngineFormat.maxPeriodFrames)")
+        }
     }
 
     /// The latency impulse's level (before the gain stages) and the exact silence that follows it, in frames.
@@ -273,12 +344,12 @@ private func monotonicNs() -> UInt64 {
 /// the audio thread reads and writes it with no locks and no reference
 /// counting. The owner (``EngineControls``, ``EngineMeters``) frees it.
 struct AtomicWords: @unchecked Sendable {
-    private let base: UnsafeMutablePointer<UInt64.AtomicRepresentation>
+    private let base: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
 
     /// Zero-filled words; free with ``deallocate()``.
     static func allocate(count: Int) -> AtomicWords {
-        let base = UnsafeMutablePointer<UInt64.AtomicRepresentation>.allocate(capacity: count)
-        base.initialize(repeating: UInt64.AtomicRepresentation(0), count: count)
+        let base = UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>.allocate(capacity: count)
+        base.initialize(repeating: UnsafeAtomic<UInt64>.Storage(0), count: count)
         return AtomicWords(base: base)
     }
 

@@ -1,5 +1,5 @@
 /// Everything the control side may change while audio runs, lock-free:
-/// input gain and mute, the chain's gain slot, and each output's switches.
+/// input gain and mute, the gain after the chain, and each output's switches.
 public final class EngineControls: Sendable {
     let words = AtomicWords.allocate(count: ControlWord.count)
 
@@ -25,7 +25,7 @@ public final class EngineControls: Sendable {
         set { words.setFlag(ControlWord.inputMuted, newValue) }
     }
 
-    /// Linear gain of the chain's gain stage (the slot the effects chain will fill), 0–16.
+    /// Linear gain after the effects chain (an output trim), 0–16.
     public var chainGain: Float {
         get { words.float(ControlWord.chainGain) }
         set { words.setFloat(ControlWord.chainGain, clamp(newValue, to: 0...16)) }

@@ -60,6 +60,9 @@ struct LV2Plugin: @unchecked Sendable {
             } else if isA(port, lv2 + "ControlPort") {
                 let low = minimums[index] * scale, high = maximums[index] * scale
                 start = defaults[index].isNaN ? (low.isNaN ? 0 : low) : defaults[index] * scale
+                // Some plugins (swh's) give a sample-rate port's default in Hz while its range is a
+                // fraction of the rate: take the default as written when only that fits the range.
+                if scale != 1, low <= high, !(low...high).contains(start), (low...high).contains(defaults[index]) { start = defaults[index] }
                 if input {
                     ports.append(.controlInput(parameter: parameters.count))
                     parameters.append(Self.parameter(plugin, port, symbol: symbol, low: low, high: high, start: start, world: world))

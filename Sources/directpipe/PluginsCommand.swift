@@ -80,7 +80,7 @@ struct PluginsCommand: ParsableCommand {
                     try PluginScanner.save(found)
                     return found
                 }()
-                records += scanned.filter { $0.info != nil }
+                records += scanned.filter { all || $0.info != nil }
             }
             records = records.filter { record in
                 (format == nil || record.format == format) && (all || record.status == .ok)

@@ -2,7 +2,9 @@ import ArgumentParser
 import DirectPipeAudio
 import DirectPipeAudioFile
 import DirectPipeControl
+import DirectPipeDSP
 import DirectPipeEngine
+import DirectPipePlugins
 import DirectPipeShm
 import Foundation
 
@@ -57,6 +59,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
+
+    @Option(help: "The effects chain: a chain file (JSON; SIGHUP reloads it) or 'voice' for the built-in voice chain.")
+    var chain: String?
 
     @Option(help: """
         Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
@@ -194,10 +199,16 @@ struct RunCommand: ParsableCommand {
         let micDevice = settings.micTo.flatMap { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : nil }
         let micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         let micBridge = micAlsaBridge == nil ? try Self.micBridge(choice.kind, settings, format) : nil
+        let chainLoader = settings.chain.map { ChainLoader(source: $0, format: format) }
+        let chain: EffectChain?
+        do { chain = try chainLoader?.load() } catch { throw RunError("chain \(settings.chain ?? ""): \(error)") }
         let engine = try Engine(
-            format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring)
+            format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring,
+            chain: chain)
+        if let chainLoader, let chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
 
         StopRequest.installHandlers()
+        if chainLoader != nil { ReloadRequest.installHandler() }
         try backend.start(engine)
         printError("directpipe run: backend \(backend.name) (\(choice.reason)), \(format), pipe \(writer.name)")
         for warning in backend.startReport?.warnings ?? [] { printError("directpipe run: warning: \(warning)") }
@@ -227,6 +238,17 @@ struct RunCommand: ParsableCommand {
         while !StopRequest.isRequested, !backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
             MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
+            if ReloadRequest.take(), let chainLoader {
+                // A chain that fails to load leaves the running one alone.
+                do {
+                    let chain = try chainLoader.load()
+                    try engine.install(chain: chain)
+                    printError("directpipe run: chain reloaded: \(chainLoader.describe(chain))")
+                } catch {
+                    printError("directpipe run: chain not reloaded, the running one stays: \(error)")
+                }
+            }
+            engine.collectRetiredChains()
             if MonotonicClock.nowNs >= nextReport {
                 nextReport += 1_000_000_000
                 status.report(final: false)
@@ -285,6 +307,7 @@ struct RunCommand: ParsableCommand {
         flags.monitorClock = monitorClock
         flags.virtualMic = virtualMic
         flags.micDefault = micDefault
+        flags.chain = chain
         let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
         return (file ?? RunSettings()).overridden(by: flags)
     }

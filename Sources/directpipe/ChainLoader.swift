@@ -1,0 +1,29 @@
+import DirectPipeDSP
+import DirectPipeEngine
+import DirectPipePlugins
+
+/// Builds the run's effects chain from its source (a chain file, or "voice"),
+/// off the audio thread, in the engine's format: live plugins, scheduled
+/// work on worker threads, blocks up to the engine's largest period.
+struct ChainLoader {
+    let source: String
+    let factory: EffectFactory
+
+    init(source: String, format: EngineFormat) {
+        self.source = source
+        factory = EffectFactory(
+            channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
+    }
+
+    /// A new chain from the source as it is now; the error names the file or effect and what is wrong.
+    func load() throws -> EffectChain {
+        let description = source == "voice" ? ChainDescription.voice : try ChainDescription(contentsOf: source)
+        return try factory.chain(description)
+    }
+
+    /// What the chain is, for the log: its effects and latency.
+    func describe(_ chain: EffectChain) -> String {
+        let names = chain.slots.map(\.effect.info.id).joined(separator: " → ")
+        return "\(source): \(names.isEmpty ? "empty" : names), latency \(chain.latencyFrames) frames"
+    }
+}
