@@ -14,6 +14,8 @@ open class AudioEffect: @unchecked Sendable {
     /// The most frames one call may ask for.
     public let maxFrames: Int
     public let values: ParameterValues
+    /// ``values`` without reference counting, for the audio thread.
+    public let valuesView: Unmanaged<ParameterValues>
 
     public init(info: EffectInfo, channels: Int, sampleRate: Double, maxFrames: Int) {
         self.info = info
@@ -21,6 +23,7 @@ open class AudioEffect: @unchecked Sendable {
         self.sampleRate = sampleRate
         self.maxFrames = maxFrames
         values = ParameterValues(info.parameters)
+        valuesView = Unmanaged.passUnretained(values)
     }
 
     /// Frames by which the output lags the input (lookahead, block processing, a plugin's report).

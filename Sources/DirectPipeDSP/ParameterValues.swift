@@ -35,7 +35,7 @@ public final class ParameterValues: @unchecked Sendable {
     }
 
     /// The current value; safe from any thread, real-time safe.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public func value(_ index: Int) -> Float { Float(bitPattern: atomic(index).load(ordering: .relaxed)) }
 
     /// Changes so far (wrapping); real-time safe.
@@ -47,6 +47,6 @@ public final class ParameterValues: @unchecked Sendable {
         Dictionary(parameters.indices.map { (parameters[$0].symbol, value($0)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    @inline(__always)
+    @inline(__always) @_noAllocation
     private func atomic(_ index: Int) -> UnsafeAtomic<UInt32> { UnsafeAtomic(at: words + index) }
 }

@@ -1,19 +1,24 @@
 /// Audio in planar form (one contiguous run of samples per channel), as
-/// effects and plugins take it. Allocated once, off the audio thread.
+/// effects and plugins take it. Allocated once, off the audio thread. Each
+/// channel starts on a 64-byte boundary: plugins with SIMD code take other
+/// paths (and may round differently) on unaligned buffers.
 public final class PlanarBuffer: @unchecked Sendable {
     public let channels: Int
     public let capacity: Int
     /// One pointer per channel, for C plugin APIs and for effects.
     public let pointers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private let storage: UnsafeMutablePointer<Float>
+    /// Floats from one channel's start to the next (the capacity rounded up to 64 bytes).
+    private let stride: Int
 
     public init(channels: Int, capacity: Int) {
         self.channels = channels
         self.capacity = capacity
-        storage = .allocate(capacity: max(channels * capacity, 1))
-        storage.initialize(repeating: 0, count: max(channels * capacity, 1))
+        stride = (capacity + 15) / 16 * 16
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(channels * stride, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        storage = raw.initializeMemory(as: Float.self, repeating: 0, count: max(channels * stride, 1))
         pointers = .allocate(capacity: max(channels, 1))
-        for channel in 0..<channels { (pointers + channel).initialize(to: storage + channel * capacity) }
+        for channel in 0..<channels { (pointers + channel).initialize(to: storage + channel * stride) }
     }
 
     deinit {
@@ -48,7 +53,7 @@ public final class PlanarBuffer: @unchecked Sendable {
         }
     }
 
-    public func clear() { storage.update(repeating: 0, count: max(channels * capacity, 1)) }
+    public func clear() { storage.update(repeating: 0, count: max(channels * stride, 1)) }
 }
 
 /// Copies `count` samples (a plain memory copy: real-time safe, checked by @_noAllocation).

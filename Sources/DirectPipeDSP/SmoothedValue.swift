@@ -13,7 +13,7 @@ public struct SmoothedValue: Sendable {
     }
 
     /// The value for the next sample.
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public mutating func next() -> Float {
         current = target + (current - target) * coefficient
         if abs(current - target) <= 1e-6 * max(abs(target), 1) { current = target }
@@ -21,7 +21,7 @@ public struct SmoothedValue: Sendable {
     }
 
     /// Advances `samples` samples at once (for values applied per sub-block, like filter coefficients).
-    @inline(__always)
+    @inline(__always) @_noAllocation
     public mutating func advance(_ samples: Int) -> Float {
         var factor: Float = 1
         for _ in 0..<samples { factor *= coefficient }
@@ -32,6 +32,7 @@ public struct SmoothedValue: Sendable {
 
     public var isSettled: Bool { current == target }
 
+    @_noAllocation
     public mutating func jump(to value: Float) {
         current = value
         target = value

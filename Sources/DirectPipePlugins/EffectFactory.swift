@@ -9,12 +9,16 @@ public struct EffectFactory: Sendable {
     public let maxFrames: Int
     /// Plugins' scheduled work on a thread (live) or inline (offline processing, deterministic).
     public let liveWorker: Bool
+    /// Each plugin runs one frame of silence before the chain goes live, off the audio thread,
+    /// because some (Calf's) allocate in their first run.
+    public let warmUp: Bool
 
-    public init(channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool) {
+    public init(channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool, warmUp: Bool? = nil) {
         self.channels = channels
         self.sampleRate = sampleRate
         self.maxFrames = maxFrames
         self.liveWorker = liveWorker
+        self.warmUp = warmUp ?? liveWorker
     }
 
     /// A new instance of the effect `id`.
@@ -54,12 +58,17 @@ public struct EffectFactory: Sendable {
     /// naming the effect (by position and id) and what is wrong.
     public func chain(_ description: ChainDescription) throws(EffectError) -> EffectChain {
         var effects: [AudioEffect] = []
+        let silence = warmUp ? PlanarBuffer(channels: channels, capacity: 1) : nil
         for (position, entry) in description.effects.enumerated() {
             do {
                 let effect = try make(entry.id)
                 for (symbol, value) in entry.parameters.sorted(by: { $0.key < $1.key }) { try effect.set(symbol, value) }
                 if let state = entry.state { try effect.restore(state: state) }
                 effect.prepare()
+                if let silence, effect is PluginEffect {
+                    silence.clear()
+                    effect.process(silence.pointers, frames: 1)
+                }
                 effects.append(effect)
             } catch {
                 throw .failed(effect: "effect \(position + 1) (\(entry.id))", reason: "\(error)")

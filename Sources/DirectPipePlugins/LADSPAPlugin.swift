@@ -139,6 +139,9 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
     private let plugin: LADSPAPlugin
     private let handles: [LADSPA_Handle]
     private let run: @convention(c) (LADSPA_Handle?, UInt) -> Void
+    /// ``handles`` as plain memory, for the audio thread.
+    private let handleList: UnsafeMutablePointer<LADSPA_Handle?>
+    private let handleCount: Int
 
     init(_ plugin: LADSPAPlugin, channels: Int, sampleRate: Double, maxFrames: Int) throws(EffectError) {
         self.plugin = plugin
@@ -159,6 +162,9 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
             handles.append(handle)
         }
         self.handles = handles
+        handleCount = handles.count
+        handleList = .allocate(capacity: handles.count)
+        for (index, handle) in handles.enumerated() { (handleList + index).initialize(to: handle) }
         super.init(
             info: plugin.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, portCount: Int(d.PortCount),
             audioInputs: plugin.audioInputs, audioOutputs: plugin.audioOutputs,
@@ -178,12 +184,15 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
             d.deactivate?(handle)
             d.cleanup?(handle)
         }
+        handleList.deallocate()
     }
 
     override var latencyPort: Int? { plugin.latencyPort }
 
+    override func makeTwin() -> PluginEffect? { try? LADSPAEffect(plugin, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames) }
+
     override func runInstances(frames: Int) {
-        for handle in handles { run(handle, UInt(frames)) }
+        for index in 0..<handleCount { run(handleList[index], UInt(frames)) }
     }
 
     override func reset() {

@@ -18,6 +18,14 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     private let cvBuffers: PlanarBuffer
     private let sequenceType: UInt32
     private let chunkType: UInt32
+    // The above as plain memory and counts, for the audio thread (no array iteration there).
+    private let instanceList: UnsafeMutablePointer<UnsafeMutablePointer<LilvInstance>>
+    private let featureList: UnsafeMutablePointer<OpaquePointer>
+    private let atomInputList: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let atomOutputList: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let instanceTotal: Int
+    private let atomInputTotal: Int
+    private let atomOutputTotal: Int
     static let atomCapacity = 8192
 
     /// `liveWorker`: run the plugin's scheduled work on a thread (live use), or inline (offline, deterministic).
@@ -60,6 +68,17 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         atomInputs = (0..<count * atomIns).map { _ in .allocate(byteCount: Self.atomCapacity, alignment: 64) }
         atomOutputs = (0..<count * atomOuts).map { _ in .allocate(byteCount: Self.atomCapacity, alignment: 64) }
         cvBuffers = PlanarBuffer(channels: count * plugin.ports.count, capacity: maxFrames)
+        instanceTotal = instances.count
+        instanceList = .allocate(capacity: max(instances.count, 1))
+        instanceList.initialize(from: instances, count: instances.count)
+        featureList = .allocate(capacity: max(features.count, 1))
+        featureList.initialize(from: features, count: features.count)
+        atomInputTotal = atomInputs.count
+        atomInputList = .allocate(capacity: max(atomInputs.count, 1))
+        atomInputList.initialize(from: atomInputs, count: atomInputs.count)
+        atomOutputTotal = atomOutputs.count
+        atomOutputList = .allocate(capacity: max(atomOutputs.count, 1))
+        atomOutputList.initialize(from: atomOutputs, count: atomOutputs.count)
         let controls = plugin.ports.enumerated().compactMap { index, port -> ControlPort? in
             if case .controlInput(let parameter) = port { return ControlPort(port: index, parameter: parameter) }
             return nil
@@ -81,6 +100,9 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
             dp_lv2_features_free(feature)
         }
         for buffer in atomInputs + atomOutputs { buffer.deallocate() }
+        for list in [UnsafeMutableRawPointer(instanceList), UnsafeMutableRawPointer(featureList), UnsafeMutableRawPointer(atomInputList), UnsafeMutableRawPointer(atomOutputList)] {
+            list.deallocate()
+        }
     }
 
     private func connectPorts() {
@@ -120,12 +142,16 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
 
     override var latencyPort: Int? { plugin.latencyPort }
 
+    override func makeTwin() -> PluginEffect? {
+        try? LV2Effect(plugin, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: false)
+    }
+
     override func runInstances(frames: Int) {
-        for buffer in atomInputs { dp_lv2_atom_input_clear(buffer, sequenceType) }
-        for buffer in atomOutputs { dp_lv2_atom_output_reset(buffer, UInt32(Self.atomCapacity), chunkType) }
-        for (instance, feature) in zip(instances, features) {
-            lilv_instance_run(instance, UInt32(frames))
-            dp_lv2_features_after_run(feature)
+        for index in 0..<atomInputTotal { dp_lv2_atom_input_clear(atomInputList[index], sequenceType) }
+        for index in 0..<atomOutputTotal { dp_lv2_atom_output_reset(atomOutputList[index], UInt32(Self.atomCapacity), chunkType) }
+        for index in 0..<instanceTotal {
+            lilv_instance_run(instanceList[index], UInt32(frames))
+            dp_lv2_features_after_run(featureList[index])
         }
     }
 

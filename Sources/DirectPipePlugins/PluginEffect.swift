@@ -23,6 +23,17 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     let outputs: PlanarBuffer
     private let glide: UnsafeMutablePointer<SmoothedValue>
     private var primed = false
+    // What the audio thread reads, as plain memory and counts: no array, no generic call on that path.
+    private let controlCount: Int
+    private let controlPorts: UnsafeMutablePointer<ControlPort>
+    private let controlIsContinuous: UnsafeMutablePointer<Bool>
+    private let inputCount: Int
+    private let outputCount: Int
+    private let inputChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let outputChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    private let channelCount: Int
+    /// ``AudioEffect/values`` seen from here (the audio thread touches no superclass property).
+    private var parameterValues: Unmanaged<ParameterValues>?
 
     init(
         info: EffectInfo, channels: Int, sampleRate: Double, maxFrames: Int, portCount: Int, audioInputs: [Int],
@@ -43,12 +54,25 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         outputs = PlanarBuffer(channels: instanceCount * audioOutputs.count, capacity: maxFrames)
         glide = .allocate(capacity: max(controlInputs.count, 1))
         for index in controlInputs.indices { (glide + index).initialize(to: SmoothedValue(0, sampleRate: sampleRate)) }
+        controlCount = controlInputs.count
+        controlPorts = .allocate(capacity: max(controlInputs.count, 1))
+        controlPorts.initialize(from: controlInputs, count: controlInputs.count)
+        controlIsContinuous = .allocate(capacity: max(controlInputs.count, 1))
+        for (index, port) in controlInputs.enumerated() { (controlIsContinuous + index).initialize(to: info.parameters[port.parameter].kind == .continuous) }
+        inputCount = audioInputs.count
+        outputCount = audioOutputs.count
+        inputChannels = inputs.pointers
+        outputChannels = outputs.pointers
+        channelCount = channels
         super.init(info: info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        parameterValues = valuesView
     }
 
     deinit {
         controlValues.deallocate()
         glide.deallocate()
+        controlPorts.deallocate()
+        controlIsContinuous.deallocate()
     }
 
     /// Where instance `instance` reads or writes port `port`'s value.
@@ -57,60 +81,78 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// Runs every instance over `frames` frames of ``inputs`` into ``outputs``. Real-time safe.
     func runInstances(frames: Int) {}
 
+    @_noAllocation
     override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         updateControls(frames: frames)
-        let ins = audioInputPorts.count, outs = audioOutputPorts.count
-        if instanceCount > 1 {
-            for instance in 0..<instanceCount where ins == 1 { inputs[instance].update(from: buffers[instance], count: frames) }
+        let ins = inputCount, outs = outputCount, channels = channelCount, instances = instanceCount
+        if instances > 1 {
+            for instance in 0..<instances where ins == 1 { copySamples(from: buffers[instance], to: inputChannels[instance], count: frames) }
         } else {
             // Input k takes channel k; a mono chain feeds both inputs of a stereo plugin; inputs beyond
             // that (a sidechain, a third channel) get silence.
             for input in 0..<ins {
                 if input < channels || (channels == 1 && input < 2) {
-                    inputs[input].update(from: buffers[min(input, channels - 1)], count: frames)
+                    copySamples(from: buffers[min(input, channels - 1)], to: inputChannels[input], count: frames)
                 } else {
-                    inputs[input].update(repeating: 0, count: frames)
+                    for frame in 0..<frames { inputChannels[input][frame] = 0 }
                 }
             }
         }
-        runInstances(frames: frames)
+        // The plugin's own code (a C call the compiler cannot see into): real-time safe by the plugin's contract.
+        let plugin = Unmanaged.passUnretained(self)
+        _unsafePerformance { plugin._withUnsafeGuaranteedRef { $0.runInstances(frames: frames) } }
         guard outs > 0 else { return }
-        if instanceCount > 1 {
-            for instance in 0..<instanceCount { buffers[instance].update(from: outputs[instance], count: frames) }
+        if instances > 1 {
+            for instance in 0..<instances { copySamples(from: outputChannels[instance], to: buffers[instance], count: frames) }
         } else {
-            for channel in 0..<channels { buffers[channel].update(from: outputs[min(channel, outs - 1)], count: frames) }
+            for channel in 0..<channels { copySamples(from: outputChannels[min(channel, outs - 1)], to: buffers[channel], count: frames) }
         }
     }
 
     /// The port the plugin reports its latency on, if any.
     var latencyPort: Int? { nil }
 
-    override var latencyFrames: Int { latencyPort.map { Int(control(0, $0).pointee) } ?? 0 }
+    /// The latency a twin reported in ``prepare()``, until this instance has run and reports its own.
+    private var preparedLatency = 0
 
-    /// A plugin that reports latency runs one block of silence, so the latency is known before the
-    /// chain sums it, then is re-activated to start from its initial state. Others are left untouched
-    /// (re-activation does not reset every plugin's LFOs, and output should match lv2apply's exactly).
+    override var latencyFrames: Int {
+        guard let latencyPort else { return 0 }
+        return primed ? Int(control(0, latencyPort).pointee) : preparedLatency
+    }
+
+    /// A fresh instance of the same plugin for the same chain, or nil.
+    func makeTwin() -> PluginEffect? { nil }
+
+    /// A plugin that reports latency only does so once it has run: a twin, set up the same way, runs a
+    /// block of silence and tells. This instance stays untouched, so the signal meets it in its initial
+    /// state (re-activating it instead does not reset every plugin: LSP's differ by an ulp from lv2apply's).
     override func prepare() {
-        guard latencyPort != nil else { return }
+        guard latencyPort != nil, let twin = makeTwin() else { return }
+        for index in 0..<values.count { twin.values.set(index, values.value(index)) }
+        if let state = savedState() { try? twin.restore(state: state) }
         let silence = PlanarBuffer(channels: channels, capacity: maxFrames)
-        process(silence.pointers, frames: maxFrames)
-        reset()
+        twin.process(silence.pointers, frames: maxFrames)
+        preparedLatency = twin.latencyFrames
     }
 
     /// Moves each control port toward its parameter: at once for the first block and for steps
     /// (integers, toggles, choices), by a one-pole glide per block for continuous values.
+    @_noAllocation
     private func updateControls(frames: Int) {
-        let parameters = values.parameters
-        for (index, port) in controlInputs.enumerated() {
-            let target = values.value(port.parameter)
-            if !primed || parameters[port.parameter].kind != .continuous {
+        let first = !primed
+        for index in 0..<controlCount {
+            let port = controlPorts[index]
+            let target = parameterValues?._withUnsafeGuaranteedRef { $0.value(port.parameter) } ?? 0
+            let continuous = controlIsContinuous[index]  // read before `||`: no self captured in its autoclosure
+            let steps = first || !continuous
+            if steps {
                 glide[index].jump(to: target)
             } else {
                 glide[index].target = target
                 _ = glide[index].advance(frames)
             }
             let value = glide[index].current
-            for instance in 0..<instanceCount { control(instance, port.port).pointee = value }
+            for instance in 0..<instanceCount { controlValues[instance * portCount + port.port] = value }
         }
         primed = true
     }

@@ -33,6 +33,9 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: "Frames per block (default 128, the engine's period).")
     var block: Int = 128
 
+    @Flag(help: "Prepare plugins as 'directpipe run' does (one frame of silence first), to reproduce its output exactly.")
+    var asLive = false
+
     @Argument(help: "The input file (WAV, FLAC, or anything libsndfile reads).")
     var input: String
 
@@ -49,7 +52,7 @@ struct ProcessCommand: ParsableCommand {
         do {
             let contents = try AudioFileContents(path: input)
             let channels = contents.channels
-            let factory = EffectFactory(channels: channels, sampleRate: Double(contents.sampleRate), maxFrames: block, liveWorker: false)
+            let factory = EffectFactory(channels: channels, sampleRate: Double(contents.sampleRate), maxFrames: block, liveWorker: false, warmUp: asLive)
             let chain = try factory.chain(try description(factory))
             let writer = try AudioFileWriter(path: output, sampleRate: contents.sampleRate, channels: channels)
             let buffer = PlanarBuffer(channels: channels, capacity: block)

@@ -4,10 +4,14 @@
  * dp_alloc_counter_begin() once warm and dp_alloc_counter_end() when it
  * stops (found with dlsym, see directpipe_realtime.h); every malloc-family
  * call on that thread in between is counted, then passed to glibc.
+ * With DP_ALLOC_COUNTER_TRACE set, each counted allocation also prints a
+ * backtrace to standard error (to find it: `swift demangle` reads them).
  */
 #define _GNU_SOURCE
+#include <execinfo.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -27,8 +31,19 @@ uint64_t dp_alloc_counter_end(void) {
     return allocations;
 }
 
+static __thread int tracing __attribute__((tls_model("initial-exec")));
+
 static inline void note(void) {
-    if (counting) allocations++;
+    if (!counting) return;
+    allocations++;
+    if (!tracing && getenv("DP_ALLOC_COUNTER_TRACE")) {
+        tracing = 1; /* backtrace() may allocate the first time: not counted, not traced */
+        counting = 0;
+        void *frames[24];
+        backtrace_symbols_fd(frames, backtrace(frames, 24), 2);
+        counting = 1;
+        tracing = 0;
+    }
 }
 
 void *malloc(size_t size) {
