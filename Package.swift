@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "directpipe", targets: ["directpipe"]),
         .library(name: "DirectPipeShm", targets: ["DirectPipeShm"]),
         .library(name: "DirectPipeEngine", targets: ["DirectPipeEngine"]),
+        .library(name: "DirectPipeDSP", targets: ["DirectPipeDSP"]),
+        .library(name: "DirectPipePlugins", targets: ["DirectPipePlugins"]),
         // The protocol header and C reader, for the benchmarks package and other C users.
         .library(name: "CDirectPipeShm", targets: ["CDirectPipeShm"]),
     ],
@@ -82,7 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
         .testTarget(name: "DirectPipeAudioFileTests", dependencies: ["DirectPipeAudioFile"]),
-        .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile"]),
+        .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile", "DirectPipeDSP"]),
         .testTarget(name: "DirectPipeDSPTests", dependencies: ["DirectPipeDSP"]),
         .testTarget(name: "DirectPipePluginsTests", dependencies: ["DirectPipePlugins", "DirectPipeDSP"]),
         .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl"]),

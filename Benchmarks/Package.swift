@@ -21,6 +21,8 @@ let package = Package(
                 "CBenchmarkAnchors", "CJack",
                 .product(name: "DirectPipeShm", package: "DirectPipe"),
                 .product(name: "DirectPipeEngine", package: "DirectPipe"),
+                .product(name: "DirectPipeDSP", package: "DirectPipe"),
+                .product(name: "DirectPipePlugins", package: "DirectPipe"),
                 .product(name: "CDirectPipeShm", package: "DirectPipe"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -15,13 +15,22 @@ public final class EffectChain: @unchecked Sendable {
     private let master: EffectSlot
     private let masterView: Unmanaged<EffectSlot>
 
-    public init(_ effects: [AudioEffect], channels: Int, sampleRate: Double, maxFrames: Int, bypassed: [Bool] = []) {
-        slots = effects.enumerated().map { EffectSlot($1, bypass: bypassed.indices.contains($0) && bypassed[$0]) }
+    public convenience init(_ effects: [AudioEffect], channels: Int, sampleRate: Double, maxFrames: Int, bypassed: [Bool] = []) {
+        self.init(
+            slots: effects.enumerated().map { EffectSlot($1, bypass: bypassed.indices.contains($0) && bypassed[$0]) }, channels: channels,
+            sampleRate: sampleRate, maxFrames: maxFrames)
+    }
+
+    /// A chain of existing slots: an edited chain keeps the slots (effects, their state and bypass) that stay.
+    /// A slot must not run in two chains at once (see the engine's hard switch).
+    public init(slots: [EffectSlot], channels: Int, sampleRate: Double, maxFrames: Int) {
+        self.slots = slots
         self.channels = channels
         self.sampleRate = sampleRate
         self.maxFrames = maxFrames
-        latencyFrames = effects.reduce(0) { $0 + $1.latencyFrames }
-        master = EffectSlot(ChainBody(slots: slots, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, latency: latencyFrames))
+        latencyFrames = slots.reduce(0) { $0 + $1.effect.latencyFrames }
+        master = EffectSlot(
+            ChainBody(slots: slots, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, latency: latencyFrames), guarded: false)
         masterView = Unmanaged.passUnretained(master)
     }
 

@@ -39,8 +39,9 @@ public final class ParameterValues: @unchecked Sendable {
     public func value(_ index: Int) -> Float { Float(bitPattern: atomic(index).load(ordering: .relaxed)) }
 
     /// Changes so far (wrapping); real-time safe.
-    @inline(__always)
-    public var changeCount: UInt32 { generation.load(ordering: .acquiring) }
+    public var changeCount: UInt32 {
+        @inline(__always) @_noAllocation get { generation.load(ordering: .acquiring) }
+    }
 
     /// Every value by symbol, for chain files and presets.
     public var snapshot: [String: Float] {

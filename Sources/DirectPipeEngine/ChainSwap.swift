@@ -12,6 +12,9 @@ final class ChainSwap: @unchecked Sendable {
     /// Chains the audio thread has let go of, for the control side to release.
     private let retired: UnsafeMutablePointer<UnsafeAtomic<UInt>.Storage>
     static let retiredSlots = 8
+    /// A tag in `pending`'s low bit (objects are 16-byte aligned): switch without a crossfade.
+    static let hardSwitch: UInt = 1
+    private let hardSwitchBit = ChainSwap.hardSwitch
     /// ``retiredSlots`` as a stored value: the audio thread touches no type metadata.
     private let retiredCount = ChainSwap.retiredSlots
     /// The chain the audio thread runs (touched by the audio thread only, after init).
@@ -30,16 +33,18 @@ final class ChainSwap: @unchecked Sendable {
     deinit {
         collectRetired()
         running?.release()
-        if let chain = unmanagedChain(pending.exchange(0, ordering: .acquiring)) { chain.release() }
+        if let chain = unmanagedChain(pending.exchange(0, ordering: .acquiring) & ~Self.hardSwitch) { chain.release() }
         pending.destroy()
         retired.deallocate()
     }
 
-    /// Control side: `chain` goes live at the start of the next period. A chain given earlier that never went
-    /// live is released here, as are chains the audio thread has retired.
-    func install(_ chain: EffectChain) {
-        let bits = UInt(bitPattern: Unmanaged.passRetained(chain).toOpaque())
-        if let unused = unmanagedChain(pending.exchange(bits, ordering: .acquiringAndReleasing)) { unused.release() }
+    /// Control side: `chain` goes live at the start of the next period, crossfaded from the old one over
+    /// that period, or switched to at once (`crossfade` false: for chains that share slots, which must not
+    /// run twice in one period). A chain given earlier that never went live is released here, as are
+    /// chains the audio thread has retired.
+    func install(_ chain: EffectChain, crossfade: Bool = true) {
+        let bits = UInt(bitPattern: Unmanaged.passRetained(chain).toOpaque()) | (crossfade ? 0 : Self.hardSwitch)
+        if let unused = unmanagedChain(pending.exchange(bits, ordering: .acquiringAndReleasing) & ~Self.hardSwitch) { unused.release() }
         collectRetired()
     }
 
@@ -53,12 +58,17 @@ final class ChainSwap: @unchecked Sendable {
     /// Audio thread: the chain to switch to, if one is waiting; it becomes ``current``. The outgoing
     /// chain is returned for a crossfade and must then be handed to ``retire(_:)``.
     @inline(__always) @_noAllocation
-    func takePending() -> (incoming: Unmanaged<EffectChain>, outgoing: Unmanaged<EffectChain>?)? {
-        guard pending.load(ordering: .relaxed) != 0, let incoming = unmanagedChain(pending.exchange(0, ordering: .acquiring)) else { return nil }
+    func takePending() -> (incoming: Unmanaged<EffectChain>, outgoing: Unmanaged<EffectChain>?, crossfade: Bool)? {
+        guard pending.load(ordering: .relaxed) != 0 else { return nil }
+        let bits = pending.exchange(0, ordering: .acquiring)
+        guard let incoming = unmanagedChain(bits & ~hardSwitchBit) else { return nil }
         let outgoing = running
         running = incoming
-        return (incoming, outgoing)
+        return (incoming, outgoing, bits & hardSwitchBit == 0)
     }
+
+    /// Control side: whether a chain given to ``install(_:crossfade:)`` has not gone live yet.
+    var hasPending: Bool { pending.load(ordering: .acquiring) != 0 }
 
     /// Audio thread: parks a chain it no longer runs for the control side to release. If every slot is
     /// full (the control side stopped collecting) the chain is kept alive rather than freed here.

@@ -172,13 +172,14 @@ public final class Engine: @unchecked Sendable {
         for channel in 0..<channels {
             for frame in 0..<frames { chain[channel][frame] = processed[frame * channels + channel] }
         }
-        if let (incoming, outgoing) = swap {
-            if let outgoing {
+        if let (incoming, outgoing, crossfade) = swap {
+            let fadeFrom = crossfade ? outgoing : nil
+            if let outgoing = fadeFrom {
                 for channel in 0..<channels { copySamples(from: chain[channel], to: fade[channel], count: frames) }
                 outgoing._withUnsafeGuaranteedRef { $0.process(fade, frames: frames) }
             }
             incoming._withUnsafeGuaranteedRef { $0.process(chain, frames: frames) }
-            if let outgoing {
+            if fadeFrom != nil {
                 let step = 1 / Float(frames)
                 for channel in 0..<channels {
                     for frame in 0..<frames {
@@ -186,8 +187,8 @@ public final class Engine: @unchecked Sendable {
                         chain[channel][frame] = old + (chain[channel][frame] - old) * Float(frame + 1) * step
                     }
                 }
-                chainSwapView._withUnsafeGuaranteedRef { $0.retire(outgoing) }
             }
+            if let outgoing { chainSwapView._withUnsafeGuaranteedRef { $0.retire(outgoing) } }
         } else if let current {
             current._withUnsafeGuaranteedRef { $0.process(chain, frames: frames) }
         }
@@ -197,11 +198,16 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Puts `chain` live from the next period on (built and prepared off the audio thread), crossfading from
-    /// the one before; chains it replaced earlier are freed here, on the caller's thread.
-    public func install(chain: EffectChain) throws(EngineError) {
+    /// the one before over that period, or switching at once when `crossfade` is false (a chain that shares
+    /// slots with the running one; see ``ChainEditor``); chains it replaced earlier are freed here, on the
+    /// caller's thread.
+    public func install(chain: EffectChain, crossfade: Bool = true) throws(EngineError) {
         try Self.check(chain, format)
-        chainSwap.install(chain)
+        chainSwap.install(chain, crossfade: crossfade)
     }
+
+    /// Whether the chain given last has not gone live yet (the audio thread takes it at its next period).
+    public var isChainPending: Bool { chainSwap.hasPending }
 
     /// Frees chains the audio thread has replaced (call now and then from the control side).
     public func collectRetiredChains() { chainSwap.collectRetired() }

@@ -58,18 +58,9 @@ public struct EffectFactory: Sendable {
     /// naming the effect (by position and id) and what is wrong.
     public func chain(_ description: ChainDescription) throws(EffectError) -> EffectChain {
         var effects: [AudioEffect] = []
-        let silence = warmUp ? PlanarBuffer(channels: channels, capacity: 1) : nil
         for (position, entry) in description.effects.enumerated() {
             do {
-                let effect = try make(entry.id)
-                for (symbol, value) in entry.parameters.sorted(by: { $0.key < $1.key }) { try effect.set(symbol, value) }
-                if let state = entry.state { try effect.restore(state: state) }
-                effect.prepare()
-                if let silence, effect is PluginEffect {
-                    silence.clear()
-                    effect.process(silence.pointers, frames: 1)
-                }
-                effects.append(effect)
+                effects.append(try effect(entry))
             } catch {
                 throw .failed(effect: "effect \(position + 1) (\(entry.id))", reason: "\(error)")
             }
@@ -77,6 +68,21 @@ public struct EffectFactory: Sendable {
         let chain = EffectChain(effects, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, bypassed: description.effects.map(\.bypass))
         chain.bypass = description.bypass
         return chain
+    }
+
+    /// One effect of a chain description, ready to go live: made, its parameters and state set, prepared
+    /// (its latency known), and warmed up when ``warmUp`` asks for it.
+    public func effect(_ entry: ChainDescription.Effect) throws(EffectError) -> AudioEffect {
+        let effect = try make(entry.id)
+        for (symbol, value) in entry.parameters.sorted(by: { $0.key < $1.key }) { try effect.set(symbol, value) }
+        if let state = entry.state { try effect.restore(state: state) }
+        effect.prepare()
+        if warmUp, effect is PluginEffect {
+            // Some plugins (Calf's) allocate in their first run: that happens here, off the audio thread.
+            let silence = PlanarBuffer(channels: channels, capacity: 1)
+            effect.process(silence.pointers, frames: 1)
+        }
+        return effect
     }
 
     /// What a running chain is now, as its description (parameters and plugin state included).

@@ -139,6 +139,7 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
     private let plugin: LADSPAPlugin
     private let handles: [LADSPA_Handle]
     private let run: @convention(c) (LADSPA_Handle?, UInt) -> Void
+    private let connect: @convention(c) (LADSPA_Handle?, UInt, UnsafeMutablePointer<LADSPA_Data>?) -> Void
     /// ``handles`` as plain memory, for the audio thread.
     private let handleList: UnsafeMutablePointer<LADSPA_Handle?>
     private let handleCount: Int
@@ -150,6 +151,7 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
             throw .unsupported(effect: plugin.info.id, reason: "its descriptor lacks instantiate, connect_port or run")
         }
         self.run = run
+        self.connect = connect
         var defaults = [Float](repeating: 0, count: Int(d.PortCount))
         for (index, port) in plugin.controlInputs.enumerated() { defaults[port] = plugin.info.parameters[index].defaultValue }
         let pair = plugin.audioInputs.count <= 1 && plugin.audioOutputs.count == 1 && channels > 1
@@ -168,7 +170,8 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
         super.init(
             info: plugin.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, portCount: Int(d.PortCount),
             audioInputs: plugin.audioInputs, audioOutputs: plugin.audioOutputs,
-            controlInputs: plugin.controlInputs.enumerated().map { ControlPort(port: $1, parameter: $0) }, portDefaults: defaults)
+            controlInputs: plugin.controlInputs.enumerated().map { ControlPort(port: $1, parameter: $0) }, portDefaults: defaults,
+            inPlaceBroken: Int32(d.Properties) & LADSPA_PROPERTY_INPLACE_BROKEN != 0)
         let ins = plugin.audioInputs.count, outs = plugin.audioOutputs.count
         for (instance, handle) in handles.enumerated() {
             for port in 0..<Int(d.PortCount) { connect(handle, UInt(port), control(instance, port)) }
@@ -193,6 +196,10 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
 
     override func runInstances(frames: Int) {
         for index in 0..<handleCount { run(handleList[index], UInt(frames)) }
+    }
+
+    override func connectAudio(instance: Int, port: Int, to buffer: UnsafeMutablePointer<Float>) {
+        connect(handleList[instance], UInt(port), buffer)
     }
 
     override func reset() {

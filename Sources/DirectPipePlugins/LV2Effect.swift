@@ -85,7 +85,8 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         }
         super.init(
             info: plugin.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, portCount: plugin.ports.count,
-            audioInputs: audioIns, audioOutputs: audioOuts, controlInputs: controls, portDefaults: plugin.defaults)
+            audioInputs: audioIns, audioOutputs: audioOuts, controlInputs: controls, portDefaults: plugin.defaults,
+            inPlaceBroken: plugin.requiredFeatures.contains("http://lv2plug.in/ns/lv2core#inPlaceBroken"))
         connectPorts()
         if plugin.requiredFeatures.contains("http://lv2plug.in/ns/ext/state#loadDefaultState") {
             try restoreState(from: world.withLock { lilv_state_new_from_world(world.world, dp_lv2_urids_map_feature(world.urids), lilv_plugin_get_uri(plugin.plugin)) })
@@ -153,6 +154,10 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
             lilv_instance_run(instanceList[index], UInt32(frames))
             dp_lv2_features_after_run(featureList[index])
         }
+    }
+
+    override func connectAudio(instance: Int, port: Int, to buffer: UnsafeMutablePointer<Float>) {
+        lilv_instance_connect_port(instanceList[instance], UInt32(port), buffer)
     }
 
     override func reset() {

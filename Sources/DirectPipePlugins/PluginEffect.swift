@@ -4,6 +4,11 @@ import DirectPipeDSP
 /// channels (a mono plugin on a stereo chain runs as a pair, like lv2apply
 /// does), and control ports fed from ``AudioEffect/values`` — applied at
 /// block boundaries and glided over about 10 ms where the value is continuous.
+///
+/// Where the ports map one to one onto the channels and the plugin does not
+/// declare itself in-place broken, its audio ports are connected straight to
+/// the chain's buffers (as Ardour and Carla do): no copying in or out.
+/// Otherwise the plugin gets buffers of its own and the host copies.
 class PluginEffect: AudioEffect, @unchecked Sendable {
     /// A plugin port the host drives: its index and, for an input, its parameter.
     struct ControlPort {
@@ -23,6 +28,10 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     let outputs: PlanarBuffer
     private let glide: UnsafeMutablePointer<SmoothedValue>
     private var primed = false
+    /// The parameters' change count when last applied, and whether any control was still gliding then:
+    /// with neither, a block costs one atomic load for all its controls.
+    private var appliedChanges: UInt32 = 0
+    private var gliding = false
     // What the audio thread reads, as plain memory and counts: no array, no generic call on that path.
     private let controlCount: Int
     private let controlPorts: UnsafeMutablePointer<ControlPort>
@@ -32,15 +41,27 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     private let inputChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private let outputChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private let channelCount: Int
+    /// Ports connected straight to the chain's buffers, and the buffer each channel's ports are on now.
+    private let inPlace: Bool
+    private let connected: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
+    private let inputPortList: UnsafeMutablePointer<Int>
+    private let outputPortList: UnsafeMutablePointer<Int>
     /// ``AudioEffect/values`` seen from here (the audio thread touches no superclass property).
     private var parameterValues: Unmanaged<ParameterValues>?
 
     init(
         info: EffectInfo, channels: Int, sampleRate: Double, maxFrames: Int, portCount: Int, audioInputs: [Int],
-        audioOutputs: [Int], controlInputs: [ControlPort], portDefaults: [Float]
+        audioOutputs: [Int], controlInputs: [ControlPort], portDefaults: [Float], inPlaceBroken: Bool
     ) {
         let pair = audioInputs.count <= 1 && audioOutputs.count == 1 && channels > 1
         instanceCount = pair ? channels : 1
+        inPlace = !inPlaceBroken && (pair ? audioInputs.count == 1 : audioInputs.count == channels && audioOutputs.count == channels)
+        connected = .allocate(capacity: max(channels, 1))
+        connected.initialize(repeating: nil, count: max(channels, 1))
+        inputPortList = .allocate(capacity: max(audioInputs.count, 1))
+        inputPortList.initialize(from: audioInputs, count: audioInputs.count)
+        outputPortList = .allocate(capacity: max(audioOutputs.count, 1))
+        outputPortList.initialize(from: audioOutputs, count: audioOutputs.count)
         audioInputPorts = audioInputs
         audioOutputPorts = audioOutputs
         self.controlInputs = controlInputs
@@ -73,6 +94,9 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         glide.deallocate()
         controlPorts.deallocate()
         controlIsContinuous.deallocate()
+        connected.deallocate()
+        inputPortList.deallocate()
+        outputPortList.deallocate()
     }
 
     /// Where instance `instance` reads or writes port `port`'s value.
@@ -81,9 +105,19 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// Runs every instance over `frames` frames of ``inputs`` into ``outputs``. Real-time safe.
     func runInstances(frames: Int) {}
 
+    /// Connects instance `instance`'s port `port` to `buffer`. Real-time safe (LV2 and LADSPA both allow
+    /// connecting ports between runs on the audio thread).
+    func connectAudio(instance: Int, port: Int, to buffer: UnsafeMutablePointer<Float>) {}
+
     @_noAllocation
     override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         updateControls(frames: frames)
+        let plugin = Unmanaged.passUnretained(self)
+        if inPlace {
+            reconnectIfMoved(buffers)
+            _unsafePerformance { plugin._withUnsafeGuaranteedRef { $0.runInstances(frames: frames) } }
+            return
+        }
         let ins = inputCount, outs = outputCount, channels = channelCount, instances = instanceCount
         if instances > 1 {
             for instance in 0..<instances where ins == 1 { copySamples(from: buffers[instance], to: inputChannels[instance], count: frames) }
@@ -99,13 +133,31 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
             }
         }
         // The plugin's own code (a C call the compiler cannot see into): real-time safe by the plugin's contract.
-        let plugin = Unmanaged.passUnretained(self)
         _unsafePerformance { plugin._withUnsafeGuaranteedRef { $0.runInstances(frames: frames) } }
         guard outs > 0 else { return }
         if instances > 1 {
             for instance in 0..<instances { copySamples(from: outputChannels[instance], to: buffers[instance], count: frames) }
         } else {
             for channel in 0..<channels { copySamples(from: outputChannels[min(channel, outs - 1)], to: buffers[channel], count: frames) }
+        }
+    }
+
+    /// In place: (re)connects channel c's input and output ports to the chain's buffer c when it is not
+    /// already there — once, in practice, since a chain's buffers do not move.
+    @_noAllocation
+    private func reconnectIfMoved(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>) {
+        let plugin = Unmanaged.passUnretained(self)
+        let pairs = instanceCount > 1, inputs = inputPortList, outputs = outputPortList
+        for channel in 0..<channelCount where connected[channel] != buffers[channel] {
+            let buffer = buffers[channel]
+            let instance = pairs ? channel : 0, port = pairs ? 0 : channel
+            _unsafePerformance {
+                plugin._withUnsafeGuaranteedRef {
+                    $0.connectAudio(instance: instance, port: inputs[port], to: buffer)
+                    $0.connectAudio(instance: instance, port: outputs[port], to: buffer)
+                }
+            }
+            connected[channel] = buffer
         }
     }
 
@@ -140,9 +192,15 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     @_noAllocation
     private func updateControls(frames: Int) {
         let first = !primed
+        let changes = parameterValues?._withUnsafeGuaranteedRef { $0.changeCount } ?? 0
+        if !first, !gliding, changes == appliedChanges { return }
+        appliedChanges = changes
+        var stillGliding = false
         for index in 0..<controlCount {
             let port = controlPorts[index]
             let target = parameterValues?._withUnsafeGuaranteedRef { $0.value(port.parameter) } ?? 0
+            let settled = glide[index].isSettled, unchanged = glide[index].current == target  // (no `&&` on self: autoclosures)
+            if !first, settled, unchanged { continue }
             let continuous = controlIsContinuous[index]  // read before `||`: no self captured in its autoclosure
             let steps = first || !continuous
             if steps {
@@ -150,10 +208,12 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
             } else {
                 glide[index].target = target
                 _ = glide[index].advance(frames)
+                if !glide[index].isSettled { stillGliding = true }
             }
             let value = glide[index].current
             for instance in 0..<instanceCount { controlValues[instance * portCount + port.port] = value }
         }
+        gliding = stillGliding
         primed = true
     }
 }

@@ -15,10 +15,9 @@ struct ChainLoader {
             channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
     }
 
-    /// A new chain from the source as it is now; the error names the file or effect and what is wrong.
-    func load() throws -> EffectChain {
-        let description = source == "voice" ? ChainDescription.voice : try ChainDescription(contentsOf: source)
-        return try factory.chain(description)
+    /// The source's chain description as it is now; the error names the file and what is wrong.
+    func description() throws -> ChainDescription {
+        source == "voice" ? ChainDescription.voice : try ChainDescription(contentsOf: source)
     }
 
     /// What the chain is, for the log: its effects and latency.

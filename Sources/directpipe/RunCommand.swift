@@ -200,12 +200,20 @@ struct RunCommand: ParsableCommand {
         let micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         let micBridge = micAlsaBridge == nil ? try Self.micBridge(choice.kind, settings, format) : nil
         let chainLoader = settings.chain.map { ChainLoader(source: $0, format: format) }
-        let chain: EffectChain?
-        do { chain = try chainLoader?.load() } catch { throw RunError("chain \(settings.chain ?? ""): \(error)") }
+        let chainStart: (description: ChainDescription, chain: EffectChain)?
+        do {
+            chainStart = try chainLoader.map { loader in
+                let description = try loader.description()
+                return (description, try loader.factory.chain(description))
+            }
+        } catch {
+            throw RunError("chain \(settings.chain ?? ""): \(error)")
+        }
         let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring,
-            chain: chain)
-        if let chainLoader, let chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
+            chain: chainStart?.chain)
+        let chainEditor = chainStart.map { ChainEditor(engine: engine, chain: $0.chain, description: $0.description) }
+        if let chainLoader, let chain = chainStart?.chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
 
         StopRequest.installHandlers()
         if chainLoader != nil { ReloadRequest.installHandler() }
@@ -238,12 +246,11 @@ struct RunCommand: ParsableCommand {
         while !StopRequest.isRequested, !backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
             MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
-            if ReloadRequest.take(), let chainLoader {
-                // A chain that fails to load leaves the running one alone.
+            if ReloadRequest.take(), let chainLoader, let chainEditor {
+                // What stays keeps running; a chain that fails to load leaves the running one alone.
                 do {
-                    let chain = try chainLoader.load()
-                    try engine.install(chain: chain)
-                    printError("directpipe run: chain reloaded: \(chainLoader.describe(chain))")
+                    let changes = try chainEditor.apply(try chainLoader.description()) { try chainLoader.factory.effect($0) }
+                    printError("directpipe run: chain reloaded (\(changes)): \(chainLoader.describe(chainEditor.chain))")
                 } catch {
                     printError("directpipe run: chain not reloaded, the running one stays: \(error)")
                 }

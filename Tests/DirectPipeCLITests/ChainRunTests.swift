@@ -72,11 +72,16 @@ import Testing
         let run = try TestProcess(
             Programs.directpipe, ["run", "--pipe", pipe, "--rate", "96000", "--period", "32", "--seconds", "4", "--chain", chain, "--json"],
             environment: environment)
-        for _ in 0..<2 {  // two live swaps: the chain file reloaded
+        // Two live edits: an effect replaced (denoise out, a gain in, the EQ's parameter changed), then back.
+        let edited = Self.mixedChain.replacingOccurrences(of: #"{"id": "denoise"},"#, with: #"{"id": "gain", "parameters": {"gain": -1}},"#)
+            .replacingOccurrences(of: #""b3_gain": 3"#, with: #""b3_gain": 2"#)
+        for text in [edited, Self.mixedChain] {
             Thread.sleep(forTimeInterval: 1.3)
+            _ = try writeChain("chain.json", text)
             run.signal(SIGHUP)
         }
         #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("chain reloaded (1 parameter, 0 bypasses, 1 added, 1 removed, 0 moved)"), "\(run.errorOutput)")
         #expect(run.errorOutput.components(separatedBy: "chain reloaded").count == 3, "\(run.errorOutput)")
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
         print("audio thread with a 12-effect chain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks")
@@ -84,8 +89,9 @@ import Testing
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")
     }
 
-    /// Chains swapped under a running engine: the recorded output has no gap and no step beyond the
-    /// tone's own, the new gain arrives, and a broken chain file leaves the running chain alone.
+    /// Chains edited under a running engine (an effect added, then removed with a parameter changed): the
+    /// recorded output has no gap and no step beyond the tone's own, the new gain arrives, and a broken
+    /// chain file leaves the running chain alone.
     @Test func chainSwapsAreSeamless() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         var lastProblem = ""

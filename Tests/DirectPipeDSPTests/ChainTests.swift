@@ -41,7 +41,8 @@ final class BreakingEffect: AudioEffect, @unchecked Sendable {
         let out = run(chainEffect(chain), [input])[0]
         #expect(out.allSatisfy { $0.isFinite })
         #expect(chain.faultedEffects == [0])
-        // From the faulty block on, the input passes the broken effect unchanged and the gain still applies.
+        // The block it broke in is muted; from the next on, the input passes round it and the gain still applies.
+        for frame in 960..<1024 { #expect(out[frame] == 0) }
         for frame in 1024..<4800 { #expect(abs(out[frame] - input[frame] * 0.5) < 1e-6) }
     }
 

@@ -11,6 +11,8 @@ let benchmarks: @Sendable () -> Void = {
     registerEngineCPU()
     registerCaptureToReader()
     registerOBSOutputLatency()
+    registerPluginHostOverhead()
+    registerVoiceChainCost()
 }
 
 /// A metric reported as is (not divided by the scaling factor).
