@@ -1,8 +1,12 @@
-/// Noise gate: closes (down to `range`) when the signal stays under the
-/// threshold for longer than `hold`, and opens `lookahead` ahead of the
-/// signal, so the first consonant of a word is never chopped. The detector
-/// has 3 dB of hysteresis, so a level hovering at the threshold does not chatter.
-/// Latency: the lookahead (3 ms).
+import Foundation
+
+/// Noise gate and expander: closes when the signal stays under the threshold
+/// for longer than `hold`, and opens `lookahead` ahead of the signal, so the
+/// first consonant of a word is never chopped. Closed, it turns the signal
+/// down by the expander's `ratio` (each dB under the threshold becomes `ratio`
+/// dB) but never by more than `range`; at the top ratio ("∞", the default) it
+/// is a plain gate. The detector has 3 dB of hysteresis, so a level hovering
+/// at the threshold does not chatter. Latency: the lookahead (3 ms).
 public final class GateEffect: AudioEffect, @unchecked Sendable {
     public static let lookaheadMilliseconds: Double = 3
     public static let info = EffectInfo(
@@ -13,16 +17,21 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
             EffectParameter("attack", "Attack", 0.1, 50, default: 1, unit: "ms", logarithmic: true),
             EffectParameter("hold", "Hold", 0, 1000, default: 80, unit: "ms"),
             EffectParameter("release", "Release", 5, 2000, default: 150, unit: "ms", logarithmic: true),
+            EffectParameter("ratio", "Expander ratio (100 = gate)", 1, 100, default: 100, unit: ":1", logarithmic: true),
         ], category: "Dynamics")
 
     private let delay: DelayLine
     private var gain: Float
     private var holdLeft = 0
+    /// The detector's level with a 20 ms release: what the expander's gain follows (not each sample's peak).
+    private var envelope: Float = 0
+    private let envelopeRelease: Float
     private var isOpen = false
 
     public init(channels: Int, sampleRate: Double, maxFrames: Int) {
         delay = DelayLine(channels: channels, length: Int((Self.lookaheadMilliseconds * sampleRate / 1000).rounded()))
         gain = 0
+        envelopeRelease = onePoleCoefficient(milliseconds: 20, sampleRate: sampleRate)
         super.init(info: Self.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         gain = decibelsToGain(values.value(1))
     }
@@ -39,9 +48,12 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
         let attack = onePoleCoefficient(milliseconds: values.value(2), sampleRate: sampleRate)
         let holdFrames = Int(values.value(3) * 0.001 * Float(sampleRate))
         let release = onePoleCoefficient(milliseconds: values.value(4), sampleRate: sampleRate)
+        let ratio = values.value(5)
+        let isGate = ratio >= 50
         for frame in 0..<frames {
             var level: Float = 0
             for channel in 0..<channels { level = max(level, abs(buffers[channel][frame])) }
+            envelope = max(level, envelope * envelopeRelease)
             if level >= openLevel || (isOpen && level >= closeLevel) {
                 isOpen = true
                 holdLeft = holdFrames
@@ -50,7 +62,8 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
             } else {
                 isOpen = false
             }
-            let target: Float = isOpen ? 1 : closedGain
+            let target: Float =
+                isOpen ? 1 : isGate ? closedGain : max(closedGain, min(1, powf(envelope / openLevel, ratio - 1)))
             gain = target + (gain - target) * (target > gain ? attack : release)
             for channel in 0..<channels { buffers[channel][frame] = delay.push(buffers[channel][frame], channel: channel) * gain }
             delay.advance()
@@ -61,6 +74,7 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
         delay.clear()
         isOpen = false
         holdLeft = 0
+        envelope = 0
         gain = decibelsToGain(values.value(1))
     }
 }

@@ -55,6 +55,21 @@ import Testing
         #expect(gain(end + 2400 + 4800) < 0.01, "closed 100 ms after hold ends: \(gain(end + 2400 + 4800))")
     }
 
+    @Test func theExpanderTurnsEachDecibelUnderTheThresholdIntoRatioDecibels() throws {
+        let expander = GateEffect(channels: 1, sampleRate: rate, maxFrames: 64)
+        try expander.set("threshold", -40)
+        try expander.set("range", -60)
+        try expander.set("hold", 0)
+        try expander.set("ratio", 2)
+        for (level, expected) in [(-50.0, -60.0), (-45.0, -50.0), (-35.0, -35.0)] {
+            expander.reset()
+            let input = sine(1000, amplitude: Float(pow(10, level / 20)), frames: 48000)
+            let out = run(expander, [input])[0]
+            let measured = decibels(Double(out[24000...].map(abs).max()!))
+            #expect(abs(measured - expected) < 1, "\(level) dBFS in: \(measured) dBFS out, expected \(expected)")
+        }
+    }
+
     @Test func limiterNeverExceedsItsCeiling() throws {
         let limiter = LimiterEffect(channels: 2, sampleRate: rate, maxFrames: 64)
         let ceiling = Float(pow(10, -1.0 / 20))
