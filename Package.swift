@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // C: the protocol header (layout + static asserts), the reader library, futex shims.
@@ -67,8 +70,18 @@ let package = Package(
                 "CDirectPipeJack", "CDirectPipeAlsa", "CDirectPipePipeWire", "CSamplerate",
             ]
         ),
-        // Swift: settings (the configuration file); actions, presets and the API come here next.
-        .target(name: "DirectPipeControl"),
+        // Swift: settings (the configuration file), the actions every control source goes through, presets.
+        .target(name: "DirectPipeControl", dependencies: ["DirectPipeEngine", "DirectPipeDSP", "DirectPipePlugins"]),
+        // Swift: the HTTP/WebSocket API (Hummingbird) over the actions: token, loopback Host, own Origin.
+        .target(
+            name: "DirectPipeAPI",
+            dependencies: [
+                "DirectPipeControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "directpipe",
             dependencies: [
@@ -77,6 +90,7 @@ let package = Package(
                 "DirectPipeEngine",
                 "DirectPipeAudio",
                 "DirectPipeControl",
+                "DirectPipeAPI",
                 "DirectPipeDSP",
                 "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,7 +101,7 @@ let package = Package(
         .testTarget(name: "DirectPipeEngineTests", dependencies: ["DirectPipeEngine", "DirectPipeShm", "DirectPipeAudioFile", "DirectPipeDSP"]),
         .testTarget(name: "DirectPipeDSPTests", dependencies: ["DirectPipeDSP"]),
         .testTarget(name: "DirectPipePluginsTests", dependencies: ["DirectPipePlugins", "DirectPipeDSP"]),
-        .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl"]),
+        .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine"]),
         .testTarget(name: "DirectPipeAudioTests", dependencies: ["DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm"]),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],

@@ -48,4 +48,7 @@ public final class EngineMeters: Sendable {
 
     /// A period started late (the backend saw it) or a callback overran.
     public func countOverrun(_ count: Int = 1) { words.add(MeterWord.overruns, UInt64(count)) }
+
+    /// Starts the overrun (xrun) count again from zero (a user's "reset xruns").
+    public func resetOverruns() { words.store(MeterWord.overruns, 0) }
 }

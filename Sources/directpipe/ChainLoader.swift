@@ -11,8 +11,12 @@ struct ChainLoader {
 
     init(source: String, format: EngineFormat) {
         self.source = source
-        factory = EffectFactory(
-            channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
+        factory = Self.factory(format)
+    }
+
+    /// The factory for live chains in the engine's format.
+    static func factory(_ format: EngineFormat) -> EffectFactory {
+        EffectFactory(channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
     }
 
     /// The source's chain description as it is now; the error names the file and what is wrong.

@@ -6,7 +6,7 @@ struct DirectPipeCommand: ParsableCommand {
         commandName: "directpipe",
         abstract: "A low-latency microphone processor: one microphone to OBS, a virtual mic and your headphones.",
         subcommands: [
-            RunCommand.self, DevicesCommand.self, LatencyCommand.self, ProcessCommand.self, PluginsCommand.self, SendCommand.self,
+            RunCommand.self, ControlCommand.self, DevicesCommand.self, LatencyCommand.self, ProcessCommand.self, PluginsCommand.self, SendCommand.self,
             TapCommand.self, OBSCommand.self,
         ]
     )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DirectPipeAPI
 import DirectPipeAudio
 import DirectPipeAudioFile
 import DirectPipeControl
@@ -62,6 +63,15 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "The effects chain: a chain file (JSON; SIGHUP reloads it) or 'voice' for the built-in voice chain.")
     var chain: String?
+
+    @Flag(help: "Serve the HTTP/WebSocket control API (and `directpipe ctl`), on 127.0.0.1 unless --listen says otherwise.")
+    var api = false
+
+    @Option(help: "The API's port (default 7480; 0 picks a free one).")
+    var apiPort = 7480
+
+    @Option(help: "Listen on this address instead of 127.0.0.1 (other machines can then reach the API; the token is still required).")
+    var listen: String?
 
     @Option(help: """
         Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
@@ -200,19 +210,20 @@ struct RunCommand: ParsableCommand {
         let micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         let micBridge = micAlsaBridge == nil ? try Self.micBridge(choice.kind, settings, format) : nil
         let chainLoader = settings.chain.map { ChainLoader(source: $0, format: format) }
+        let chainFactory = ChainLoader.factory(format)
+        // The API edits the chain: it gets one (empty) even when none is given.
         let chainStart: (description: ChainDescription, chain: EffectChain)?
         do {
-            chainStart = try chainLoader.map { loader in
-                let description = try loader.description()
-                return (description, try loader.factory.chain(description))
-            }
+            let description = try chainLoader?.description() ?? (api ? ChainDescription(effects: []) : nil)
+            chainStart = try description.map { ($0, try chainFactory.chain($0)) }
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }
         let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring,
             chain: chainStart?.chain)
-        let chainEditor = chainStart.map { ChainEditor(engine: engine, chain: $0.chain, description: $0.description) }
+        let center = try api ? startAPI(engine: engine, chain: chainStart!, factory: chainFactory) : nil
+        let chainEditor = center == nil ? chainStart.map { ChainEditor(engine: engine, chain: $0.chain, description: $0.description) } : nil
         if let chainLoader, let chain = chainStart?.chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
 
         StopRequest.installHandlers()
@@ -246,11 +257,16 @@ struct RunCommand: ParsableCommand {
         while !StopRequest.isRequested, !backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
             MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
-            if ReloadRequest.take(), let chainLoader, let chainEditor {
+            if ReloadRequest.take(), let chainLoader {
                 // What stays keeps running; a chain that fails to load leaves the running one alone.
                 do {
-                    let changes = try chainEditor.apply(try chainLoader.description()) { try chainLoader.factory.effect($0) }
-                    printError("directpipe run: chain reloaded (\(changes)): \(chainLoader.describe(chainEditor.chain))")
+                    if let center {
+                        let state = try center.loadChain(try chainLoader.description())
+                        printError("directpipe run: chain reloaded: \(state.chain.effects.map(\.id).joined(separator: " → "))")
+                    } else if let chainEditor {
+                        let changes = try chainEditor.apply(try chainLoader.description()) { try chainLoader.factory.effect($0) }
+                        printError("directpipe run: chain reloaded (\(changes)): \(chainLoader.describe(chainEditor.chain))")
+                    }
                 } catch {
                     printError("directpipe run: chain not reloaded, the running one stays: \(error)")
                 }
@@ -261,6 +277,9 @@ struct RunCommand: ParsableCommand {
                 status.report(final: false)
             }
         }
+        if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
+            unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
+        }
         bridge?.stop()  // first: a bridge outliving the engine would run dry and count it
         micBridge?.stop()
         micAlsaBridge?.stop()
@@ -268,6 +287,40 @@ struct RunCommand: ParsableCommand {
         writer.stop()
         status.report(final: true)
         if let failure = (backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
+    }
+
+    /// Starts the control API for `engine`: one host per config folder (a lock), the token made on first
+    /// start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
+    private func startAPI(
+        engine: Engine, chain: (description: ChainDescription, chain: EffectChain), factory: EffectFactory
+    ) throws -> ControlCenter {
+        let folder = PresetStore.defaultFolder
+        let lock: InstanceLock
+        do { lock = try InstanceLock(folder: folder) } catch { throw RunError("\(error)") }
+        let center = ControlCenter(engine: engine, chain: chain.chain, description: chain.description, factory: factory)
+        var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
+        configuration.port = apiPort
+        if let listen {
+            configuration.host = listen
+            printError("directpipe run: warning: the API listens on \(listen): other machines can reach it (the token is still required)")
+        }
+        let server = APIServer(center: center, configuration: configuration)
+        let started = APIStart()
+        Task.detached {
+            do {
+                try await server.run { port in started.finish(port: port, error: nil) }
+            } catch {
+                started.finish(port: nil, error: error)
+            }
+            _ = lock  // held for as long as the server runs: the life of the process
+        }
+        guard let port = started.wait(seconds: 15) else {
+            throw RunError("the API could not start on \(configuration.host):\(apiPort): \(started.error.map { "\($0)" } ?? "no answer")")
+        }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        try APIAccess.publish(APIAccess(url: "http://\(host):\(port)", pid: getpid()), folder: folder)
+        printError("directpipe run: API on http://\(host):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
+        return center
     }
 
     /// The virtual mic in a PipeWire graph when the engine runs elsewhere (JACK, ALSA, a file, the clock)

@@ -1,0 +1,183 @@
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipePlugins
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// DirectPipe's HTTP and WebSocket API (Hummingbird 2), a thin face on the ``ControlCenter``: reading
+/// state, plugins, presets and meters with GET; every change is one action (POST /api/v1/actions), the
+/// same ones `directpipe ctl`, the web panel and hotkeys use. `docs/api.md` describes it.
+public struct APIServer: Sendable {
+    public struct Configuration: Sendable {
+        /// Where to listen: 127.0.0.1 unless `--listen` says otherwise.
+        public var host = "127.0.0.1"
+        /// 0 picks a free port (told by `onRunning`).
+        public var port = 7480
+        public var token: String
+        /// The largest request body accepted (larger: 413).
+        public var maxBodyBytes = 64 * 1024
+        /// Telemetry messages per second on each WebSocket.
+        public var telemetryRate = 30.0
+
+        public init(token: String) { self.token = token }
+    }
+
+    let center: ControlCenter
+    let configuration: Configuration
+    /// Serialises actions off the server's event loops (a chain edit waits for its fades).
+    private let actions = DispatchQueue(label: "directpipe.actions")
+
+    public init(center: ControlCenter, configuration: Configuration) {
+        self.center = center
+        self.configuration = configuration
+    }
+
+    /// Runs until the process ends; `onRunning` hears the port it listens on.
+    public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let boundPort = BoundPort()
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        var hosts = APISecurity<BasicWebSocketRequestContext>.loopbackNames
+        hosts.insert(APISecurity<BasicWebSocketRequestContext>.hostName(configuration.host))
+        router.middlewares.add(APISecurity(token: configuration.token, allowedHosts: hosts, port: { boundPort.value }))
+        addRoutes(router)
+        let app = Application(
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "DirectPipe"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                boundPort.value = port
+                onRunning(port)
+            }, logger: Self.quietLogger)
+        try await app.run()
+    }
+
+    /// Hummingbird's own log, kept to errors: the run's status line is what a person reads.
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "directpipe.api")
+        logger.logLevel = .error
+        return logger
+    }
+
+    private func addRoutes(_ router: Router<BasicWebSocketRequestContext>) {
+        let center = self.center, maxBody = configuration.maxBodyBytes
+        router.get("/api/v1/state") { _, _ in APIResponse.json(center.state()) }
+        router.get("/api/v1/telemetry") { _, _ in APIResponse.json(center.telemetry()) }
+        router.get("/api/v1/presets") { _, _ in
+            APIResponse.json(["presets": center.store.presetNames(), "slots": center.store.filledSlots()])
+        }
+        router.get("/api/v1/plugins") { _, _ in
+            let builtins = BuiltinEffects.all.map { PluginRecord(id: $0.id, format: .builtin, status: .ok, info: $0) }
+            return APIResponse.json(builtins + (PluginScanner.load() ?? []).filter { $0.status == .ok })
+        }
+        router.get("/api/v1/actions") { _, _ in APIResponse.json(["actions": ControlAction.names]) }
+        router.post("/api/v1/actions") { request, _ in
+            var request = request
+            let body: ByteBuffer
+            do { body = try await request.collectBody(upTo: maxBody) } catch {
+                return APIResponse.error(.contentTooLarge, "the request is larger than \(maxBody) bytes")
+            }
+            let data = Data(buffer: body)
+            let action: ControlAction
+            do { action = try JSONDecoder().decode(ControlAction.self, from: data) } catch {
+                return APIResponse.error(.badRequest, "not an action: \(JSONProblem.describe(error, in: data))")
+            }
+            switch await perform(action) {
+            case .success(let state): return APIResponse.json(state)
+            case .failure(let error): return APIResponse.error(error)
+            }
+        }
+        router.ws("/api/v1/ws") { _, _ in .upgrade([:]) } onUpgrade: { inbound, outbound, _ in
+            try await session(inbound: inbound, outbound: outbound)
+        }
+    }
+
+    /// Performs an action on the action queue.
+    func perform(_ action: ControlAction) async -> Result<ControlState, ActionError> {
+        await withCheckedContinuation { continuation in
+            actions.async { [center] in
+                continuation.resume(returning: Result { () throws(ActionError) in try center.perform(action) })
+            }
+        }
+    }
+
+    /// One WebSocket client: the whole state at once, then every state change, telemetry at up to
+    /// ``Configuration/telemetryRate`` a second, and an ack or an error for every command
+    /// (`{"id": …, "action": {…}}`).
+    private func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let (messages, sender) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        @Sendable func send(_ object: [String: AnyEncodable]) {
+            if let data = try? APIResponse.encoder.encode(object) { sender.yield(String(decoding: data, as: UTF8.self)) }
+        }
+        send(["type": AnyEncodable("state"), "state": AnyEncodable(center.state())])
+        let observer = center.addObserver { state in send(["type": AnyEncodable("state"), "state": AnyEncodable(state)]) }
+        defer { center.removeObserver(observer) }
+        let interval = UInt64(1_000_000_000 / max(configuration.telemetryRate, 1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await message in messages { try await outbound.write(.text(message)) }
+            }
+            group.addTask { [center] in
+                while !Task.isCancelled {
+                    send(["type": AnyEncodable("telemetry"), "telemetry": AnyEncodable(center.telemetry())])
+                    try await Task.sleep(nanoseconds: interval)
+                }
+            }
+            var iterator = inbound.messages(maxSize: configuration.maxBodyBytes).makeAsyncIterator()
+            while let message = try await iterator.next() {
+                guard case .text(let text) = message else { continue }
+                let command = try? JSONDecoder().decode(Command.self, from: Data(text.utf8))
+                guard let command else {
+                    send(["type": AnyEncodable("error"), "error": AnyEncodable("not a command: expected {\"id\": …, \"action\": {\"action\": …}}")])
+                    continue
+                }
+                switch await perform(command.action) {
+                case .success(let state): send(["type": AnyEncodable("ack"), "id": AnyEncodable(command.id), "state": AnyEncodable(state)])
+                case .failure(let error): send(["type": AnyEncodable("error"), "id": AnyEncodable(command.id), "error": AnyEncodable(error.message)])
+                }
+            }
+            sender.finish()
+            group.cancelAll()
+        }
+    }
+
+    private struct Command: Decodable {
+        var id: JSONID
+        var action: ControlAction
+    }
+}
+
+/// A command id as the client sent it: a number or a string.
+enum JSONID: Codable, Sendable {
+    case number(Double), text(String)
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) { self = .number(number) } else { self = .text(try container.decode(String.self)) }
+    }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .number(let number): try container.encode(number)
+        case .text(let text): try container.encode(text)
+        }
+    }
+}
+
+/// Any encodable value, to build a message object of mixed values.
+struct AnyEncodable: Encodable, @unchecked Sendable {
+    private let encodeValue: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeValue = value.encode }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}
+
+/// The port the server got, once it runs (for the Origin check).
+final class BoundPort: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port = 0
+    var value: Int {
+        get { lock.withLock { port } }
+        set { lock.withLock { port = newValue } }
+    }
+}

@@ -1,0 +1,166 @@
+import DirectPipeDSP
+import DirectPipeEngine
+
+/// Everything a control source (the API, `directpipe ctl`, the web panel, a hotkey) can ask for. One type,
+/// one dispatcher: every source goes through the same actions and gets the same results.
+///
+/// In JSON an action is an object with an `"action"` name and its arguments, e.g.
+/// `{"action": "set_parameter", "effect": 2, "symbol": "threshold", "value": -20}`. Where a switch takes
+/// `"on"` (`true`/`false`), leaving it out toggles.
+public enum ControlAction: Sendable, Equatable {
+    case setInputGain(decibels: Double)
+    case muteInput(Bool?)
+    case muteOutput(OutputID, Bool?)
+    case setOutputVolume(OutputID, Double)
+    case enableOutput(OutputID, Bool)
+    /// Panic: every output muted at once (and back as they were).
+    case panic(Bool?)
+    case bypassEffect(Int, Bool?)
+    case masterBypass(Bool?)
+    case setParameter(effect: Int, symbol: String, value: Float)
+    case addEffect(id: String, at: Int?, parameters: [String: Float])
+    case removeEffect(Int)
+    case moveEffect(from: Int, to: Int)
+    case switchSlot(String)
+    case nextSlot
+    case previousSlot
+    case loadPreset(String)
+    case savePreset(String)
+    case resetXruns
+
+    /// The action's name in JSON.
+    public var name: String {
+        switch self {
+        case .setInputGain: "set_input_gain"
+        case .muteInput: "mute_input"
+        case .muteOutput: "mute_output"
+        case .setOutputVolume: "set_output_volume"
+        case .enableOutput: "enable_output"
+        case .panic: "panic"
+        case .bypassEffect: "bypass_effect"
+        case .masterBypass: "master_bypass"
+        case .setParameter: "set_parameter"
+        case .addEffect: "add_effect"
+        case .removeEffect: "remove_effect"
+        case .moveEffect: "move_effect"
+        case .switchSlot: "switch_slot"
+        case .nextSlot: "next_slot"
+        case .previousSlot: "previous_slot"
+        case .loadPreset: "load_preset"
+        case .savePreset: "save_preset"
+        case .resetXruns: "reset_xruns"
+        }
+    }
+
+    public static let names = [
+        "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
+        "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
+        "previous_slot", "load_preset", "save_preset", "reset_xruns",
+    ]
+}
+
+extension ControlAction: Codable {
+    private enum Key: String, CodingKey {
+        case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        let name = try c.decode(String.self, forKey: .action)
+        func output() throws -> OutputID {
+            let text = try c.decode(String.self, forKey: .output)
+            guard let id = OutputID(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .output, in: c, debugDescription: "'\(text)' is not an output (\(OutputID.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return id
+        }
+        switch name {
+        case "set_input_gain": self = .setInputGain(decibels: try c.decode(Double.self, forKey: .decibels))
+        case "mute_input": self = .muteInput(try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "mute_output": self = .muteOutput(try output(), try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "set_output_volume": self = .setOutputVolume(try output(), try c.decode(Double.self, forKey: .volume))
+        case "enable_output": self = .enableOutput(try output(), try c.decode(Bool.self, forKey: .on))
+        case "panic": self = .panic(try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "bypass_effect": self = .bypassEffect(try c.decode(Int.self, forKey: .effect), try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "master_bypass": self = .masterBypass(try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "set_parameter":
+            self = .setParameter(
+                effect: try c.decode(Int.self, forKey: .effect), symbol: try c.decode(String.self, forKey: .symbol),
+                value: try c.decode(Float.self, forKey: .value))
+        case "add_effect":
+            self = .addEffect(
+                id: try c.decode(String.self, forKey: .id), at: try c.decodeIfPresent(Int.self, forKey: .at),
+                parameters: try c.decodeIfPresent([String: Float].self, forKey: .parameters) ?? [:])
+        case "remove_effect": self = .removeEffect(try c.decode(Int.self, forKey: .effect))
+        case "move_effect": self = .moveEffect(from: try c.decode(Int.self, forKey: .from), to: try c.decode(Int.self, forKey: .to))
+        case "switch_slot": self = .switchSlot(try c.decode(String.self, forKey: .slot))
+        case "next_slot": self = .nextSlot
+        case "previous_slot": self = .previousSlot
+        case "load_preset": self = .loadPreset(try c.decode(String.self, forKey: .name))
+        case "save_preset": self = .savePreset(try c.decode(String.self, forKey: .name))
+        case "reset_xruns": self = .resetXruns
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .action, in: c, debugDescription: "'\(name)' is not an action (\(Self.names.joined(separator: ", ")))")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(name, forKey: .action)
+        switch self {
+        case .setInputGain(let decibels): try c.encode(decibels, forKey: .decibels)
+        case .muteInput(let on), .panic(let on), .masterBypass(let on): try c.encodeIfPresent(on, forKey: .on)
+        case .muteOutput(let output, let on):
+            try c.encode(output.rawValue, forKey: .output)
+            try c.encodeIfPresent(on, forKey: .on)
+        case .setOutputVolume(let output, let volume):
+            try c.encode(output.rawValue, forKey: .output)
+            try c.encode(volume, forKey: .volume)
+        case .enableOutput(let output, let on):
+            try c.encode(output.rawValue, forKey: .output)
+            try c.encode(on, forKey: .on)
+        case .bypassEffect(let effect, let on):
+            try c.encode(effect, forKey: .effect)
+            try c.encodeIfPresent(on, forKey: .on)
+        case .setParameter(let effect, let symbol, let value):
+            try c.encode(effect, forKey: .effect)
+            try c.encode(symbol, forKey: .symbol)
+            try c.encode(value, forKey: .value)
+        case .addEffect(let id, let at, let parameters):
+            try c.encode(id, forKey: .id)
+            try c.encodeIfPresent(at, forKey: .at)
+            if !parameters.isEmpty { try c.encode(parameters, forKey: .parameters) }
+        case .removeEffect(let effect): try c.encode(effect, forKey: .effect)
+        case .moveEffect(let from, let to):
+            try c.encode(from, forKey: .from)
+            try c.encode(to, forKey: .to)
+        case .switchSlot(let slot): try c.encode(slot, forKey: .slot)
+        case .loadPreset(let name), .savePreset(let name): try c.encode(name, forKey: .name)
+        case .nextSlot, .previousSlot, .resetXruns: break
+        }
+    }
+}
+
+/// Why an action was refused: what was asked and what is wrong, for a person to read.
+public struct ActionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        /// The request itself is wrong (a value out of range, an unknown effect): HTTP 400.
+        case invalid
+        /// Right request, but it cannot be done now (no chain running, a preset file broken): HTTP 409.
+        case conflict
+        /// Something it names does not exist (a preset): HTTP 404.
+        case notFound = "not_found"
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,217 @@
+import DirectPipeDSP
+import DirectPipeEngine
+import DirectPipePlugins
+import Foundation
+
+/// The one action dispatcher: every control source (the HTTP/WebSocket API, `directpipe ctl`, the web
+/// panel) performs its actions here, one at a time, and gets the new state or a precise error back.
+/// Chain changes go through the ``ChainEditor`` (no click, what stays keeps running); a slot or preset
+/// that cannot be loaded leaves the running chain as it is.
+public final class ControlCenter: @unchecked Sendable {
+    public let engine: Engine
+    public let store: PresetStore
+    private let factory: EffectFactory
+    private let editor: ChainEditor
+    private let lock = NSLock()
+    private var description: ChainDescription
+    private var slot: String?
+    /// Each output's mute before panic, restored when panic ends.
+    private var mutesBeforePanic: [OutputID: Bool]?
+    private var version = 0
+    private var observers: [UUID: @Sendable (ControlState) -> Void] = [:]
+
+    /// `chain` runs in `engine` (an empty chain when there is none: the editor needs one to edit).
+    public init(engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory, store: PresetStore = PresetStore()) {
+        self.engine = engine
+        self.factory = factory
+        self.store = store
+        self.description = description
+        editor = ChainEditor(engine: engine, chain: chain, description: description)
+    }
+
+    /// Performs `action`; the state after it, or why it was refused (nothing changed then).
+    @discardableResult
+    public func perform(_ action: ControlAction) throws(ActionError) -> ControlState {
+        try change { () throws(ActionError) in try apply(action) }
+    }
+
+    /// Makes the running chain `chain` (a reloaded chain file): what stays keeps running, the rest fades.
+    @discardableResult
+    public func loadChain(_ chain: ChainDescription) throws(ActionError) -> ControlState {
+        try change { () throws(ActionError) in try edit(chain) }
+    }
+
+    /// Runs one change under the lock, counts it, and tells the observers the new state.
+    private func change(_ body: () throws(ActionError) -> Void) throws(ActionError) -> ControlState {
+        lock.lock()
+        let state: ControlState
+        do {
+            defer { lock.unlock() }
+            try body()
+            version += 1
+            state = currentState()
+        }
+        for observer in lock.withLock({ Array(observers.values) }) { observer(state) }
+        return state
+    }
+
+    /// The state now.
+    public func state() -> ControlState { lock.withLock { currentState() } }
+
+    /// Meters, CPU, xruns and latency now.
+    public func telemetry() -> Telemetry {
+        let format = engine.format
+        let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
+        return Telemetry(
+            inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
+            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: editor.chain.latencyFrames)
+    }
+
+    /// Calls `observer` with the new state after every change; returns what ``removeObserver(_:)`` takes.
+    public func addObserver(_ observer: @escaping @Sendable (ControlState) -> Void) -> UUID {
+        let id = UUID()
+        lock.withLock { observers[id] = observer }
+        return id
+    }
+
+    public func removeObserver(_ id: UUID) { _ = lock.withLock { observers.removeValue(forKey: id) } }
+
+    // MARK: The actions
+
+    private func apply(_ action: ControlAction) throws(ActionError) {
+        let controls = engine.controls
+        switch action {
+        case .setInputGain(let decibels):
+            guard (-60...24).contains(decibels) else { throw ActionError(.invalid, "input gain \(decibels) dB is outside −60…+24 dB") }
+            controls.inputGain = Float(pow(10, decibels / 20))
+        case .muteInput(let on):
+            controls.isInputMuted = on ?? !controls.isInputMuted
+        case .muteOutput(let id, let on):
+            let output = controls.output(id)
+            output.isMuted = on ?? !output.isMuted
+            if mutesBeforePanic != nil { mutesBeforePanic?[id] = output.isMuted }
+        case .setOutputVolume(let id, let volume):
+            guard (0...4).contains(volume) else { throw ActionError(.invalid, "volume \(volume) is outside 0…4 (linear; 1 is unity)") }
+            controls.output(id).volume = Float(volume)
+        case .enableOutput(let id, let on):
+            controls.output(id).isEnabled = on
+        case .panic(let on):
+            let engage = on ?? (mutesBeforePanic == nil)
+            if engage, mutesBeforePanic == nil {
+                mutesBeforePanic = Dictionary(uniqueKeysWithValues: OutputID.allCases.map { ($0, controls.output($0).isMuted) })
+                for id in OutputID.allCases { controls.output(id).isMuted = true }
+            } else if !engage, let saved = mutesBeforePanic {
+                for (id, muted) in saved { controls.output(id).isMuted = muted }
+                mutesBeforePanic = nil
+            }
+        case .bypassEffect(let index, let on):
+            try checkEffect(index)
+            var next = description
+            next.effects[index].bypass = on ?? !next.effects[index].bypass
+            try edit(next)
+        case .masterBypass(let on):
+            var next = description
+            next.bypass = on ?? !next.bypass
+            try edit(next)
+        case .setParameter(let index, let symbol, let value):
+            try checkEffect(index)
+            let effect = editor.chain.slots[index].effect
+            guard let parameter = effect.info.parameters.first(where: { $0.symbol == symbol }) else {
+                throw ActionError(.invalid, "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
+            }
+            let low = min(parameter.minimum, parameter.maximum), high = max(parameter.minimum, parameter.maximum)
+            guard value.isFinite, (low...high).contains(value) else {
+                throw ActionError(.invalid, "\(symbol) = \(value) is outside \(low)…\(high)\(parameter.unit.isEmpty ? "" : " \(parameter.unit)")")
+            }
+            var next = description
+            next.effects[index].parameters[symbol] = value
+            try edit(next)
+        case .addEffect(let id, let at, let parameters):
+            let position = at ?? description.effects.count
+            guard (0...description.effects.count).contains(position) else {
+                throw ActionError(.invalid, "position \(position) is outside 0…\(description.effects.count)")
+            }
+            var next = description
+            next.effects.insert(.init(id: id, parameters: parameters), at: position)
+            try edit(next)
+        case .removeEffect(let index):
+            try checkEffect(index)
+            var next = description
+            next.effects.remove(at: index)
+            try edit(next)
+        case .moveEffect(let from, let to):
+            try checkEffect(from)
+            try checkEffect(to)
+            var next = description
+            next.effects.insert(next.effects.remove(at: from), at: to)
+            try edit(next)
+        case .switchSlot(let name):
+            let preset = try store.loadSlot(name.uppercased())
+            try load(preset)
+            slot = name.uppercased()
+        case .nextSlot, .previousSlot:
+            let filled = store.filledSlots()
+            guard !filled.isEmpty else { throw ActionError(.conflict, "no slot holds a preset yet (save one with save_preset to a slot name A–E)") }
+            let step = action == .nextSlot ? 1 : -1
+            let current = slot.flatMap { filled.firstIndex(of: $0) } ?? (step > 0 ? -1 : filled.count)
+            let target = filled[((current + step) % filled.count + filled.count) % filled.count]
+            try load(try store.loadSlot(target))
+            slot = target
+        case .loadPreset(let name):
+            try load(try store.loadPreset(name))
+        case .savePreset(let name):
+            let preset = Preset(name: name, chain: EffectFactory.describe(editor.chain), inputGainDB: inputGainDB)
+            if PresetStore.slots.contains(name.uppercased()) && name.count == 1 {
+                try store.saveSlot(name.uppercased(), preset)
+            } else {
+                try store.savePreset(preset)
+            }
+        case .resetXruns:
+            engine.meters.resetOverruns()
+        }
+    }
+
+    private var inputGainDB: Double { 20 * log10(max(Double(engine.controls.inputGain), 1e-6)) }
+
+    private func checkEffect(_ index: Int) throws(ActionError) {
+        guard description.effects.indices.contains(index) else {
+            throw ActionError(.invalid, "no effect \(index) (the chain has \(description.effects.count), numbered from 0)")
+        }
+    }
+
+    /// Makes the running chain `next` (built before anything changes; a failure leaves the chain alone).
+    private func edit(_ next: ChainDescription) throws(ActionError) {
+        do {
+            _ = try editor.apply(next) { try factory.effect($0) }
+            description = next
+        } catch {
+            throw ActionError(.invalid, "\(error)")
+        }
+    }
+
+    private func load(_ preset: Preset) throws(ActionError) {
+        try edit(preset.chain)
+        if let gain = preset.inputGainDB, (-60...24).contains(gain) { engine.controls.inputGain = Float(pow(10, gain / 20)) }
+    }
+
+    private func currentState() -> ControlState {
+        let controls = engine.controls
+        let chain = editor.chain
+        let effects = chain.slots.enumerated().map { index, slot in
+            ControlState.Effect(
+                index: index, id: slot.effect.info.id, name: slot.effect.info.name, bypass: slot.bypass, faulted: slot.faulted,
+                latencyFrames: slot.effect.latencyFrames, parameters: slot.effect.values.snapshot)
+        }
+        return ControlState(
+            input: .init(gainDB: (inputGainDB * 100).rounded() / 100, muted: controls.isInputMuted),
+            outputs: Dictionary(uniqueKeysWithValues: OutputID.allCases.map { id in
+                let output = controls.output(id)
+                return (id.rawValue, ControlState.Output(enabled: output.isEnabled, muted: output.isMuted, volume: Double(output.volume)))
+            }),
+            panic: mutesBeforePanic != nil,
+            chain: .init(bypass: chain.bypass, latencyFrames: chain.latencyFrames, effects: effects),
+            slot: slot, slots: store.filledSlots(), presets: store.presetNames(),
+            format: .init(sampleRate: engine.format.sampleRate, periodFrames: engine.format.periodFrames, channels: engine.format.outputChannels),
+            version: version)
+    }
+}

@@ -1,0 +1,92 @@
+import DirectPipeDSP
+import DirectPipeEngine
+
+/// What a control source sees of the running DirectPipe: input, outputs, panic, the chain with every
+/// effect's parameters, the quick slot, presets. Sent whole on a WebSocket connect and after each change.
+public struct ControlState: Sendable, Codable, Equatable {
+    public struct Input: Sendable, Codable, Equatable {
+        public var gainDB: Double
+        public var muted: Bool
+        enum CodingKeys: String, CodingKey {
+            case gainDB = "gain_db"
+            case muted
+        }
+    }
+
+    public struct Output: Sendable, Codable, Equatable {
+        public var enabled: Bool
+        public var muted: Bool
+        /// Linear, 0 to 4 (+12 dB).
+        public var volume: Double
+    }
+
+    public struct Effect: Sendable, Codable, Equatable {
+        public var index: Int
+        public var id: String
+        public var name: String
+        public var bypass: Bool
+        /// Taken out after it produced NaN, infinity or a blow-up.
+        public var faulted: Bool
+        public var latencyFrames: Int
+        public var parameters: [String: Float]
+        enum CodingKeys: String, CodingKey {
+            case index, id, name, bypass, faulted, parameters
+            case latencyFrames = "latency_frames"
+        }
+    }
+
+    public struct Chain: Sendable, Codable, Equatable {
+        public var bypass: Bool
+        public var latencyFrames: Int
+        public var effects: [Effect]
+        enum CodingKeys: String, CodingKey {
+            case bypass, effects
+            case latencyFrames = "latency_frames"
+        }
+    }
+
+    public struct Format: Sendable, Codable, Equatable {
+        public var sampleRate: Int
+        public var periodFrames: Int
+        public var channels: Int
+        enum CodingKeys: String, CodingKey {
+            case sampleRate = "sample_rate"
+            case periodFrames = "period_frames"
+            case channels
+        }
+    }
+
+    public var input: Input
+    public var outputs: [String: Output]
+    public var panic: Bool
+    public var chain: Chain
+    /// The quick slot last switched to, if any.
+    public var slot: String?
+    public var slots: [String]
+    public var presets: [String]
+    public var format: Format
+    /// Bumped by every change: a client can tell whether it missed one.
+    public var version: Int
+}
+
+/// The live figures, sent to WebSocket clients up to 30 times a second.
+public struct Telemetry: Sendable, Codable, Equatable {
+    public var inputPeak: [Float]
+    public var outputPeak: [Float]
+    public var outputRMS: [Float]
+    public var clipped: Bool
+    public var cpuLoad: Float
+    public var xruns: UInt64
+    public var callbacks: UInt64
+    public var latencyFrames: Int
+
+    enum CodingKeys: String, CodingKey {
+        case inputPeak = "input_peak"
+        case outputPeak = "output_peak"
+        case outputRMS = "output_rms"
+        case clipped
+        case cpuLoad = "cpu_load"
+        case xruns, callbacks
+        case latencyFrames = "latency_frames"
+    }
+}

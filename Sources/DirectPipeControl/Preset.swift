@@ -1,0 +1,154 @@
+import DirectPipeDSP
+import Foundation
+
+/// A preset: the effects chain (with parameters, bypass and plugin state) and the input gain, as JSON with a
+/// format version. Quick slots A–E are presets too, kept under their letter.
+public struct Preset: Sendable, Codable, Equatable {
+    /// The version of this file format; a newer file is refused rather than half-understood.
+    public static let currentFormat = 1
+
+    public var format: Int
+    public var name: String
+    public var chain: ChainDescription
+    public var inputGainDB: Double?
+
+    public init(name: String, chain: ChainDescription, inputGainDB: Double? = nil) {
+        format = Self.currentFormat
+        self.name = name
+        self.chain = chain
+        self.inputGainDB = inputGainDB
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case format, name, chain
+        case inputGainDB = "input_gain_db"
+    }
+}
+
+/// Named presets and the quick slots, in `$XDG_CONFIG_HOME/directpipe/` (`presets/NAME.json`,
+/// `slots/A.json` … `slots/E.json`). Every write is atomic and keeps the previous file as `.bak`; a file
+/// that cannot be read is refused with its name, the line and what is wrong, and nothing changes.
+public struct PresetStore: Sendable {
+    public static let slots = ["A", "B", "C", "D", "E"]
+    public let folder: String
+
+    public init(folder: String = PresetStore.defaultFolder) {
+        self.folder = folder
+    }
+
+    /// `$XDG_CONFIG_HOME/directpipe` (default `~/.config/directpipe`).
+    public static var defaultFolder: String { (SettingsFile.defaultPath as NSString).deletingLastPathComponent }
+
+    public func presetPath(_ name: String) -> String { "\(folder)/presets/\(name).json" }
+    public func slotPath(_ slot: String) -> String { "\(folder)/slots/\(slot).json" }
+
+    /// The names of the saved presets, sorted.
+    public func presetNames() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/presets")) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The slots that hold a preset.
+    public func filledSlots() -> [String] { Self.slots.filter { FileManager.default.fileExists(atPath: slotPath($0)) } }
+
+    public func loadPreset(_ name: String) throws(ActionError) -> Preset {
+        try Self.check(name: name)
+        return try Self.read(presetPath(name))
+    }
+
+    public func loadSlot(_ slot: String) throws(ActionError) -> Preset {
+        guard Self.slots.contains(slot) else { throw ActionError(.invalid, "no slot '\(slot)' (slots are A to E)") }
+        return try Self.read(slotPath(slot))
+    }
+
+    public func savePreset(_ preset: Preset) throws(ActionError) {
+        try Self.check(name: preset.name)
+        try Self.write(preset, to: presetPath(preset.name))
+    }
+
+    public func saveSlot(_ slot: String, _ preset: Preset) throws(ActionError) {
+        guard Self.slots.contains(slot) else { throw ActionError(.invalid, "no slot '\(slot)' (slots are A to E)") }
+        try Self.write(preset, to: slotPath(slot))
+    }
+
+    /// A preset file given by path (an export from elsewhere), checked like our own.
+    public static func read(_ path: String) throws(ActionError) -> Preset {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ActionError(.notFound, "\(path): no such preset")
+        }
+        let preset: Preset
+        do {
+            preset = try JSONDecoder().decode(Preset.self, from: data)
+        } catch {
+            let backup = FileManager.default.fileExists(atPath: path + ".bak") ? "; the previous version is in \(path).bak" : ""
+            throw ActionError(.conflict, "\(path): \(JSONProblem.describe(error, in: data))\(backup)")
+        }
+        guard preset.format <= Preset.currentFormat else {
+            throw ActionError(.conflict, "\(path): format \(preset.format) is newer than this DirectPipe reads (\(Preset.currentFormat))")
+        }
+        return preset
+    }
+
+    /// Writes `preset` to `path` (atomically, the old file kept as .bak): an export, or our own store.
+    public static func write(_ preset: Preset, to path: String) throws(ActionError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try AtomicFile.write(try encoder.encode(preset), to: path)
+        } catch {
+            throw ActionError(.conflict, "\(path): \(error.localizedDescription)")
+        }
+    }
+
+    private static func check(name: String) throws(ActionError) {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " -_."))
+        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw ActionError(.invalid, "'\(name)' is not a preset name (letters, digits, space, - _ and ., at most 64)")
+        }
+    }
+}
+
+/// What is wrong with a JSON document, for a person: the line and column when the JSON itself is broken,
+/// the key path when a value is of the wrong kind or missing.
+public enum JSONProblem {
+    public static func describe(_ error: any Error, in data: Data) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "" : " at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
+        }
+        switch decoding {
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let location = syntaxErrorLocation(data) { return "not valid JSON at \(location)" }
+            return "\(context.debugDescription)\(path(context))"
+        case .keyNotFound(let key, let context): return "missing \"\(key.stringValue)\"\(path(context))"
+        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))"
+        case .valueNotFound(let type, let context): return "expected \(type)\(path(context))"
+        @unknown default: return "\(decoding)"
+        }
+    }
+
+    /// "line L, column C" of the first syntax error, found by JSONSerialization's own parser when it says
+    /// where, else by trying ever longer prefixes (small files only).
+    static func syntaxErrorLocation(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let text = "\(error) \((error as NSError).userInfo)"
+            if let range = text.range(of: #"line \d+, column \d+"#, options: .regularExpression) { return String(text[range]) }
+            if let range = text.range(of: #"character \d+"#, options: .regularExpression),
+               let offset = Int(text[range].dropFirst("character ".count)) {
+                return position(of: offset, in: data)
+            }
+            return "an unknown place"
+        }
+    }
+
+    static func position(of offset: Int, in data: Data) -> String {
+        let prefix = data.prefix(offset)
+        let line = prefix.filter { $0 == 10 }.count + 1
+        let column = offset - (prefix.lastIndex(of: 10).map { $0 + 1 } ?? 0) + 1
+        return "line \(line), column \(column)"
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import DirectPipeControl
+import DirectPipeEngine
+import Foundation
+
+/// `directpipe ctl`: control the running DirectPipe from a shell, a desktop shortcut or a Stream Deck.
+/// Every subcommand is one action of the API (`directpipe run --api`); the token is read from the config folder.
+struct ControlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctl",
+        abstract: "Control the running DirectPipe (started with --api): mute, panic, volume, bypass, parameters, slots, presets.",
+        discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
+        subcommands: [
+            Status.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
+            PresetCommand.self, ResetXruns.self,
+        ]
+    )
+
+    /// "on" → true, "off" → false, absent → toggle.
+    enum Switch: String, ExpressibleByArgument {
+        case on, off
+        var value: Bool { self == .on }
+    }
+
+    static func run(_ action: ControlAction, quiet: Bool = false) throws {
+        do {
+            let data = try ControlClient.running().perform(action)
+            if !quiet, let state = try? JSONDecoder().decode(ControlState.self, from: data) { print(Status.summary(state)) }
+        } catch {
+            printError("directpipe ctl: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    static func output(_ name: String) throws -> OutputID {
+        let aliases = ["obs": OutputID.pipe, "virtual-mic": .virtualMic, "virtual_mic": .virtualMic, "headphones": .monitor]
+        guard let id = OutputID(rawValue: name) ?? aliases[name] else {
+            throw ValidationError("'\(name)' is not an output (pipe, mic, monitor)")
+        }
+        return id
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The running DirectPipe's state.")
+        @Flag(help: "The whole state as JSON.") var json = false
+
+        func run() throws {
+            do {
+                let data = try ControlClient.running().get("/api/v1/state")
+                if json { print(String(decoding: data, as: UTF8.self)) } else { print(Self.summary(try JSONDecoder().decode(ControlState.self, from: data))) }
+            } catch {
+                printError("directpipe ctl: \(error)")
+                throw ExitCode.failure
+            }
+        }
+
+        static func summary(_ state: ControlState) -> String {
+            var lines = ["input \(state.input.gainDB) dB\(state.input.muted ? " MUTED" : "")\(state.panic ? "  PANIC" : "")"]
+            for name in state.outputs.keys.sorted() {
+                let output = state.outputs[name]!
+                lines.append("\(name): \(output.enabled ? "on" : "off")\(output.muted ? " MUTED" : ""), volume \(output.volume)")
+            }
+            lines.append("chain\(state.chain.bypass ? " (BYPASSED)" : ""), latency \(state.chain.latencyFrames) frames:")
+            for effect in state.chain.effects {
+                lines.append("  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")")
+            }
+            if let slot = state.slot { lines.append("slot \(slot)") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Mute: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mute or unmute an output or the input (toggles without on/off).")
+        @Argument(help: "input, pipe, mic or monitor.") var target: String
+        @Argument var on: Switch?
+        func run() throws {
+            try ControlCommand.run(target == "input" ? .muteInput(on?.value) : .muteOutput(try ControlCommand.output(target), on?.value))
+        }
+    }
+
+    struct Panic: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mute every output at once, and back (toggles without on/off).")
+        @Argument var on: Switch?
+        func run() throws { try ControlCommand.run(.panic(on?.value)) }
+    }
+
+    struct Volume: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "An output's volume, linear 0–4 (1 is unity).")
+        @Argument(help: "pipe, mic or monitor.") var target: String
+        @Argument var value: Double
+        func run() throws { try ControlCommand.run(.setOutputVolume(try ControlCommand.output(target), value)) }
+    }
+
+    struct Gain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The input gain in dB (−60 to +24).")
+        @Argument var decibels: Double
+        func run() throws { try ControlCommand.run(.setInputGain(decibels: decibels)) }
+    }
+
+    struct Bypass: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bypass effect N (toggles without on/off).")
+        @Argument var effect: Int
+        @Argument var on: Switch?
+        func run() throws { try ControlCommand.run(.bypassEffect(effect, on?.value)) }
+    }
+
+    struct MasterBypass: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "master-bypass", abstract: "Bypass the whole chain (toggles without on/off).")
+        @Argument var on: Switch?
+        func run() throws { try ControlCommand.run(.masterBypass(on?.value)) }
+    }
+
+    struct Param: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a parameter of effect N by its symbol.")
+        @Argument var effect: Int
+        @Argument var symbol: String
+        @Argument var value: Float
+        func run() throws { try ControlCommand.run(.setParameter(effect: effect, symbol: symbol, value: value)) }
+    }
+
+    struct Slot: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Switch to quick slot A–E, or next/previous.")
+        @Argument var slot: String
+        func run() throws {
+            switch slot.lowercased() {
+            case "next": try ControlCommand.run(.nextSlot)
+            case "previous", "prev": try ControlCommand.run(.previousSlot)
+            default: try ControlCommand.run(.switchSlot(slot))
+            }
+        }
+    }
+
+    struct PresetCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "preset", abstract: "Load or save a named preset (a slot letter A–E saves to that slot).")
+        enum Verb: String, ExpressibleByArgument { case load, save }
+        @Argument var verb: Verb
+        @Argument var name: String
+        func run() throws { try ControlCommand.run(verb == .load ? .loadPreset(name) : .savePreset(name)) }
+    }
+
+    struct ResetXruns: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reset-xruns", abstract: "Start the xrun count again from zero.")
+        func run() throws { try ControlCommand.run(.resetXruns) }
+    }
+}

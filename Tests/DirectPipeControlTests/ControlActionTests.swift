@@ -1,0 +1,67 @@
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipeEngine
+import Foundation
+import Testing
+
+/// The control model on its own: actions in JSON, files written without damage, presets read with
+/// precise errors.
+@Suite struct ControlActionTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-control-\(UUID().uuidString)").path
+
+    @Test(arguments: [
+        ControlAction.setInputGain(decibels: -3), .muteInput(nil), .muteOutput(.virtualMic, true), .setOutputVolume(.pipe, 0.5),
+        .enableOutput(.monitor, true), .panic(false), .bypassEffect(2, nil), .masterBypass(true),
+        .setParameter(effect: 1, symbol: "ratio", value: 4), .addEffect(id: "gain", at: 0, parameters: ["gain": -6]), .removeEffect(3),
+        .moveEffect(from: 0, to: 2), .switchSlot("C"), .nextSlot, .previousSlot, .loadPreset("talk"), .savePreset("talk"), .resetXruns,
+    ])
+    func actionsRoundTripThroughJSON(action: ControlAction) throws {
+        let data = try JSONEncoder().encode(action)
+        #expect(try JSONDecoder().decode(ControlAction.self, from: data) == action, "\(String(decoding: data, as: UTF8.self))")
+        #expect(String(decoding: data, as: UTF8.self).contains("\"action\":\"\(action.name)\""))
+        #expect(ControlAction.names.contains(action.name))
+    }
+
+    @Test func unknownActionsAndOutputsAreNamed() {
+        for (json, words) in [(#"{"action": "fly"}"#, "'fly' is not an action"), (#"{"action": "mute_output", "output": "tv"}"#, "'tv' is not an output")] {
+            do {
+                _ = try JSONDecoder().decode(ControlAction.self, from: Data(json.utf8))
+                Issue.record("\(json) decoded")
+            } catch {
+                #expect(JSONProblem.describe(error, in: Data(json.utf8)).contains(words), "\(error)")
+            }
+        }
+    }
+
+    @Test func atomicWritesKeepTheOldFileAsBackupAndSetTheMode() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/sub/file.json"
+        try AtomicFile.write(Data("one".utf8), to: path)
+        try AtomicFile.write(Data("two".utf8), to: path, mode: 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try String(contentsOfFile: path + ".bak", encoding: .utf8) == "one")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/sub").filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func presetsRoundTripAndBrokenOnesSayWhereAndWhatWentWrong() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = PresetStore(folder: folder)
+        let preset = Preset(name: "talk", chain: .voice, inputGainDB: 3)
+        try store.savePreset(preset)
+        #expect(try store.loadPreset("talk") == preset)
+        #expect(store.presetNames() == ["talk"])
+        try store.saveSlot("B", preset)
+        #expect(store.filledSlots() == ["B"])
+
+        try "{\n \"format\": 1,\n \"name\": \"x\",\n \"chain\": {\"effects\": [}\n}".write(toFile: store.presetPath("broken"), atomically: true, encoding: .utf8)
+        #expect(throws: ActionError.self) { try store.loadPreset("broken") }
+        do { _ = try store.loadPreset("broken") } catch { #expect(error.message.contains("broken.json: not valid JSON at line 4"), "\(error)") }
+        try #"{"format": 9, "name": "x", "chain": {"effects": []}}"#.write(toFile: store.presetPath("future"), atomically: true, encoding: .utf8)
+        do { _ = try store.loadPreset("future") } catch { #expect(error.message.contains("format 9 is newer"), "\(error)") }
+        try #"{"format": 1, "name": "x", "chain": {"effects": [{"id": 5}]}}"#.write(toFile: store.presetPath("typed"), atomically: true, encoding: .utf8)
+        do { _ = try store.loadPreset("typed") } catch { #expect(error.message.contains("expected String at chain.effects[0].id"), "\(error)") }
+        #expect(throws: ActionError.self) { try store.savePreset(Preset(name: "../../etc", chain: .voice)) }
+        #expect(throws: ActionError.self) { try store.loadSlot("F") }
+    }
+}
