@@ -9,6 +9,7 @@ swift build --build-tests
 scripts/build-native.sh .build/native
 scripts/fuzz.sh "${DIRECTPIPE_FUZZ_SECONDS:-30}"
 scripts/check-benchmarks-build.sh
+scripts/lib/python-tools.sh  # schemathesis, for the API's OpenAPI test
 # Serially: the real-time tests (jackd without real-time scheduling, the clock's
 # pacing, xrun-free ramps) must not fight each other for this machine's cores.
 log=$(mktemp)

@@ -9,7 +9,8 @@ import NIOCore
 
 /// DirectPipe's HTTP and WebSocket API (Hummingbird 2), a thin face on the ``ControlCenter``: reading
 /// state, plugins, presets and meters with GET; every change is one action (POST /api/v1/actions), the
-/// same ones `directpipe ctl`, the web panel and hotkeys use. `docs/api.md` describes it.
+/// same ones `directpipe ctl`, the web panel and hotkeys use. `openapi.yaml` beside this file describes
+/// it, and is served at /api/v1/openapi.yaml.
 public struct APIServer: Sendable {
     public struct Configuration: Sendable {
         /// Where to listen: 127.0.0.1 unless `--listen` says otherwise.
@@ -42,6 +43,10 @@ public struct APIServer: Sendable {
         var hosts = APISecurity<BasicWebSocketRequestContext>.loopbackNames
         hosts.insert(APISecurity<BasicWebSocketRequestContext>.hostName(configuration.host))
         router.middlewares.add(APISecurity(token: configuration.token, allowedHosts: hosts, port: { boundPort.value }))
+        let reads = ["/api/v1/state", "/api/v1/telemetry", "/api/v1/presets", "/api/v1/plugins", "/api/v1/openapi.yaml", "/api/v1/ws"]
+        var methods = Dictionary(uniqueKeysWithValues: reads.map { ($0, [HTTPRequest.Method.get]) })
+        methods["/api/v1/actions"] = [.get, .post]
+        router.middlewares.add(MethodCheck(allowed: methods))
         addRoutes(router)
         let app = Application(
             router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -73,6 +78,12 @@ public struct APIServer: Sendable {
             return APIResponse.json(builtins + (PluginScanner.load() ?? []).filter { $0.status == .ok })
         }
         router.get("/api/v1/actions") { _, _ in APIResponse.json(["actions": ControlAction.names]) }
+        router.get("/api/v1/openapi.yaml") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
+                return APIResponse.error(.notFound, "the OpenAPI document is not installed beside this program")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.post("/api/v1/actions") { request, _ in
             var request = request
             let body: ByteBuffer

@@ -75,15 +75,17 @@ extension ControlAction: Codable {
             }
             return id
         }
+        // A switch may be left out (toggle) but not null: null is not a boolean.
+        func on() throws -> Bool? { c.contains(.on) ? try c.decode(Bool.self, forKey: .on) : nil }
         switch name {
         case "set_input_gain": self = .setInputGain(decibels: try c.decode(Double.self, forKey: .decibels))
-        case "mute_input": self = .muteInput(try c.decodeIfPresent(Bool.self, forKey: .on))
-        case "mute_output": self = .muteOutput(try output(), try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "mute_input": self = .muteInput(try on())
+        case "mute_output": self = .muteOutput(try output(), try on())
         case "set_output_volume": self = .setOutputVolume(try output(), try c.decode(Double.self, forKey: .volume))
         case "enable_output": self = .enableOutput(try output(), try c.decode(Bool.self, forKey: .on))
-        case "panic": self = .panic(try c.decodeIfPresent(Bool.self, forKey: .on))
-        case "bypass_effect": self = .bypassEffect(try c.decode(Int.self, forKey: .effect), try c.decodeIfPresent(Bool.self, forKey: .on))
-        case "master_bypass": self = .masterBypass(try c.decodeIfPresent(Bool.self, forKey: .on))
+        case "panic": self = .panic(try on())
+        case "bypass_effect": self = .bypassEffect(try c.decode(Int.self, forKey: .effect), try on())
+        case "master_bypass": self = .masterBypass(try on())
         case "set_parameter":
             self = .setParameter(
                 effect: try c.decode(Int.self, forKey: .effect), symbol: try c.decode(String.self, forKey: .symbol),

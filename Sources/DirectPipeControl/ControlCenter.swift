@@ -117,7 +117,7 @@ public final class ControlCenter: @unchecked Sendable {
             try checkEffect(index)
             let effect = editor.chain.slots[index].effect
             guard let parameter = effect.info.parameters.first(where: { $0.symbol == symbol }) else {
-                throw ActionError(.invalid, "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
+                throw ActionError(.notFound, "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
             }
             let low = min(parameter.minimum, parameter.maximum), high = max(parameter.minimum, parameter.maximum)
             guard value.isFinite, (low...high).contains(value) else {
@@ -129,7 +129,7 @@ public final class ControlCenter: @unchecked Sendable {
         case .addEffect(let id, let at, let parameters):
             let position = at ?? description.effects.count
             guard (0...description.effects.count).contains(position) else {
-                throw ActionError(.invalid, "position \(position) is outside 0…\(description.effects.count)")
+                throw ActionError(.notFound, "position \(position) is outside 0…\(description.effects.count)")
             }
             var next = description
             next.effects.insert(.init(id: id, parameters: parameters), at: position)
@@ -175,7 +175,7 @@ public final class ControlCenter: @unchecked Sendable {
 
     private func checkEffect(_ index: Int) throws(ActionError) {
         guard description.effects.indices.contains(index) else {
-            throw ActionError(.invalid, "no effect \(index) (the chain has \(description.effects.count), numbered from 0)")
+            throw ActionError(.notFound, "no effect \(index) (the chain has \(description.effects.count), numbered from 0)")
         }
     }
 
@@ -184,8 +184,13 @@ public final class ControlCenter: @unchecked Sendable {
         do {
             _ = try editor.apply(next) { try factory.effect($0) }
             description = next
+        } catch let error as EffectError {
+            switch error {
+            case .unknownEffect, .unknownParameter: throw ActionError(.notFound, "\(error)")
+            default: throw ActionError(.conflict, "\(error)")
+            }
         } catch {
-            throw ActionError(.invalid, "\(error)")
+            throw ActionError(.conflict, "\(error)")
         }
     }
 
