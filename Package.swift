@@ -71,7 +71,7 @@ let package = Package(
             ]
         ),
         // Swift: settings (the configuration file), the actions every control source goes through, presets.
-        .target(name: "DirectPipeControl", dependencies: ["DirectPipeEngine", "DirectPipeDSP", "DirectPipePlugins"]),
+        .target(name: "DirectPipeControl", dependencies: ["DirectPipeEngine", "DirectPipeDSP", "DirectPipePlugins", "DirectPipeAudioFile"]),
         // Swift: the HTTP/WebSocket API (Hummingbird) over the actions: token, loopback Host, own Origin.
         .target(
             name: "DirectPipeAPI",

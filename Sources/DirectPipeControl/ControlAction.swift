@@ -26,6 +26,9 @@ public enum ControlAction: Sendable, Equatable {
     case previousSlot
     case loadPreset(String)
     case savePreset(String)
+    /// Recording to a file name (.wav or .flac) in the recordings folder; nil: a dated name.
+    case startRecording(String?)
+    case stopRecording
     case resetXruns
 
     /// The action's name in JSON.
@@ -48,6 +51,8 @@ public enum ControlAction: Sendable, Equatable {
         case .previousSlot: "previous_slot"
         case .loadPreset: "load_preset"
         case .savePreset: "save_preset"
+        case .startRecording: "record_start"
+        case .stopRecording: "record_stop"
         case .resetXruns: "reset_xruns"
         }
     }
@@ -55,7 +60,7 @@ public enum ControlAction: Sendable, Equatable {
     public static let names = [
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
-        "previous_slot", "load_preset", "save_preset", "reset_xruns",
+        "previous_slot", "load_preset", "save_preset", "record_start", "record_stop", "reset_xruns",
     ]
 }
 
@@ -75,8 +80,9 @@ extension ControlAction: Codable {
             }
             return id
         }
-        // A switch may be left out (toggle) but not null: null is not a boolean.
-        func on() throws -> Bool? { c.contains(.on) ? try c.decode(Bool.self, forKey: .on) : nil }
+        // An optional argument may be left out, but not given as null (null is not a boolean, a name…).
+        func optional<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? { c.contains(key) ? try c.decode(type, forKey: key) : nil }
+        func on() throws -> Bool? { try optional(Bool.self, .on) }
         switch name {
         case "set_input_gain": self = .setInputGain(decibels: try c.decode(Double.self, forKey: .decibels))
         case "mute_input": self = .muteInput(try on())
@@ -92,8 +98,8 @@ extension ControlAction: Codable {
                 value: try c.decode(Float.self, forKey: .value))
         case "add_effect":
             self = .addEffect(
-                id: try c.decode(String.self, forKey: .id), at: try c.decodeIfPresent(Int.self, forKey: .at),
-                parameters: try c.decodeIfPresent([String: Float].self, forKey: .parameters) ?? [:])
+                id: try c.decode(String.self, forKey: .id), at: try optional(Int.self, .at),
+                parameters: try optional([String: Float].self, .parameters) ?? [:])
         case "remove_effect": self = .removeEffect(try c.decode(Int.self, forKey: .effect))
         case "move_effect": self = .moveEffect(from: try c.decode(Int.self, forKey: .from), to: try c.decode(Int.self, forKey: .to))
         case "switch_slot": self = .switchSlot(try c.decode(String.self, forKey: .slot))
@@ -101,6 +107,8 @@ extension ControlAction: Codable {
         case "previous_slot": self = .previousSlot
         case "load_preset": self = .loadPreset(try c.decode(String.self, forKey: .name))
         case "save_preset": self = .savePreset(try c.decode(String.self, forKey: .name))
+        case "record_start": self = .startRecording(try optional(String.self, .name))
+        case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
         default:
             throw DecodingError.dataCorruptedError(
@@ -140,7 +148,8 @@ extension ControlAction: Codable {
             try c.encode(to, forKey: .to)
         case .switchSlot(let slot): try c.encode(slot, forKey: .slot)
         case .loadPreset(let name), .savePreset(let name): try c.encode(name, forKey: .name)
-        case .nextSlot, .previousSlot, .resetXruns: break
+        case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
+        case .nextSlot, .previousSlot, .stopRecording, .resetXruns: break
         }
     }
 }

@@ -12,6 +12,9 @@ public final class ControlCenter: @unchecked Sendable {
     public let store: PresetStore
     private let factory: EffectFactory
     private let editor: ChainEditor
+    public let recorder: Recorder
+    /// Where recordings go (`record_start` takes a file name, never a path).
+    public let recordingsFolder: String
     private let lock = NSLock()
     private var description: ChainDescription
     private var slot: String?
@@ -27,7 +30,12 @@ public final class ControlCenter: @unchecked Sendable {
         self.store = store
         self.description = description
         editor = ChainEditor(engine: engine, chain: chain, description: description)
+        recorder = Recorder(engine: engine)
+        recordingsFolder = (Recorder.defaultPath() as NSString).deletingLastPathComponent
     }
+
+    /// Completes a recording under way (at the end of a run).
+    public func shutdown() { _ = try? recorder.stop() }
 
     /// Performs `action`; the state after it, or why it was refused (nothing changed then).
     @discardableResult
@@ -166,6 +174,21 @@ public final class ControlCenter: @unchecked Sendable {
             } else {
                 try store.savePreset(preset)
             }
+        case .startRecording(let name):
+            let path: String
+            if let name {
+                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " ._-"))
+                let lower = name.lowercased()
+                guard name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains),
+                      lower.hasSuffix(".wav") || lower.hasSuffix(".flac")
+                else { throw ActionError(.invalid, "'\(name)' is not a recording name (a file name ending in .wav or .flac)") }
+                path = "\(recordingsFolder)/\(name)"
+            } else {
+                path = Recorder.defaultPath()
+            }
+            try recorder.start(path: path)
+        case .stopRecording:
+            guard try recorder.stop() != nil else { throw ActionError(.conflict, "not recording") }
         case .resetXruns:
             engine.meters.resetOverruns()
         }
@@ -217,6 +240,6 @@ public final class ControlCenter: @unchecked Sendable {
             chain: .init(bypass: chain.bypass, latencyFrames: chain.latencyFrames, effects: effects),
             slot: slot, slots: store.filledSlots(), presets: store.presetNames(),
             format: .init(sampleRate: engine.format.sampleRate, periodFrames: engine.format.periodFrames, channels: engine.format.outputChannels),
-            version: version)
+            recording: recorder.status, version: version)
     }
 }

@@ -65,6 +65,8 @@ public struct ControlState: Sendable, Codable, Equatable {
     public var slots: [String]
     public var presets: [String]
     public var format: Format
+    /// The recording under way, if any.
+    public var recording: Recorder.Status?
     /// Bumped by every change: a client can tell whether it missed one.
     public var version: Int
 }

@@ -30,6 +30,9 @@ public final class Engine: @unchecked Sendable {
     private let monitorRingView: Unmanaged<SampleRing>?
     private let micRing: SampleRing?
     private let micRingView: Unmanaged<SampleRing>?
+    /// The processed signal for a recorder (see ``recording``), two seconds deep: a writer thread drains it.
+    public let recordRing: SampleRing
+    private let recordRingView: Unmanaged<SampleRing>
     // Trivial views of the controls' and meters' words: no reference counting on the audio thread.
     private let controlWords: AtomicWords
     private let meterWriter: MeterWriter
@@ -84,6 +87,8 @@ public final class Engine: @unchecked Sendable {
         monitorRingView = monitorRing.map { Unmanaged.passUnretained($0) }
         self.micRing = micRing
         micRingView = micRing.map { Unmanaged.passUnretained($0) }
+        recordRing = SampleRing(channels: format.outputChannels, minimumFrames: format.sampleRate * 2)
+        recordRingView = Unmanaged.passUnretained(recordRing)
         self.format = format
         self.controls = controls
         self.pipe = pipe
@@ -140,6 +145,10 @@ public final class Engine: @unchecked Sendable {
         chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
         let nonFinite = silenceNonFinite(processed, count: frames * channels)
         meterOutput(frames: frames, channels: channels)
+        if controlWords.flag(ControlWord.recording) {
+            let block = UnsafeBufferPointer(start: processed, count: frames * channels)
+            recordRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
+        }
 
         route(into: pipeBuffer, ramp: &pipeGain, target: outputGain(ControlWord.pipe), frames: frames, channels: channels)
         route(into: micBuffer, ramp: &micGain, target: outputGain(ControlWord.virtualMic), frames: frames, channels: channels)
@@ -385,7 +394,8 @@ enum ControlWord {
     static var virtualMic: Int { 6 }
     static var monitor: Int { 9 }
     static var latencyImpulse: Int { 12 }
-    static var count: Int { 13 }
+    static var recording: Int { 13 }
+    static var count: Int { 14 }
     static var enabled: Int { 0 }
     static var muted: Int { 1 }
     static var volume: Int { 2 }

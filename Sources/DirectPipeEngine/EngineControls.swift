@@ -31,6 +31,12 @@ public final class EngineControls: Sendable {
         set { words.setFloat(ControlWord.chainGain, clamp(newValue, to: 0...16)) }
     }
 
+    /// Whether the audio thread copies the processed signal into the engine's record ring.
+    public var isRecording: Bool {
+        get { words.flag(ControlWord.recording) }
+        set { words.setFlag(ControlWord.recording, newValue) }
+    }
+
     /// Asks the audio thread to put a latency impulse at its input in the next period (see
     /// `directpipe latency`). Only an atomic store: safe from a signal handler.
     public func requestLatencyImpulse() {

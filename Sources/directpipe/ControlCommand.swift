@@ -12,7 +12,7 @@ struct ControlCommand: ParsableCommand {
         discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
         subcommands: [
             Status.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
-            PresetCommand.self, ResetXruns.self,
+            PresetCommand.self, Record.self, ResetXruns.self,
         ]
     )
 
@@ -65,6 +65,7 @@ struct ControlCommand: ParsableCommand {
                 lines.append("  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")")
             }
             if let slot = state.slot { lines.append("slot \(slot)") }
+            if let recording = state.recording { lines.append("recording \(recording.path), \(String(format: "%.1f", recording.seconds)) s") }
             return lines.joined(separator: "\n")
         }
     }
@@ -136,6 +137,18 @@ struct ControlCommand: ParsableCommand {
         @Argument var verb: Verb
         @Argument var name: String
         func run() throws { try ControlCommand.run(verb == .load ? .loadPreset(name) : .savePreset(name)) }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start or stop recording the processed signal (into ~/Music/DirectPipe; .wav or .flac by the name).")
+        enum Verb: String, ExpressibleByArgument { case start, stop }
+        @Argument var verb: Verb
+        @Argument(help: "A file name, e.g. take1.flac (default: dated .wav).") var name: String?
+        func run() throws {
+            try ControlCommand.run(verb == .start ? .startRecording(name) : .stopRecording, quiet: true)
+            print(verb == .start ? "recording" : "stopped")
+        }
     }
 
     struct ResetXruns: ParsableCommand {

@@ -277,6 +277,7 @@ struct RunCommand: ParsableCommand {
                 status.report(final: false)
             }
         }
+        center?.shutdown()  // a recording under way is completed
         if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
             unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
         }

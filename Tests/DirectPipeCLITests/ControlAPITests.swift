@@ -1,3 +1,4 @@
+import DirectPipeAudioFile
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
@@ -13,6 +14,7 @@ import FoundationNetworking
     var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = home.path
+        environment["HOME"] = home.path  // recordings go to $HOME/Music/DirectPipe
         return environment
     }
 
@@ -170,6 +172,27 @@ import FoundationNetworking
         #expect(result["ack_panic"] as? Bool == true, "\(result)")
         #expect((result["error_reply"] as? String)?.contains("outside") == true, "\(result)")
         #expect((result["exceptions"] as? [Any])?.isEmpty == true, "\(result)")
+    }
+
+    @Test func recordingWritesTheProcessedSignal() throws {
+        defer { try? FileManager.default.removeItem(at: home) }
+        let host = try start()
+        defer { host.process.signal(SIGTERM); host.process.finish(); removePipe(host.pipe) }
+        #expect(try action(host, #"{"action": "add_effect", "id": "gain", "parameters": {"gain": -6.0206}}"#).status == 200)
+        #expect(try action(host, #"{"action": "record_start", "name": "../../evil.wav"}"#).status == 400)
+        #expect(try action(host, #"{"action": "record_start", "name": "take.wav"}"#).status == 200)
+        #expect(try action(host, #"{"action": "record_start", "name": "again.wav"}"#).status == 409, "one at a time")
+        usleep(1_200_000)
+        let running = try request(host, "GET", "/api/v1/state").json["recording"] as? [String: Any]
+        #expect((running?["seconds"] as? Double ?? 0) > 0.8, "\(String(describing: running))")
+        #expect(try action(host, #"{"action": "record_stop"}"#).status == 200)
+        #expect(try action(host, #"{"action": "record_stop"}"#).status == 409)
+        let file = home.appendingPathComponent("Music/DirectPipe/take.wav").path
+        let samples = try AudioFileContents(path: file)
+        #expect(samples.channels == 2 && samples.sampleRate == 48000)
+        #expect(Double(samples.frames) / 48000 > 1.0 && Double(samples.frames) / 48000 < 2.5, "\(samples.frames) frames")
+        let peak = samples.samples.suffix(48000).map(abs).max() ?? 0
+        #expect(abs(peak - 0.25) < 0.01, "the −6 dBFS tone through −6 dB: \(peak)")
     }
 
     /// schemathesis (scripts/lib/python-tools.sh puts it in .build/venv) fuzzes every operation of the
