@@ -22,10 +22,19 @@ public final class ControlCenter: @unchecked Sendable {
     private var mutesBeforePanic: [OutputID: Bool]?
     private var version = 0
     private var observers: [UUID: @Sendable (ControlState) -> Void] = [:]
+    /// Saves the session half a second after the last change (see ``SessionState``); nil: not saved.
+    private let sessionFolder: String?
+    private let saving = DispatchQueue(label: "directpipe.session")
+    private var changesToSave = 0
 
     /// `chain` runs in `engine` (an empty chain when there is none: the editor needs one to edit).
-    public init(engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory, store: PresetStore = PresetStore()) {
+    public init(
+        engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory, store: PresetStore = PresetStore(),
+        sessionFolder: String? = nil, slot: String? = nil
+    ) {
         self.engine = engine
+        self.sessionFolder = sessionFolder
+        self.slot = slot
         self.factory = factory
         self.store = store
         self.description = description
@@ -34,8 +43,42 @@ public final class ControlCenter: @unchecked Sendable {
         recordingsFolder = (Recorder.defaultPath() as NSString).deletingLastPathComponent
     }
 
-    /// Completes a recording under way (at the end of a run).
-    public func shutdown() { _ = try? recorder.stop() }
+    /// Completes a recording under way and saves the session (at the end of a run).
+    public func shutdown() {
+        _ = try? recorder.stop()
+        saveSession()
+    }
+
+    /// The session as it is now (what the next start restores).
+    public func session() -> SessionState {
+        lock.withLock {
+            let controls = engine.controls
+            return SessionState(
+                inputGainDB: inputGainDB, inputMuted: controls.isInputMuted,
+                outputs: Dictionary(uniqueKeysWithValues: OutputID.allCases.map { id in
+                    let output = controls.output(id)
+                    // Panic is not remembered: outputs come back as they were before it.
+                    let muted = mutesBeforePanic?[id] ?? output.isMuted
+                    return (id.rawValue, SessionState.Output(enabled: output.isEnabled, muted: muted, volume: Double(output.volume)))
+                }),
+                chain: EffectFactory.describe(editor.chain), slot: slot)
+        }
+    }
+
+    private func saveSession() {
+        guard let sessionFolder else { return }
+        try? session().save(folder: sessionFolder)
+    }
+
+    /// Saves half a second after the last of a burst of changes (a fader dragged saves once).
+    private func scheduleSave() {
+        guard sessionFolder != nil else { return }
+        let ticket = lock.withLock { changesToSave += 1; return changesToSave }
+        saving.asyncAfter(deadline: .now() + 0.5) { [weak self] in
+            guard let self, self.lock.withLock({ self.changesToSave == ticket }) else { return }
+            self.saveSession()
+        }
+    }
 
     /// Performs `action`; the state after it, or why it was refused (nothing changed then).
     @discardableResult
@@ -60,6 +103,7 @@ public final class ControlCenter: @unchecked Sendable {
             state = currentState()
         }
         for observer in lock.withLock({ Array(observers.values) }) { observer(state) }
+        scheduleSave()
         return state
     }
 

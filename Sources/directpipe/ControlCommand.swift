@@ -132,11 +132,42 @@ struct ControlCommand: ParsableCommand {
     }
 
     struct PresetCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "preset", abstract: "Load or save a named preset (a slot letter A–E saves to that slot).")
-        enum Verb: String, ExpressibleByArgument { case load, save }
+        static let configuration = CommandConfiguration(
+            commandName: "preset", abstract: "Load or save a named preset (a slot letter A–E saves to that slot); export or import a preset file.",
+            discussion: """
+                'export NAME FILE' copies a saved preset to FILE; 'import FILE [NAME]' checks FILE and adds it to the \
+                presets (under NAME, or the name it holds). Both work on the files directly, with or without a running host.
+                """)
+        enum Verb: String, ExpressibleByArgument { case load, save, export, `import` }
         @Argument var verb: Verb
         @Argument var name: String
-        func run() throws { try ControlCommand.run(verb == .load ? .loadPreset(name) : .savePreset(name)) }
+        @Argument var other: String?
+
+        func run() throws {
+            switch verb {
+            case .load: try ControlCommand.run(.loadPreset(name))
+            case .save: try ControlCommand.run(.savePreset(name))
+            case .export:
+                guard let file = other else { throw ValidationError("export NAME FILE: where to write it") }
+                do {
+                    try PresetStore.write(try PresetStore().loadPreset(name), to: file)
+                    print("exported \(name) to \(file)")
+                } catch {
+                    printError("directpipe ctl: \(error)")
+                    throw ExitCode.failure
+                }
+            case .import:
+                do {
+                    var preset = try PresetStore.read(name)
+                    if let other { preset.name = other }
+                    try PresetStore().savePreset(preset)
+                    print("imported \(name) as \(preset.name)")
+                } catch {
+                    printError("directpipe ctl: \(error)")
+                    throw ExitCode.failure
+                }
+            }
+        }
     }
 
     struct Record: ParsableCommand {

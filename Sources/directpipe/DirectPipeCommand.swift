@@ -7,7 +7,7 @@ struct DirectPipeCommand: ParsableCommand {
         abstract: "A low-latency microphone processor: one microphone to OBS, a virtual mic and your headphones.",
         subcommands: [
             RunCommand.self, ControlCommand.self, DevicesCommand.self, LatencyCommand.self, ProcessCommand.self, PluginsCommand.self, SendCommand.self,
-            TapCommand.self, OBSCommand.self,
+            TapCommand.self, OBSCommand.self, ServiceCommand.self,
         ]
     )
 }

@@ -212,9 +212,18 @@ struct RunCommand: ParsableCommand {
         let chainLoader = settings.chain.map { ChainLoader(source: $0, format: format) }
         let chainFactory = ChainLoader.factory(format)
         // The API edits the chain: it gets one (empty) even when none is given.
+        // With the API, the last session comes back (outputs, volumes, the chain unless --chain gives one).
+        var session: SessionState?
+        if api {
+            do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
+            session?.apply(to: controls)
+            // Flags given now win over what was saved.
+            if let gain = settings.gainDB { controls.inputGain = Float(pow(10, gain / 20)) }
+            if settings.monitor != nil { controls.monitor.isEnabled = true }
+        }
         let chainStart: (description: ChainDescription, chain: EffectChain)?
         do {
-            let description = try chainLoader?.description() ?? (api ? ChainDescription(effects: []) : nil)
+            let description = try chainLoader?.description() ?? (api ? session?.chain ?? ChainDescription(effects: []) : nil)
             chainStart = try description.map { ($0, try chainFactory.chain($0)) }
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
@@ -222,7 +231,7 @@ struct RunCommand: ParsableCommand {
         let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring,
             chain: chainStart?.chain)
-        let center = try api ? startAPI(engine: engine, chain: chainStart!, factory: chainFactory) : nil
+        let center = try api ? startAPI(engine: engine, chain: chainStart!, factory: chainFactory, slot: session?.slot) : nil
         let chainEditor = center == nil ? chainStart.map { ChainEditor(engine: engine, chain: $0.chain, description: $0.description) } : nil
         if let chainLoader, let chain = chainStart?.chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
 
@@ -293,12 +302,13 @@ struct RunCommand: ParsableCommand {
     /// Starts the control API for `engine`: one host per config folder (a lock), the token made on first
     /// start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
     private func startAPI(
-        engine: Engine, chain: (description: ChainDescription, chain: EffectChain), factory: EffectFactory
+        engine: Engine, chain: (description: ChainDescription, chain: EffectChain), factory: EffectFactory, slot: String?
     ) throws -> ControlCenter {
         let folder = PresetStore.defaultFolder
         let lock: InstanceLock
         do { lock = try InstanceLock(folder: folder) } catch { throw RunError("\(error)") }
-        let center = ControlCenter(engine: engine, chain: chain.chain, description: chain.description, factory: factory)
+        let center = ControlCenter(
+            engine: engine, chain: chain.chain, description: chain.description, factory: factory, sessionFolder: folder, slot: slot)
         var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
         configuration.port = apiPort
         if let listen {

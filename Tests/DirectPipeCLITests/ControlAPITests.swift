@@ -174,6 +174,32 @@ import FoundationNetworking
         #expect((result["exceptions"] as? [Any])?.isEmpty == true, "\(result)")
     }
 
+    @Test func theSessionIsSavedAfterChangesAndRestoredAtTheNextStart() throws {
+        defer { try? FileManager.default.removeItem(at: home) }
+        let first = try start()
+        #expect(try action(first, #"{"action": "add_effect", "id": "gain", "parameters": {"gain": -10}}"#).status == 200)
+        #expect(try action(first, #"{"action": "set_output_volume", "output": "mic", "volume": 0.5}"#).status == 200)
+        #expect(try action(first, #"{"action": "mute_output", "output": "monitor", "on": true}"#).status == 200)
+        usleep(900_000)  // saved half a second after the last change
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/session.json"))) as? [String: Any]
+        #expect((saved?["outputs"] as? [String: [String: Any]])?["mic"]?["volume"] as? Double == 0.5, "\(String(describing: saved))")
+        #expect(try action(first, #"{"action": "panic", "on": true}"#).status == 200)  // not remembered
+        first.process.signal(SIGTERM)
+        #expect(first.process.finish() == 0)
+        removePipe(first.pipe)
+
+        let second = try start()
+        defer { second.process.signal(SIGTERM); second.process.finish(); removePipe(second.pipe) }
+        let state = try request(second, "GET", "/api/v1/state").json
+        let outputs = state["outputs"] as? [String: [String: Any]]
+        #expect(outputs?["mic"]?["volume"] as? Double == 0.5 && outputs?["mic"]?["muted"] as? Bool == false, "\(state)")
+        #expect(outputs?["monitor"]?["muted"] as? Bool == true)
+        #expect(state["panic"] as? Bool == false)
+        let effects = (state["chain"] as? [String: Any])?["effects"] as? [[String: Any]]
+        #expect(effects?.first?["id"] as? String == "gain" && (effects?.first?["parameters"] as? [String: Double])?["gain"] == -10, "\(state)")
+        #expect(abs(try outputPeakDB(second) + 16) < 0.5, "and heard: −6 dBFS through −10 dB")
+    }
+
     @Test func recordingWritesTheProcessedSignal() throws {
         defer { try? FileManager.default.removeItem(at: home) }
         let host = try start()

@@ -1,0 +1,56 @@
+import ArgumentParser
+import DirectPipeControl
+import Foundation
+
+/// `directpipe service install|uninstall`: a systemd user unit, so DirectPipe (with its API) starts with the
+/// desktop session and comes back if it stops.
+struct ServiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service", abstract: "Install or remove a systemd user unit that starts DirectPipe with your session.",
+        subcommands: [Install.self, Uninstall.self])
+
+    static var unitPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return "\(base)/systemd/user/directpipe.service"
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write ~/.config/systemd/user/directpipe.service (run --api, and the options given after --).")
+        @Argument(parsing: .postTerminator, help: "Options for `directpipe run`, after --.") var options: [String] = []
+
+        func run() throws {
+            let arguments = (["run", "--api", "--quiet"] + options).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+            let unit = """
+                [Unit]
+                Description=DirectPipe: low-latency microphone processor
+                After=pipewire.service wireplumber.service
+                Wants=pipewire.service
+
+                [Service]
+                ExecStart=\(CommandLine.executablePath) \(arguments)
+                Restart=on-failure
+                RestartSec=2
+
+                [Install]
+                WantedBy=default.target
+
+                """
+            try AtomicFile.write(Data(unit.utf8), to: ServiceCommand.unitPath)
+            print("wrote \(ServiceCommand.unitPath)")
+            print("start it now and at every login: systemctl --user daemon-reload && systemctl --user enable --now directpipe")
+        }
+    }
+
+    struct Uninstall: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove the unit (stop it first: systemctl --user disable --now directpipe).")
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: ServiceCommand.unitPath) else {
+                print("no unit at \(ServiceCommand.unitPath)")
+                return
+            }
+            try FileManager.default.removeItem(atPath: ServiceCommand.unitPath)
+            print("removed \(ServiceCommand.unitPath)")
+        }
+    }
+}
