@@ -30,10 +30,13 @@ public struct APIServer: Sendable {
     let configuration: Configuration
     /// Serialises actions off the server's event loops (a chain edit waits for its fades).
     private let actions = DispatchQueue(label: "directpipe.actions")
+    /// Telemetry encoded once per tick for every WebSocket client.
+    private let telemetry: TelemetryHub
 
     public init(center: ControlCenter, configuration: Configuration) {
         self.center = center
         self.configuration = configuration
+        telemetry = TelemetryHub(center: center, rate: configuration.telemetryRate)
     }
 
     /// Runs until the process ends; `onRunning` hears the port it listens on.
@@ -125,16 +128,11 @@ public struct APIServer: Sendable {
         send(["type": AnyEncodable("state"), "state": AnyEncodable(center.state())])
         let observer = center.addObserver { state in send(["type": AnyEncodable("state"), "state": AnyEncodable(state)]) }
         defer { center.removeObserver(observer) }
-        let interval = UInt64(1_000_000_000 / max(configuration.telemetryRate, 1))
+        let subscription = telemetry.subscribe(sender)
+        defer { telemetry.unsubscribe(subscription) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in messages { try await outbound.write(.text(message)) }
-            }
-            group.addTask { [center] in
-                while !Task.isCancelled {
-                    send(["type": AnyEncodable("telemetry"), "telemetry": AnyEncodable(center.telemetry())])
-                    try await Task.sleep(nanoseconds: interval)
-                }
             }
             var iterator = inbound.messages(maxSize: configuration.maxBodyBytes).makeAsyncIterator()
             while let message = try await iterator.next() {
@@ -190,5 +188,50 @@ final class BoundPort: @unchecked Sendable {
     var value: Int {
         get { lock.withLock { port } }
         set { lock.withLock { port = newValue } }
+    }
+}
+
+/// Telemetry for every WebSocket client: read and encoded once per tick (not once per client), then handed
+/// to each client's outgoing queue. Runs only while someone listens.
+final class TelemetryHub: @unchecked Sendable {
+    private let center: ControlCenter
+    private let interval: UInt64
+    private let lock = NSLock()
+    private var subscribers: [UUID: AsyncStream<String>.Continuation] = [:]
+    private var ticker: Task<Void, Never>?
+
+    init(center: ControlCenter, rate: Double) {
+        self.center = center
+        interval = UInt64(1_000_000_000 / max(rate, 1))
+    }
+
+    func subscribe(_ continuation: AsyncStream<String>.Continuation) -> UUID {
+        let id = UUID()
+        lock.withLock {
+            subscribers[id] = continuation
+            if ticker == nil { ticker = Task.detached { [weak self] in await self?.tick() } }
+        }
+        return id
+    }
+
+    func unsubscribe(_ id: UUID) {
+        lock.withLock {
+            subscribers.removeValue(forKey: id)
+            if subscribers.isEmpty {
+                ticker?.cancel()
+                ticker = nil
+            }
+        }
+    }
+
+    private func tick() async {
+        while !Task.isCancelled {
+            let message = ["type": AnyEncodable("telemetry"), "telemetry": AnyEncodable(center.telemetry())]
+            if let data = try? APIResponse.encoder.encode(message) {
+                let text = String(decoding: data, as: UTF8.self)
+                for subscriber in lock.withLock({ Array(subscribers.values) }) { subscriber.yield(text) }
+            }
+            try? await Task.sleep(nanoseconds: interval)
+        }
     }
 }

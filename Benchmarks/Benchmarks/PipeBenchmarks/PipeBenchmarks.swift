@@ -13,6 +13,7 @@ let benchmarks: @Sendable () -> Void = {
     registerOBSOutputLatency()
     registerPluginHostOverhead()
     registerVoiceChainCost()
+    registerControlAPI()
 }
 
 /// A metric reported as is (not divided by the scaling factor).
