@@ -11,7 +11,7 @@ struct ControlCommand: ParsableCommand {
         abstract: "Control the running DirectPipe (started with --api): mute, panic, volume, bypass, parameters, slots, presets.",
         discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
         subcommands: [
-            Status.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
+            Status.self, Watch.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
             PresetCommand.self, Record.self, ResetXruns.self,
         ]
     )
@@ -67,6 +67,41 @@ struct ControlCommand: ParsableCommand {
             if let slot = state.slot { lines.append("slot \(slot)") }
             if let recording = state.recording { lines.append("recording \(recording.path), \(String(format: "%.1f", recording.seconds)) s") }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Meters, CPU and xruns of the running DirectPipe, ten times a second.")
+        @Option(help: "Stop after this many seconds (default: until Ctrl-C).") var seconds: Double?
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() throws {
+            let client: ControlClient
+            do { client = try ControlClient.running() } catch {
+                printError("directpipe ctl: \(error)")
+                throw ExitCode.failure
+            }
+            StopRequest.installHandlers()
+            let end = seconds.map { Date().addingTimeInterval($0) }
+            while !StopRequest.isRequested, end.map({ Date() < $0 }) ?? true {
+                do {
+                    let data = try client.get("/api/v1/telemetry")
+                    var line = String(decoding: data, as: UTF8.self)
+                    if !json {
+                        let t = try JSONDecoder().decode(Telemetry.self, from: data)
+                        func decibels(_ peaks: [Float]) -> String {
+                            peaks.map { String(format: "%.1f", 20 * log10(max(Double($0), 1e-9))) }.joined(separator: "/")
+                        }
+                        line = "in \(decibels(t.inputPeak)) dBFS  out \(decibels(t.outputPeak)) dBFS\(t.clipped ? " CLIP" : "")  "
+                            + "cpu \(String(format: "%.1f", t.cpuLoad * 100))%  xruns \(t.xruns)  latency \(t.latencyFrames) frames"
+                    }
+                    FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each line at once
+                } catch {
+                    printError("directpipe ctl: \(error)")
+                    throw ExitCode.failure
+                }
+                usleep(100_000)
+            }
         }
     }
 

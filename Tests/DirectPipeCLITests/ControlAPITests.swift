@@ -259,6 +259,10 @@ import FoundationNetworking
         let wrong = try ctl(["param", "4", "ratio", "2"])
         #expect(wrong.process.terminationStatus != 0 && wrong.errorOutput.contains("no effect 4"), "\(wrong.errorOutput)")
         #expect(try ctl(["status", "--json"]).output.contains("\"version\""))
+        let watch = try ctl(["watch", "--seconds", "1", "--json"])
+        let lines = watch.output.split(separator: "\n").filter { $0.contains("\"output_peak\"") }
+        #expect(lines.count >= 5, "ten a second: \(watch.output)")
+        #expect(try ctl(["watch", "--seconds", "0.3"]).output.contains("out -6.0/-6.0 dBFS"), "the tone, muted mic aside")
 
         let second = try TestProcess(Programs.directpipe, ["run", "--api", "--api-port", "0", "--seconds", "2"], environment: environment)
         #expect(second.finish() != 0)
