@@ -108,7 +108,8 @@ import Testing
         let hiss = sine(8000, amplitude: 0.3, frames: 24000)
         let out = run(deEsser, [hiss])[0]
         let reduction = decibels(rms(out[12000...]) / rms(hiss[12000...]))
-        print("de-esser: \(reduction) dB"); #expect(reduction < -6 && reduction > -10.5, "8 kHz sibilance at −10 dBFS turned down by \(reduction) dB")
+        print("de-esser: \(reduction) dB")
+        #expect(reduction < -6 && reduction > -10.5, "8 kHz sibilance at −10 dBFS turned down by \(reduction) dB")
     }
 
     @Test func noiseSuppressionLowersStationaryNoise() throws {
