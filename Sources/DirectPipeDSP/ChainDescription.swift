@@ -52,10 +52,8 @@ public struct ChainDescription: Sendable, Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else { throw ChainFileError(path: path, reason: "cannot be read") }
         do {
             self = try JSONDecoder().decode(Self.self, from: data)
-        } catch let error as DecodingError {
-            throw ChainFileError(path: path, reason: Self.explain(error))
         } catch {
-            throw ChainFileError(path: path, reason: "\(error)")
+            throw ChainFileError(path: path, reason: JSONProblem.describe(error, in: data))
         }
     }
 
@@ -64,21 +62,6 @@ public struct ChainDescription: Sendable, Codable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (try? encoder.encode(self)) ?? Data()
-    }
-
-    private static func explain(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return keys.isEmpty ? "" : " at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
-        }
-        switch error {
-        case .dataCorrupted(let context):
-            return "not valid JSON\(path(context))" + ((context.underlyingError as NSError?).map { " (\($0.localizedDescription))" } ?? "")
-        case .keyNotFound(let key, let context): return "missing \"\(key.stringValue)\"\(path(context))"
-        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))"
-        case .valueNotFound(let type, let context): return "expected \(type)\(path(context))"
-        @unknown default: return "\(error)"
-        }
     }
 
     /// A chain that suits a typical USB microphone: rumble filter, gate, a
