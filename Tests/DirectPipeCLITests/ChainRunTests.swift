@@ -102,6 +102,9 @@ import Testing
             let run = try TestProcess(
                 Programs.directpipe, ["run", "--pipe", pipe, "--input", "tone:200", "--period", "64", "--seconds", "4.5", "--chain", chain])
             let recording = path("swap.wav")
+            // A reader waiting for a writer looks once a second: start it once the pipe is there.
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, !FileManager.default.fileExists(atPath: "/dev/shm" + pipe) { usleep(10_000) }
             let tap = try TestProcess(Programs.directpipe, ["tap", "--pipe", pipe, "--wait", "--seconds", "4", "--wav", recording, "--json"])
             Thread.sleep(forTimeInterval: 1.2)
             _ = try writeChain("swap.json", #"{"effects": [{"id": "gain", "parameters": {"gain": -6}}, {"id": "highpass", "parameters": {"frequency": 20}}]}"#)
