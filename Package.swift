@@ -77,6 +77,7 @@ let package = Package(
             name: "DirectPipeAPI",
             dependencies: [
                 "DirectPipeControl",
+                "DirectPipeAudio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,7 +11,15 @@ enum APIResponse {
         return encoder
     }()
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    /// For types whose Swift names are the JSON names in snake_case (the device list, as `directpipe devices --json`).
+    static let snakeCaseEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, encoder: JSONEncoder = encoder) -> Response {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

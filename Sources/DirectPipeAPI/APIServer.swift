@@ -1,3 +1,4 @@
+import DirectPipeAudio
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipePlugins
@@ -22,6 +23,8 @@ public struct APIServer: Sendable {
         public var maxBodyBytes = 64 * 1024
         /// Telemetry messages per second on each WebSocket.
         public var telemetryRate = 30.0
+        /// The JACK server whose ports /api/v1/devices lists (nil: $JACK_DEFAULT_SERVER or "default").
+        public var jackServer: String?
 
         public init(token: String) { self.token = token }
     }
@@ -46,7 +49,9 @@ public struct APIServer: Sendable {
         var hosts = APISecurity<BasicWebSocketRequestContext>.loopbackNames
         hosts.insert(APISecurity<BasicWebSocketRequestContext>.hostName(configuration.host))
         router.middlewares.add(APISecurity(token: configuration.token, allowedHosts: hosts, port: { boundPort.value }))
-        let reads = ["/api/v1/state", "/api/v1/telemetry", "/api/v1/presets", "/api/v1/plugins", "/api/v1/openapi.yaml", "/api/v1/ws"]
+        let reads = [
+            "/api/v1/state", "/api/v1/telemetry", "/api/v1/presets", "/api/v1/plugins", "/api/v1/devices", "/api/v1/openapi.yaml", "/api/v1/ws",
+        ]
         var methods = Dictionary(uniqueKeysWithValues: reads.map { ($0, [HTTPRequest.Method.get]) })
         methods["/api/v1/actions"] = [.get, .post]
         router.middlewares.add(MethodCheck(allowed: methods))
@@ -79,6 +84,14 @@ public struct APIServer: Sendable {
         router.get("/api/v1/plugins") { _, _ in
             let builtins = BuiltinEffects.all.map { PluginRecord(id: $0.id, format: .builtin, status: .ok, info: $0) }
             return APIResponse.json(builtins + (PluginScanner.load() ?? []).filter { $0.status == .ok })
+        }
+        let jackServer = configuration.jackServer
+        router.get("/api/v1/devices") { _, _ in
+            // Asking PipeWire and JACK takes a moment: off the server's threads.
+            let devices = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: DeviceList.current(jackServer: jackServer)) }
+            }
+            return APIResponse.json(devices, encoder: APIResponse.snakeCaseEncoder)
         }
         router.get("/api/v1/actions") { _, _ in APIResponse.json(["actions": ControlAction.names]) }
         router.get("/api/v1/openapi.yaml") { _, _ in

@@ -30,6 +30,10 @@ public enum ControlAction: Sendable, Equatable {
     case startRecording(String?)
     case stopRecording
     case resetXruns
+    /// Another backend, device, rate, period or channel mode: the audio side restarts (a short gap).
+    case configureAudio(AudioRequest)
+    /// An impulse through the running path, timed at each output; the result goes into the state.
+    case measureLatency
 
     /// The action's name in JSON.
     public var name: String {
@@ -54,19 +58,23 @@ public enum ControlAction: Sendable, Equatable {
         case .startRecording: "record_start"
         case .stopRecording: "record_stop"
         case .resetXruns: "reset_xruns"
+        case .configureAudio: "configure_audio"
+        case .measureLatency: "measure_latency"
         }
     }
 
     public static let names = [
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
-        "previous_slot", "load_preset", "save_preset", "record_start", "record_stop", "reset_xruns",
+        "previous_slot", "load_preset", "save_preset", "record_start", "record_stop", "reset_xruns", "configure_audio",
+        "measure_latency",
     ]
 }
 
 extension ControlAction: Codable {
     private enum Key: String, CodingKey {
         case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
+        case backend, input, monitor, rate, period, channels
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,6 +118,12 @@ extension ControlAction: Codable {
         case "record_start": self = .startRecording(try optional(String.self, .name))
         case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
+        case "configure_audio":
+            self = .configureAudio(AudioRequest(
+                backend: try optional(String.self, .backend), input: try optional(String.self, .input),
+                monitor: try optional(String.self, .monitor), rate: try optional(Int.self, .rate),
+                period: try optional(Int.self, .period), channels: try optional(Int.self, .channels)))
+        case "measure_latency": self = .measureLatency
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .action, in: c, debugDescription: "'\(name)' is not an action (\(Self.names.joined(separator: ", ")))")
@@ -149,7 +163,14 @@ extension ControlAction: Codable {
         case .switchSlot(let slot): try c.encode(slot, forKey: .slot)
         case .loadPreset(let name), .savePreset(let name): try c.encode(name, forKey: .name)
         case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
-        case .nextSlot, .previousSlot, .stopRecording, .resetXruns: break
+        case .configureAudio(let request):
+            try c.encodeIfPresent(request.backend, forKey: .backend)
+            try c.encodeIfPresent(request.input, forKey: .input)
+            try c.encodeIfPresent(request.monitor, forKey: .monitor)
+            try c.encodeIfPresent(request.rate, forKey: .rate)
+            try c.encodeIfPresent(request.period, forKey: .period)
+            try c.encodeIfPresent(request.channels, forKey: .channels)
+        case .nextSlot, .previousSlot, .stopRecording, .resetXruns, .measureLatency: break
         }
     }
 }

@@ -8,16 +8,42 @@ import Foundation
 /// Chain changes go through the ``ChainEditor`` (no click, what stays keeps running); a slot or preset
 /// that cannot be loaded leaves the running chain as it is.
 public final class ControlCenter: @unchecked Sendable {
-    public let engine: Engine
+    /// The engine now (another one after `configure_audio`).
+    public var engine: Engine { live.engine }
+    /// The recorder of the engine now.
+    public var recorder: Recorder { live.recorder }
     public let store: PresetStore
-    private let factory: EffectFactory
-    private let editor: ChainEditor
-    public let recorder: Recorder
     /// Where recordings go (`record_start` takes a file name, never a path).
     public let recordingsFolder: String
+    /// The program running the audio side, for changing it and measuring latency (nil: the engine is all there is).
+    private let host: (any AudioHost)?
+    /// What one engine comes with: swapped whole when the audio side restarts.
+    private struct Running {
+        var engine: Engine
+        var editor: ChainEditor
+        var recorder: Recorder
+        var factory: EffectFactory
+
+        init(_ engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory) {
+            self.engine = engine
+            self.factory = factory
+            editor = ChainEditor(engine: engine, chain: chain, description: description)
+            recorder = Recorder(engine: engine)
+        }
+    }
+    /// Changed under `lock` and `runningLock`; read under either (telemetry takes only the short one, so a
+    /// restart or a latency measurement never holds it up).
+    private var running: Running
+    private let runningLock = NSLock()
+    private var live: Running { runningLock.withLock { running } }
+    /// Serialises the actions.
     private let lock = NSLock()
     private var description: ChainDescription
     private var slot: String?
+    /// The audio setup asked for through `configure_audio` since the session began (remembered in the session).
+    private var audio: AudioRequest?
+    /// The last latency measured, until the audio side changes.
+    private var latency: LatencyReport?
     /// Each output's mute before panic, restored when panic ends.
     private var mutesBeforePanic: [OutputID: Bool]?
     private var version = 0
@@ -27,19 +53,19 @@ public final class ControlCenter: @unchecked Sendable {
     private let saving = DispatchQueue(label: "directpipe.session")
     private var changesToSave = 0
 
-    /// `chain` runs in `engine` (an empty chain when there is none: the editor needs one to edit).
+    /// `chain` runs in `engine` (an empty chain when there is none: the editor needs one to edit). `audio` is
+    /// what the saved session asked for, to be remembered again.
     public init(
         engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory, store: PresetStore = PresetStore(),
-        sessionFolder: String? = nil, slot: String? = nil
+        sessionFolder: String? = nil, slot: String? = nil, audio: AudioRequest? = nil, host: (any AudioHost)? = nil
     ) {
-        self.engine = engine
+        running = Running(engine, chain: chain, description: description, factory: factory)
         self.sessionFolder = sessionFolder
         self.slot = slot
-        self.factory = factory
+        self.audio = audio
+        self.host = host
         self.store = store
         self.description = description
-        editor = ChainEditor(engine: engine, chain: chain, description: description)
-        recorder = Recorder(engine: engine)
         recordingsFolder = (Recorder.defaultPath() as NSString).deletingLastPathComponent
     }
 
@@ -61,7 +87,7 @@ public final class ControlCenter: @unchecked Sendable {
                     let muted = mutesBeforePanic?[id] ?? output.isMuted
                     return (id.rawValue, SessionState.Output(enabled: output.isEnabled, muted: muted, volume: Double(output.volume)))
                 }),
-                chain: EffectFactory.describe(editor.chain), slot: slot)
+                chain: EffectFactory.describe(running.editor.chain), slot: slot, audio: audio)
         }
     }
 
@@ -83,7 +109,13 @@ public final class ControlCenter: @unchecked Sendable {
     /// Performs `action`; the state after it, or why it was refused (nothing changed then).
     @discardableResult
     public func perform(_ action: ControlAction) throws(ActionError) -> ControlState {
-        try change { () throws(ActionError) in try apply(action) }
+        if action == .measureLatency {
+            // Outside the lock: an impulse takes a moment to come round, and other actions need not wait for it.
+            guard let host else { throw ActionError(.conflict, "there is no audio host here to measure") }
+            let report = try host.measureLatency()
+            return try change { latency = report }
+        }
+        return try change { () throws(ActionError) in try apply(action) }
     }
 
     /// Makes the running chain `chain` (a reloaded chain file): what stays keeps running, the rest fades.
@@ -112,11 +144,12 @@ public final class ControlCenter: @unchecked Sendable {
 
     /// Meters, CPU, xruns and latency now.
     public func telemetry() -> Telemetry {
+        let live = self.live, engine = live.engine
         let format = engine.format
         let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
         return Telemetry(
             inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
-            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: editor.chain.latencyFrames)
+            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: live.editor.chain.latencyFrames)
     }
 
     /// Calls `observer` with the new state after every change; returns what ``removeObserver(_:)`` takes.
@@ -131,7 +164,7 @@ public final class ControlCenter: @unchecked Sendable {
     // MARK: The actions
 
     private func apply(_ action: ControlAction) throws(ActionError) {
-        let controls = engine.controls
+        let engine = running.engine, controls = engine.controls
         switch action {
         case .setInputGain(let decibels):
             guard (-60...24).contains(decibels) else { throw ActionError(.invalid, "input gain \(decibels) dB is outside −60…+24 dB") }
@@ -167,7 +200,7 @@ public final class ControlCenter: @unchecked Sendable {
             try edit(next)
         case .setParameter(let index, let symbol, let value):
             try checkEffect(index)
-            let effect = editor.chain.slots[index].effect
+            let effect = running.editor.chain.slots[index].effect
             guard let parameter = effect.info.parameters.first(where: { $0.symbol == symbol }) else {
                 throw ActionError(.notFound, "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
             }
@@ -212,7 +245,7 @@ public final class ControlCenter: @unchecked Sendable {
         case .loadPreset(let name):
             try load(try store.loadPreset(name))
         case .savePreset(let name):
-            let preset = Preset(name: name, chain: EffectFactory.describe(editor.chain), inputGainDB: inputGainDB)
+            let preset = Preset(name: name, chain: EffectFactory.describe(running.editor.chain), inputGainDB: inputGainDB)
             if PresetStore.slots.contains(name.uppercased()) && name.count == 1 {
                 try store.saveSlot(name.uppercased(), preset)
             } else {
@@ -235,10 +268,37 @@ public final class ControlCenter: @unchecked Sendable {
             guard try recorder.stop() != nil else { throw ActionError(.conflict, "not recording") }
         case .resetXruns:
             engine.meters.resetOverruns()
+        case .configureAudio(let request):
+            try configureAudio(request)
+        case .measureLatency:
+            break  // in perform(_:), outside the lock
         }
     }
 
-    private var inputGainDB: Double { 20 * log10(max(Double(engine.controls.inputGain), 1e-6)) }
+    private var inputGainDB: Double { 20 * log10(max(Double(running.engine.controls.inputGain), 1e-6)) }
+
+    /// Restarts the audio side as `request` asks. A recording stops cleanly first (its file completed): the
+    /// audio is interrupted either way, and a file cannot change its rate or channels halfway.
+    private func configureAudio(_ request: AudioRequest) throws(ActionError) {
+        if let problem = request.problem { throw ActionError(.invalid, problem) }
+        guard let host else { throw ActionError(.conflict, "there is no audio host here to reconfigure") }
+        _ = try? running.recorder.stop()
+        do {
+            install(try host.restart(request, chain: description))
+        } catch {
+            if let restarted = error.restarted { install(restarted) }
+            throw error.error
+        }
+        audio = (audio ?? AudioRequest()).overridden(by: request)
+    }
+
+    /// Makes `started` the audio side the actions work on.
+    private func install(_ started: AudioRunning) {
+        runningLock.withLock {
+            running = Running(started.engine, chain: started.chain, description: description, factory: started.factory)
+        }
+        latency = nil  // measured on what ran before
+    }
 
     private func checkEffect(_ index: Int) throws(ActionError) {
         guard description.effects.indices.contains(index) else {
@@ -249,7 +309,8 @@ public final class ControlCenter: @unchecked Sendable {
     /// Makes the running chain `next` (built before anything changes; a failure leaves the chain alone).
     private func edit(_ next: ChainDescription) throws(ActionError) {
         do {
-            _ = try editor.apply(next) { try factory.effect($0) }
+            let factory = running.factory
+            _ = try running.editor.apply(next) { try factory.effect($0) }
             description = next
         } catch let error as EffectError {
             switch error {
@@ -263,12 +324,12 @@ public final class ControlCenter: @unchecked Sendable {
 
     private func load(_ preset: Preset) throws(ActionError) {
         try edit(preset.chain)
-        if let gain = preset.inputGainDB, (-60...24).contains(gain) { engine.controls.inputGain = Float(pow(10, gain / 20)) }
+        if let gain = preset.inputGainDB, (-60...24).contains(gain) { running.engine.controls.inputGain = Float(pow(10, gain / 20)) }
     }
 
     private func currentState() -> ControlState {
-        let controls = engine.controls
-        let chain = editor.chain
+        let engine = running.engine, controls = engine.controls
+        let chain = running.editor.chain
         let effects = chain.slots.enumerated().map { index, slot in
             ControlState.Effect(
                 index: index, id: slot.effect.info.id, name: slot.effect.info.name, bypass: slot.bypass, faulted: slot.faulted,
@@ -284,6 +345,6 @@ public final class ControlCenter: @unchecked Sendable {
             chain: .init(bypass: chain.bypass, latencyFrames: chain.latencyFrames, effects: effects),
             slot: slot, slots: store.filledSlots(), presets: store.presetNames(),
             format: .init(sampleRate: engine.format.sampleRate, periodFrames: engine.format.periodFrames, channels: engine.format.outputChannels),
-            recording: recorder.status, version: version)
+            audio: host?.status, latency: latency, recording: running.recorder.status, version: version)
     }
 }

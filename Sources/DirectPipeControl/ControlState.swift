@@ -65,6 +65,10 @@ public struct ControlState: Sendable, Codable, Equatable {
     public var slots: [String]
     public var presets: [String]
     public var format: Format
+    /// The backend and devices running (nil where no audio host runs the engine).
+    public var audio: AudioStatus?
+    /// The latency last measured with `measure_latency` (until the audio side changes).
+    public var latency: LatencyReport?
     /// The recording under way, if any.
     public var recording: Recorder.Status?
     /// Bumped by every change: a client can tell whether it missed one.

@@ -18,9 +18,11 @@ public struct SessionState: Sendable, Codable, Equatable {
     public var outputs: [String: Output]
     public var chain: ChainDescription
     public var slot: String?
+    /// The backend, devices, rate, period, channels chosen through `configure_audio` (nil: none chosen).
+    public var audio: AudioRequest?
 
     enum CodingKeys: String, CodingKey {
-        case format, outputs, chain, slot
+        case format, outputs, chain, slot, audio
         case inputGainDB = "input_gain_db"
         case inputMuted = "input_muted"
     }

@@ -14,13 +14,14 @@ public struct EngineFormat: Sendable, Hashable, CustomStringConvertible {
     public var channelMode: ChannelMode
 
     // Computed, not stored: a stored static is initialised lazily, which the audio thread must not risk.
+    public static var minPeriodFrames: Int { 16 }
     public static var maxPeriodFrames: Int { 8192 }
     public static var maxInputChannels: Int { 8 }
 
     public init(sampleRate: Int = 48000, periodFrames: Int = 128, inputChannels: Int = 2, channelMode: ChannelMode = .stereo) throws(EngineError) {
         guard (8000...384_000).contains(sampleRate) else { throw .badSetting("rate", "\(sampleRate) is outside 8000–384000 Hz") }
-        guard (16...Self.maxPeriodFrames).contains(periodFrames) else {
-            throw .badSetting("period", "\(periodFrames) is outside 16–\(Self.maxPeriodFrames) frames")
+        guard (Self.minPeriodFrames...Self.maxPeriodFrames).contains(periodFrames) else {
+            throw .badSetting("period", "\(periodFrames) is outside \(Self.minPeriodFrames)–\(Self.maxPeriodFrames) frames")
         }
         guard (1...Self.maxInputChannels).contains(inputChannels) else {
             throw .badSetting("input channels", "\(inputChannels) is outside 1–\(Self.maxInputChannels)")

@@ -12,7 +12,7 @@ struct ControlCommand: ParsableCommand {
         discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
         subcommands: [
             Status.self, Watch.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
-            PresetCommand.self, Record.self, ResetXruns.self,
+            PresetCommand.self, Record.self, ResetXruns.self, Audio.self, Latency.self,
         ]
     )
 
@@ -55,7 +55,19 @@ struct ControlCommand: ParsableCommand {
         }
 
         static func summary(_ state: ControlState) -> String {
-            var lines = ["input \(state.input.gainDB) dB\(state.input.muted ? " MUTED" : "")\(state.panic ? "  PANIC" : "")"]
+            var lines: [String] = []
+            if let audio = state.audio {
+                let format = state.format
+                var line = "\(audio.backend)\(audio.connected ? "" : " (LOST, retrying)") \(format.sampleRate) Hz/\(format.periodFrames)"
+                line += format.channels == 1 ? " mono" : " stereo"
+                if let input = audio.input { line += ", input \(input)" }
+                if let monitor = audio.monitor { line += ", monitor \(monitor)" }
+                lines.append(line)
+            }
+            if let latency = state.latency, let ms = latency.pipeReadableMs {
+                lines.append("latency measured: OBS pipe readable after \(String(format: "%.2f", ms)) ms")
+            }
+            lines += ["input \(state.input.gainDB) dB\(state.input.muted ? " MUTED" : "")\(state.panic ? "  PANIC" : "")"]
             for name in state.outputs.keys.sorted() {
                 let output = state.outputs[name]!
                 lines.append("\(name): \(output.enabled ? "on" : "off")\(output.muted ? " MUTED" : ""), volume \(output.volume)")
@@ -214,6 +226,44 @@ struct ControlCommand: ParsableCommand {
         func run() throws {
             try ControlCommand.run(verb == .start ? .startRecording(name) : .stopRecording, quiet: true)
             print(verb == .start ? "recording" : "stopped")
+        }
+    }
+
+    struct Audio: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Switch backend, devices, rate, period or channels: the audio restarts (a short gap); what is not given stays.",
+            discussion: "A change that cannot start says why, and what ran before runs again. `directpipe devices` lists the names.")
+        @Option(help: "auto, pipewire, jack, alsa or clock.") var backend: String?
+        @Option(help: "What to capture, as `directpipe run --input` takes it.") var input: String?
+        @Option(help: "Where monitoring goes, as `directpipe run --monitor` takes it, or 'none'.") var monitor: String?
+        @Option(help: "Sample rate in Hz.") var rate: Int?
+        @Option(help: "Frames per period.") var period: Int?
+        @Option(help: "1 (mono) or 2 (stereo).") var channels: Int?
+        func run() throws {
+            try ControlCommand.run(.configureAudio(AudioRequest(
+                backend: backend, input: input, monitor: monitor, rate: rate, period: period, channels: channels)))
+        }
+    }
+
+    struct Latency: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the running DirectPipe's latency with an impulse (audible for one sample: mute your stream first).")
+        @Flag(help: "The measurement as JSON.") var json = false
+        func run() throws {
+            do {
+                let data = try ControlClient.running().perform(.measureLatency)
+                let latency = try JSONDecoder().decode(ControlState.self, from: data).latency
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    print(String(decoding: try encoder.encode(latency), as: UTF8.self))
+                } else if let latency {
+                    print(LatencyCommand.text(latency), terminator: "")
+                }
+            } catch {
+                printError("directpipe ctl: \(error)")
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -2,9 +2,9 @@ import DirectPipeEngine
 import DirectPipeShm
 import Foundation
 
-/// `directpipe latency` where there is no graph to probe from outside (the clock, a file, ALSA): asks the running
-/// `directpipe run` for an impulse at its input (``LatencyRequest``) and times its arrival in the pipe, against
-/// the capture time the pipe's clock gives the impulse's frame.
+/// Latency where there is no graph to probe from outside (the clock, a file, ALSA): asks the running engine for
+/// an impulse at its input (`directpipe latency` with SIGUSR1, see ``LatencyRequest``; the host itself directly)
+/// and times its arrival in the pipe, against the capture time the pipe's clock gives the impulse's frame.
 struct EngineLatencyProbe {
     struct Measurement {
         var writerPID: Int32
@@ -17,16 +17,16 @@ struct EngineLatencyProbe {
 
     let reader: PipeReader
 
-    func measure() throws -> Measurement {
+    /// `request(pid)` asks the engine writing the pipe for the impulse.
+    func measure(request: (Int32) throws -> Void) throws -> Measurement {
         var buffer = [Float](repeating: 0, count: 65536 * 8)
         guard reader.wait(timeoutMilliseconds: 1000) == .data, let format = reader.status.format else {
             throw RunError("\(reader.name) carries no audio: is 'directpipe run' running?")
         }
         let pid = reader.status.writerPID
-        try Self.checkIsEngine(pid, pipe: reader.name)
         while buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) != nil {}  // what came before the request
 
-        kill(pid, LatencyRequest.signal)
+        try request(pid)
         var detector = ImpulseDetector(channels: Int(format.channels))
         let deadline = MonotonicClock.nowNs + 2_000_000_000
         while MonotonicClock.nowNs < deadline {
@@ -42,8 +42,8 @@ struct EngineLatencyProbe {
         throw RunError("no impulse arrived in \(reader.name) within 2 s (is the input or the pipe output muted?)")
     }
 
-    /// Only `directpipe run` handles the request; any other writer would be killed by the signal.
-    private static func checkIsEngine(_ pid: Int32, pipe: PipeName) throws {
+    /// Only `directpipe run` handles the signal; any other writer would be killed by it.
+    static func checkIsEngine(_ pid: Int32, pipe: PipeName) throws {
         let arguments = ((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data())
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         guard arguments.count > 1, (arguments[0] as NSString).lastPathComponent == "directpipe", arguments[1] == "run" else {

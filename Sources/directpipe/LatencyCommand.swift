@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDirectPipeShm
 import DirectPipeAudio
+import DirectPipeControl
 import DirectPipeShm
 import Foundation
 
@@ -35,24 +36,6 @@ struct LatencyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    struct Report: Encodable {
-        /// "pipewire" or "jack" (a probe in the graph), or "engine" (the engine's own impulse).
-        var backend: String
-        var sampleRate: Int
-        /// The JACK period, or the engine's (nil on PipeWire, whose quantum may change from cycle to cycle).
-        var periodFrames: Int?
-        var micFrames: Int?
-        var monitorFrames: Int?
-        /// Graphs: from the start of the cycle that captured the impulse to a reader returning with it.
-        /// The engine: from the impulse frame's capture to a reader returning with it.
-        var pipeReadableMs: Double?
-        /// The engine: of that, the period itself (the engine gets a period once it is complete) and the rest
-        /// (processing, publishing, the reader's wake).
-        var periodMs: Double?
-        var processingMs: Double?
-        var writerPid: Int32?
-    }
-
     func validate() throws {
         guard ["auto", "pipewire", "jack", "clock", "file", "alsa"].contains(backend) else {
             throw ValidationError("--backend must be auto, pipewire, jack, clock, file or alsa")
@@ -61,33 +44,19 @@ struct LatencyCommand: ParsableCommand {
 
     func run() throws {
         let reader = try PipeReader(name: try PipeName(pipe))
-        let report: Report
+        let report: LatencyReport
         // A probe in the graph (pipewire, jack), or the engine's own impulse (clock, file, alsa).
         let method = backend == "auto"
             ? (PipeWireBackend.isAvailable ? "pipewire" : JackBackend.serverFormat(serverName: jackServer) != nil ? "jack" : "engine")
             : backend
-        if !["pipewire", "jack"].contains(method) {
-            let measured = try EngineLatencyProbe(reader: reader).measure()
-            let ms = { (ns: Double) in ns / 1e6 }
-            let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
-            report = Report(
-                backend: "engine", sampleRate: measured.sampleRate, periodFrames: measured.periodFrames,
-                pipeReadableMs: ms(Double(measured.captureToReadableNs)), periodMs: ms(periodNs),
-                processingMs: ms(Double(measured.captureToReadableNs) - periodNs), writerPid: measured.writerPID)
-        } else if method == "pipewire" {
-            let probe = try PipeWireLatencyProbe()
-            let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
-            let measured = probe.measure()
-            report = Report(
-                backend: "pipewire", sampleRate: measured.sampleRate, periodFrames: nil, micFrames: measured.micFrames,
-                monitorFrames: measured.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
-        } else {
-            let probe = try JackLatencyProbe(serverName: jackServer)
-            let pipeLatency = Self.findImpulse(in: reader, sentNs: { probe.impulseSentNs })
-            let ports = probe.measure()
-            report = Report(
-                backend: "jack", sampleRate: probe.sampleRate, periodFrames: probe.periodFrames, micFrames: ports.micFrames,
-                monitorFrames: ports.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+        switch method {
+        case "pipewire": report = try LatencyMeasurement.pipewire(reader)
+        case "jack": report = try LatencyMeasurement.jack(reader, serverName: jackServer)
+        default:
+            report = try LatencyMeasurement.engine(reader) { pid in
+                try EngineLatencyProbe.checkIsEngine(pid, pipe: reader.name)
+                kill(pid, LatencyRequest.signal)
+            }
         }
         if json {
             let encoder = JSONEncoder()
@@ -95,27 +64,12 @@ struct LatencyCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
         } else {
-            print(text(report), terminator: "")
+            print(Self.text(report), terminator: "")
         }
     }
 
-    /// Reads the pipe until the impulse shows (at most 2 s); returns ns from the impulse's cycle to reading it.
-    private static func findImpulse(in reader: PipeReader, sentNs: () -> UInt64) -> UInt64? {
-        var buffer = [Float](repeating: 0, count: 65536 * 8)
-        let deadline = MonotonicClock.nowNs + 2_000_000_000
-        while MonotonicClock.nowNs < deadline {
-            guard reader.wait(timeoutMilliseconds: 100) == .data else { continue }
-            let readAt = MonotonicClock.nowNs
-            while let block = buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) {
-                let samples = block.frames * Int(block.format.channels)
-                let sent = sentNs()
-                if sent != 0, buffer[..<samples].contains(where: { abs($0) > 0.01 }) { return readAt &- sent }
-            }
-        }
-        return nil
-    }
-
-    private func text(_ report: Report) -> String {
+    /// The report for people: each output in frames and ms, or the engine's breakdown.
+    static func text(_ report: LatencyReport) -> String {
         if report.backend == "engine" { return engineText(report) }
         let graph = report.backend == "jack" ? "JACK" : "PipeWire"
         func frames(_ value: Int?, _ off: String) -> String {
@@ -144,7 +98,7 @@ struct LatencyCommand: ParsableCommand {
         return text
     }
 
-    private func engineText(_ report: Report) -> String {
+    private static func engineText(_ report: LatencyReport) -> String {
         func ms(_ value: Double?) -> String { String(format: "%.2f ms", value ?? 0) }
         return """
             DirectPipe's engine (pid \(report.writerPid ?? 0)), \(report.sampleRate) Hz, \(report.periodFrames ?? 0)-frame periods, \

@@ -133,154 +133,76 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try effectiveSettings()
-        let channels = settings.channels ?? 2
-        let channelMode: ChannelMode = channels == 1 ? .mono : .stereo
-        let choice = try chooseBackend(settings)
-        let backend: any AudioBackend
-        let format: EngineFormat
-        // A monitor on another clock goes through the bridge; the backend's own monitor then stays off.
-        let bridgedMonitor = Self.bridgedMonitor(choice.kind, settings)
-        let backendMonitor = bridgedMonitor == nil ? settings.monitor : nil
-        switch choice.kind {
-        case .clock(let clockInput):
-            format = try EngineFormat(
-                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
-                inputChannels: try Self.inputChannels(of: clockInput), channelMode: channelMode)
-            // A stand-in for a drifting device clock, for testing the monitor's drift compensation.
-            let drift = ProcessInfo.processInfo.environment["DIRECTPIPE_CLOCK_DRIFT_PPM"].flatMap(Double.init) ?? 0
-            backend = ClockBackend(input: clockInput, driftPPM: drift)
-        case .jack(let serverRate, let serverPeriod):
-            if let rate = settings.rate, rate != serverRate {
-                printError("directpipe run: note: the JACK server runs at \(serverRate) Hz, not \(rate)")
-            }
-            if let period = settings.period, period != serverPeriod {
-                printError("directpipe run: note: the JACK server's period is \(serverPeriod) frames, not \(period)")
-            }
-            format = try EngineFormat(
-                sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
-            var options = JackBackend.Options(serverName: settings.jackServer)
-            options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
-            options.micTargets = settings.micTo.map { $0.hasPrefix("alsa:") ? [] : Self.list($0) } ?? []
-            options.monitorTargets = backendMonitor.map(Self.list) ?? []
-            backend = JackBackend(options: options)
-        case .pipewire:
-            format = try EngineFormat(
-                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
-                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
-            var options = PipeWireBackend.Options()
-            options.capture = settings.input
-            options.monitor = backendMonitor
-            if settings.virtualMic ?? true {
-                options.virtualMic = PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)
-            }
-            backend = PipeWireBackend(options: options)
-        case .file(let path):
-            let info: (sampleRate: Int, channels: Int)
-            do { info = try AudioFileInfo.format(of: path) } catch { throw RunError(error.description) }  // the header only
-            if let rate = settings.rate, rate != info.sampleRate {
-                throw RunError("\(path) is \(info.sampleRate) Hz, not \(rate) (leave --rate out to run at the file's rate)")
-            }
-            format = try EngineFormat(
-                sampleRate: info.sampleRate, periodFrames: settings.period ?? 128, inputChannels: info.channels, channelMode: channelMode)
-            let writer = try output.map { (path) throws(AudioFileError) in
-                try AudioFileWriter(path: path, sampleRate: info.sampleRate, channels: format.outputChannels)
-            }
-            backend = FileBackend(path: path, pacing: fast ? .asFastAsPossible : .realTime, output: writer)
-        case .alsa:
-            format = try EngineFormat(
-                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
-                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
-            backend = AlsaBackend(options: AlsaBackend.Options(
-                captureDevice: settings.input ?? "default",
-                playbackDevice: backendMonitor.map { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : $0 },
-                periods: settings.periods ?? 2))
-        }
+        var settings = try effectiveSettings()
         let controls = EngineControls()
         // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
         LatencyRequest.install(for: controls)
-        let writer = try PipeWriter(
-            name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
-            format: PipeFormat(sampleRate: UInt32(format.sampleRate), channels: UInt32(channels)))
         controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
         controls.monitor.isEnabled = settings.monitor != nil
-        let bridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
-        // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.
-        let micDevice = settings.micTo.flatMap { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : nil }
-        let micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
-        let micBridge = micAlsaBridge == nil ? try Self.micBridge(choice.kind, settings, format) : nil
-        let chainLoader = settings.chain.map { ChainLoader(source: $0, format: format) }
-        let chainFactory = ChainLoader.factory(format)
-        // The API edits the chain: it gets one (empty) even when none is given.
-        // With the API, the last session comes back (outputs, volumes, the chain unless --chain gives one).
+        // With the API, the last session comes back: the audio setup chosen through it, outputs, volumes, the
+        // chain unless --chain gives one. Flags given now win.
         var session: SessionState?
         if api {
             do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
+            if let audio = session?.audio { settings = Self.settings(settings, restoring: audio, flags: flagSettings()) }
             session?.apply(to: controls)
-            // Flags given now win over what was saved.
             if let gain = settings.gainDB { controls.inputGain = Float(pow(10, gain / 20)) }
-            if settings.monitor != nil { controls.monitor.isEnabled = true }
+            if monitor != nil { controls.monitor.isEnabled = true }
         }
-        let chainStart: (description: ChainDescription, chain: EffectChain)?
+        // The API edits the chain: it gets one (empty) even when none is given.
+        let chainDescription: ChainDescription?
         do {
-            let description = try chainLoader?.description() ?? (api ? session?.chain ?? ChainDescription(effects: []) : nil)
-            chainStart = try description.map { ($0, try chainFactory.chain($0)) }
+            chainDescription = try settings.chain.map(ChainLoader.description(of:)) ?? (api ? session?.chain ?? ChainDescription(effects: []) : nil)
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }
-        let engine = try Engine(
-            format: format, controls: controls, pipe: writer, monitorRing: bridge?.ring, micRing: micAlsaBridge?.ring ?? micBridge?.ring,
-            chain: chainStart?.chain)
-        let center = try api ? startAPI(engine: engine, chain: chainStart!, factory: chainFactory, slot: session?.slot) : nil
-        let chainEditor = center == nil ? chainStart.map { ChainEditor(engine: engine, chain: $0.chain, description: $0.description) } : nil
-        if let chainLoader, let chain = chainStart?.chain { printError("directpipe run: chain \(chainLoader.describe(chain))") }
+        let plan = try AudioSession.Plan(settings, chain: chainDescription)
+        let writer = try PipeWriter(
+            name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
+            format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels)))
+        let audio = try AudioSession(plan, controls: controls, writer: writer, fast: fast, fileOutput: output)
+        let host = RunHost(audio, controls: controls)
+        let center = try api ? startAPI(host: host, slot: session?.slot, audio: session?.audio) : nil
+        let chainEditor = center == nil ? plan.chain.map { ChainEditor(engine: audio.engine, chain: $0.chain, description: $0.description) } : nil
+        if let source = settings.chain, let chain = plan.chain?.chain {
+            printError("directpipe run: chain \(ChainLoader.describe(chain, from: source))")
+        }
 
         StopRequest.installHandlers()
-        if chainLoader != nil { ReloadRequest.installHandler() }
-        try backend.start(engine)
-        printError("directpipe run: backend \(backend.name) (\(choice.reason)), \(format), pipe \(writer.name)")
-        for warning in backend.startReport?.warnings ?? [] { printError("directpipe run: warning: \(warning)") }
-        if let micBridge {
-            try micBridge.start()
-            printError("directpipe run: virtual mic '\(micBridge.mic.description)' in the PipeWire graph, resampled to follow the \(backend.name) engine's clock")
-        }
-        if let micAlsaBridge {
-            let report = try micAlsaBridge.start()
-            printError("directpipe run: virtual mic on ALSA '\(micAlsaBridge.deviceName)', its own clock: resampled to follow the drift")
-            for warning in report.warnings { printError("directpipe run: warning: virtual mic: \(warning)") }
-        }
-        if let bridge {
-            let report = try bridge.start()
-            printError("directpipe run: monitor on ALSA '\(bridge.deviceName)', its own clock: resampled to follow the drift")
-            for warning in report.warnings { printError("directpipe run: warning: monitor: \(warning)") }
-        }
+        if settings.chain != nil { ReloadRequest.installHandler() }
+        try audio.start()
 
-        let status = RunStatus(
-            engine: engine, writer: writer, backend: backend, monitorBridge: bridge, micBridge: micBridge, micAlsaBridge: micAlsaBridge,
-            json: json, quiet: quiet)
+        var running = audio
+        var status = RunStatus(session: running, json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
         // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
         // wake-up is a context switch beside the audio thread.
-        let finishCheckNs: UInt64 = backend is FileBackend ? 50_000_000 : .max
-        while !StopRequest.isRequested, !backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
+        let finishCheckNs: UInt64 = running.backend is FileBackend ? 50_000_000 : .max
+        while !StopRequest.isRequested, !running.backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
             MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
-            if ReloadRequest.take(), let chainLoader {
+            if host.current !== running {  // the API restarted the audio side
+                running = host.current
+                status = RunStatus(session: running, json: json, quiet: quiet)
+            }
+            if ReloadRequest.take(), let source = settings.chain {
                 // What stays keeps running; a chain that fails to load leaves the running one alone.
                 do {
+                    let description = try ChainLoader.description(of: source)
                     if let center {
-                        let state = try center.loadChain(try chainLoader.description())
+                        let state = try center.loadChain(description)
                         printError("directpipe run: chain reloaded: \(state.chain.effects.map(\.id).joined(separator: " → "))")
                     } else if let chainEditor {
-                        let changes = try chainEditor.apply(try chainLoader.description()) { try chainLoader.factory.effect($0) }
-                        printError("directpipe run: chain reloaded (\(changes)): \(chainLoader.describe(chainEditor.chain))")
+                        let factory = running.plan.factory
+                        let changes = try chainEditor.apply(description) { try factory.effect($0) }
+                        printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(chainEditor.chain, from: source))")
                     }
                 } catch {
                     printError("directpipe run: chain not reloaded, the running one stays: \(error)")
                 }
             }
-            engine.collectRetiredChains()
+            running.engine.collectRetiredChains()
             if MonotonicClock.nowNs >= nextReport {
                 nextReport += 1_000_000_000
                 status.report(final: false)
@@ -290,27 +212,39 @@ struct RunCommand: ParsableCommand {
         if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
             unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
         }
-        bridge?.stop()  // first: a bridge outliving the engine would run dry and count it
-        micBridge?.stop()
-        micAlsaBridge?.stop()
-        backend.stop()
-        writer.stop()
-        status.report(final: true)
-        if let failure = (backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
+        running = host.current
+        running.stop()
+        running.writer.stop()
+        RunStatus(session: running, json: json, quiet: quiet).report(final: true)
+        if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
     }
 
-    /// Starts the control API for `engine`: one host per config folder (a lock), the token made on first
-    /// start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
-    private func startAPI(
-        engine: Engine, chain: (description: ChainDescription, chain: EffectChain), factory: EffectFactory, slot: String?
-    ) throws -> ControlCenter {
+    /// The settings with the audio setup a saved session chose put back, except where a flag says otherwise.
+    static func settings(_ settings: RunSettings, restoring audio: AudioRequest, flags: RunSettings) -> RunSettings {
+        var restored = settings
+        restored.backend = flags.backend ?? audio.backend ?? settings.backend
+        restored.input = flags.input ?? audio.input ?? settings.input
+        restored.monitor = flags.monitor ?? audio.monitor.map { $0 == "none" ? nil : $0 } ?? settings.monitor
+        restored.rate = flags.rate ?? audio.rate ?? settings.rate
+        restored.period = flags.period ?? audio.period ?? settings.period
+        restored.channels = flags.channels ?? audio.channels ?? settings.channels
+        return restored
+    }
+
+    /// Starts the control API for `host`'s engine: one host per config folder (a lock), the token made on
+    /// first start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
+    private func startAPI(host: RunHost, slot: String?, audio: AudioRequest?) throws -> ControlCenter {
         let folder = PresetStore.defaultFolder
         let lock: InstanceLock
         do { lock = try InstanceLock(folder: folder) } catch { throw RunError("\(error)") }
+        let running = host.current
+        let chain = try running.plan.chain ?? (ChainDescription(effects: []), try running.plan.factory.chain(ChainDescription(effects: [])))
         let center = ControlCenter(
-            engine: engine, chain: chain.chain, description: chain.description, factory: factory, sessionFolder: folder, slot: slot)
+            engine: running.engine, chain: chain.chain, description: chain.description, factory: running.plan.factory,
+            sessionFolder: folder, slot: slot, audio: audio, host: host)
         var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
         configuration.port = apiPort
+        configuration.jackServer = running.plan.settings.jackServer
         if let listen {
             configuration.host = listen
             printError("directpipe run: warning: the API listens on \(listen): other machines can reach it (the token is still required)")
@@ -334,34 +268,14 @@ struct RunCommand: ParsableCommand {
         return center
     }
 
-    /// The virtual mic in a PipeWire graph when the engine runs elsewhere (JACK, ALSA, a file, the clock)
-    /// and a PipeWire daemon answers; on PipeWire the backend makes its own.
-    private static func micBridge(_ kind: BackendKind, _ settings: RunSettings, _ format: EngineFormat) throws -> PipeWireMicBridge? {
-        if case .pipewire = kind { return nil }
-        guard settings.virtualMic ?? true, PipeWireBackend.isAvailable else { return nil }
-        return try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false))
-    }
-
-    /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
-    /// clock backend, `alsa:PCM` on PipeWire and JACK, and on ALSA another device than the capture one
-    /// (unless --monitor-clock says it shares the capture card's clock).
-    private static func bridgedMonitor(_ kind: BackendKind, _ settings: RunSettings) -> String? {
-        guard let monitor = settings.monitor else { return nil }
-        let device = monitor.hasPrefix("alsa:") ? String(monitor.dropFirst(5)) : nil
-        switch kind {
-        case .clock, .file: return device ?? monitor
-        case .jack, .pipewire: return device
-        case .alsa:
-            switch settings.monitorClock ?? "auto" {
-            case "shared": return nil
-            case "own": return device ?? monitor
-            default: return (device ?? monitor) == (settings.input ?? "default") ? nil : device ?? monitor
-            }
-        }
-    }
-
     /// The configuration file's settings with the flags given on top.
     private func effectiveSettings() throws -> RunSettings {
+        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
+        return (file ?? RunSettings()).overridden(by: flagSettings())
+    }
+
+    /// What the flags given set (nil where a flag was not given).
+    private func flagSettings() -> RunSettings {
         var flags = RunSettings()
         flags.backend = backend
         flags.input = input
@@ -379,67 +293,9 @@ struct RunCommand: ParsableCommand {
         flags.virtualMic = virtualMic
         flags.micDefault = micDefault
         flags.chain = chain
-        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
-        return (file ?? RunSettings()).overridden(by: flags)
+        return flags
     }
 
-    private enum BackendKind {
-        case pipewire
-        case file(path: String)
-        case clock(ClockInput)
-        case jack(sampleRate: Int, period: Int)
-        case alsa
-    }
-
-    /// Which backend the settings mean, and why (for the start line).
-    private func chooseBackend(_ settings: RunSettings) throws -> (kind: BackendKind, reason: String) {
-        func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {
-            (.clock(try ClockInput(settings.input ?? "tone:440")), reason)
-        }
-        func jack() -> BackendKind? {
-            JackBackend.serverFormat(serverName: settings.jackServer).map { .jack(sampleRate: $0.sampleRate, period: $0.bufferSize) }
-        }
-        let name = settings.backend ?? "auto"
-        switch name {
-        case "clock":
-            return try clock("as asked")
-        case "jack":
-            guard let found = jack() else {
-                let server = settings.jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default"
-                throw RunError("no JACK server '\(server)' is running (start jackd, or use --backend clock)")
-            }
-            return (found, "as asked")
-        case "pipewire":
-            guard PipeWireBackend.isAvailable else {
-                throw RunError("no PipeWire daemon answers (is pipewire running, and XDG_RUNTIME_DIR set?); or use --backend jack, alsa or clock")
-            }
-            return (.pipewire, "as asked")
-        case "auto":
-            if PipeWireBackend.isAvailable { return (.pipewire, "auto: a PipeWire daemon answers") }
-            if let found = jack() { return (found, "auto: no PipeWire; a JACK server is running") }
-            if AlsaBackend.canCapture(settings.input ?? "default") {
-                return (.alsa, "auto: no PipeWire or JACK; ALSA's '\(settings.input ?? "default")' device opens")
-            }
-            return try clock("auto: no PipeWire, no JACK server, no ALSA capture device")
-        case "alsa":
-            return (.alsa, "as asked")
-        case "file":
-            guard let path = settings.input else { throw RunError("backend 'file' needs --input FILE (a WAV or FLAC file)") }
-            return (.file(path: path), "as asked")
-        default:
-            throw RunError("unknown backend '\(name)': expected auto, pipewire, jack, alsa, clock or file")
-        }
-    }
-
-    private static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    /// Tones and silence are stereo, like most USB microphones; a file has its own channel count.
-    private static func inputChannels(of input: ClockInput) throws -> Int {
-        guard case .file(let path) = input else { return 2 }
-        return try AudioFileInfo.channels(of: path)
-    }
 }
 
 /// A condition found while running (not a mistake in the arguments): one line, no usage text.

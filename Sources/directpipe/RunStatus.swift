@@ -5,15 +5,7 @@ import Foundation
 
 /// The `run` command's status: a line a second for people, or JSON for scripts.
 struct RunStatus {
-    let engine: Engine
-    let writer: PipeWriter
-    let backend: any AudioBackend
-    /// The monitor's bridge when its device runs on another clock.
-    let monitorBridge: AlsaBridge?
-    /// The virtual mic in a PipeWire graph when the engine runs elsewhere.
-    let micBridge: PipeWireMicBridge?
-    /// The virtual mic on an ALSA device (`--mic-to alsa:PCM`).
-    let micAlsaBridge: AlsaBridge?
+    let session: AudioSession
     let json: Bool
     let quiet: Bool
     /// This process's CPU time when audio started, so the report counts only what running costs.
@@ -62,6 +54,8 @@ struct RunStatus {
     }
 
     func report(final: Bool) {
+        let engine = session.engine, writer = session.writer, backend = session.backend
+        let monitorBridge = session.monitorBridge, micBridge = session.micBridge, micAlsaBridge = session.micAlsaBridge
         let format = engine.format
         let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
         let lag = writer.writePosition &- writer.readPosition

@@ -25,10 +25,11 @@ import FoundationNetworking
         let pipe: String
     }
 
-    func start(seconds: Int = 30) throws -> Host {
+    func start(seconds: Int = 30, environment: [String: String]? = nil) throws -> Host {
         let pipe = uniquePipe("api")
         let run = try TestProcess(
-            Programs.directpipe, ["run", "--api", "--api-port", "0", "--pipe", pipe, "--seconds", "\(seconds)", "--quiet"], environment: environment)
+            Programs.directpipe, ["run", "--api", "--api-port", "0", "--pipe", pipe, "--seconds", "\(seconds)", "--quiet"],
+            environment: environment ?? self.environment)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, !run.errorOutput.contains("API on") { usleep(20_000) }
         let access = try #require(FileManager.default.contents(atPath: "\(folder)/api.json"), "\(run.errorOutput)")

@@ -1,0 +1,57 @@
+import DirectPipeAudio
+import DirectPipeControl
+import DirectPipeShm
+import Foundation
+
+/// The three ways of measuring a running DirectPipe's latency with an impulse, shared by `directpipe latency`
+/// (another process) and the `measure_latency` action (the host itself).
+enum LatencyMeasurement {
+    /// A probe node plays an impulse into DirectPipe's input in the PipeWire graph and times it at the virtual
+    /// mic and the monitor (frames), and in the pipe (ms).
+    static func pipewire(_ reader: PipeReader) throws -> LatencyReport {
+        let probe = try PipeWireLatencyProbe()
+        let pipeLatency = findImpulse(in: reader, sentNs: { probe.impulseSentNs })
+        let measured = probe.measure()
+        return LatencyReport(
+            backend: "pipewire", sampleRate: measured.sampleRate, micFrames: measured.micFrames,
+            monitorFrames: measured.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+    }
+
+    /// A probe client does the same in the JACK graph (mic_out_1, monitor_out_1).
+    static func jack(_ reader: PipeReader, serverName: String?) throws -> LatencyReport {
+        let probe = try JackLatencyProbe(serverName: serverName)
+        let pipeLatency = findImpulse(in: reader, sentNs: { probe.impulseSentNs })
+        let ports = probe.measure()
+        return LatencyReport(
+            backend: "jack", sampleRate: probe.sampleRate, periodFrames: probe.periodFrames, micFrames: ports.micFrames,
+            monitorFrames: ports.monitorFrames, pipeReadableMs: pipeLatency.map { Double($0) / 1e6 })
+    }
+
+    /// No graph to probe from (the clock, a file, ALSA): `request` makes the engine writing the pipe (pid given)
+    /// put an impulse at its input, and its arrival in the pipe is timed from the impulse frame's capture.
+    static func engine(_ reader: PipeReader, request: (Int32) throws -> Void) throws -> LatencyReport {
+        let measured = try EngineLatencyProbe(reader: reader).measure(request: request)
+        let ms = { (ns: Double) in ns / 1e6 }
+        let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
+        return LatencyReport(
+            backend: "engine", sampleRate: measured.sampleRate, periodFrames: measured.periodFrames,
+            pipeReadableMs: ms(Double(measured.captureToReadableNs)), periodMs: ms(periodNs),
+            processingMs: ms(Double(measured.captureToReadableNs) - periodNs), writerPid: measured.writerPID)
+    }
+
+    /// Reads the pipe until the impulse shows (at most 2 s); returns ns from the impulse's cycle to reading it.
+    private static func findImpulse(in reader: PipeReader, sentNs: () -> UInt64) -> UInt64? {
+        var buffer = [Float](repeating: 0, count: 65536 * 8)
+        let deadline = MonotonicClock.nowNs + 2_000_000_000
+        while MonotonicClock.nowNs < deadline {
+            guard reader.wait(timeoutMilliseconds: 100) == .data else { continue }
+            let readAt = MonotonicClock.nowNs
+            while let block = buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) {
+                let samples = block.frames * Int(block.format.channels)
+                let sent = sentNs()
+                if sent != 0, buffer[..<samples].contains(where: { abs($0) > 0.01 }) { return readAt &- sent }
+            }
+        }
+        return nil
+    }
+}

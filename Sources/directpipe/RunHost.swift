@@ -1,0 +1,97 @@
+import DirectPipeAudio
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipeEngine
+import DirectPipeShm
+import Foundation
+
+/// The audio side of `directpipe run` as the control API sees it: the session running now, replaced whole by
+/// `configure_audio` (the chain rebuilt in the new format, the controls and, when the format stays, the pipe
+/// writer kept: OBS stays attached), and latency measured from inside.
+final class RunHost: AudioHost, @unchecked Sendable {
+    let controls: EngineControls
+    private let lock = NSLock()
+    private var session: AudioSession
+    private var writer: PipeWriter
+
+    init(_ session: AudioSession, controls: EngineControls) {
+        self.session = session
+        self.controls = controls
+        writer = session.writer
+    }
+
+    /// The session running now (another one after a restart).
+    var current: AudioSession { lock.withLock { session } }
+
+    var status: AudioStatus { current.status }
+
+    func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
+        lock.lock()
+        defer { lock.unlock() }
+        let old = session
+        var settings = old.plan.settings
+        settings.backend = request.backend ?? settings.backend
+        settings.rate = request.rate ?? settings.rate
+        settings.period = request.period ?? settings.period
+        settings.channels = request.channels ?? settings.channels
+        if let input = request.input { settings.input = input }
+        if let monitor = request.monitor {
+            settings.monitor = monitor == "none" ? nil : monitor
+            controls.monitor.isEnabled = monitor != "none"
+        }
+        if request.backend != nil, request.backend != old.plan.settings.backend, request.input == nil {
+            settings.input = nil  // another backend: its own default input, not a name from the old one
+        }
+        if request.backend != nil, request.backend != old.plan.settings.backend, request.monitor == nil {
+            settings.monitor = nil
+        }
+        // Everything that can be found wrong without stopping anything: the backend, the format, the chain.
+        let plan: AudioSession.Plan
+        do { plan = try AudioSession.Plan(settings, chain: chain) } catch { throw AudioRestartFailure(ActionError(.conflict, "\(error)")) }
+        old.stop()
+        do {
+            session = try start(plan)
+        } catch {
+            // Back to what ran: its plan worked a moment ago.
+            let problem = "\(error)"
+            do {
+                session = try start(try AudioSession.Plan(old.plan.settings, chain: chain))
+            } catch {
+                throw AudioRestartFailure(ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)"))
+            }
+            throw AudioRestartFailure(ActionError(.conflict, "\(problem) (what ran before runs again)"), restarted: running)
+        }
+        return running
+    }
+
+    /// The session now, as the control center works on it.
+    private var running: AudioRunning {
+        AudioRunning(engine: session.engine, chain: session.plan.chain!.chain, factory: session.plan.factory)
+    }
+
+    /// Builds and starts a session on the pipe writer, a new one only when the format changes.
+    private func start(_ plan: AudioSession.Plan) throws -> AudioSession {
+        let format = try PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels))
+        if writer.format != format {
+            writer.stop()  // readers see the writer go, then attach to the new one
+            writer = try PipeWriter(name: writer.name, format: format)
+        }
+        let next = try AudioSession(plan, controls: controls, writer: writer)
+        try next.start()
+        return next
+    }
+
+    func measureLatency() throws(ActionError) -> LatencyReport {
+        let session = current
+        do {
+            let reader = try PipeReader(name: session.writer.name)
+            switch session.plan.kind {
+            case .pipewire: return try LatencyMeasurement.pipewire(reader)
+            case .jack: return try LatencyMeasurement.jack(reader, serverName: session.plan.settings.jackServer)
+            default: return try LatencyMeasurement.engine(reader) { _ in session.engine.controls.requestLatencyImpulse() }
+            }
+        } catch {
+            throw ActionError(.conflict, "latency not measured: \(error)")
+        }
+    }
+}
