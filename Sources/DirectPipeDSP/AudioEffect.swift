@@ -1,3 +1,5 @@
+import Atomics
+
 /// One effect in the chain: a built-in, or an LV2 or LADSPA plugin (a
 /// subclass in DirectPipePlugins).
 ///
@@ -28,6 +30,21 @@ open class AudioEffect: @unchecked Sendable {
 
     /// Frames by which the output lags the input (lookahead, block processing, a plugin's report).
     open var latencyFrames: Int { 0 }
+
+    /// The gain reduction applied now, in dB (≤ 0), for meters: nil for effects that do not reduce gain by
+    /// themselves. Dynamics effects publish it once per block (``publishGainReduction(_:)``).
+    public var gainReductionDB: Float? {
+        reducesGain ? Float(bitPattern: reductionBits.load(ordering: .relaxed)) : nil
+    }
+
+    /// True for effects that publish their gain reduction.
+    open var reducesGain: Bool { false }
+
+    private let reductionBits = ManagedAtomic<UInt32>(0)
+
+    /// Called by the audio thread at the end of a block: one relaxed store.
+    @inline(__always)
+    public func publishGainReduction(_ decibels: Float) { reductionBits.store(decibels.bitPattern, ordering: .relaxed) }
 
     /// Processes `frames` frames (≤ ``maxFrames``) of every channel in place. Real-time safe.
     open func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {}

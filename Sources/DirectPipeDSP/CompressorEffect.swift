@@ -44,6 +44,8 @@ public final class CompressorEffect: AudioEffect, @unchecked Sendable {
     /// The gain reduction now, in dB (≤ 0), for meters.
     public var gainReduction: Float { reduction }
 
+    public override var reducesGain: Bool { true }
+
     public override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         let threshold = values.value(0), ratio = values.value(1), knee = values.value(2)
         let attack = onePoleCoefficient(milliseconds: values.value(3), sampleRate: sampleRate)
@@ -72,6 +74,7 @@ public final class CompressorEffect: AudioEffect, @unchecked Sendable {
             let g = decibelsToGain(reduction) * makeup.next()
             for channel in 0..<channels { buffers[channel][frame] *= g }
         }
+        publishGainReduction(reduction)
     }
 
     public override func reset() {

@@ -41,6 +41,8 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
     /// Whether the gate was open at the end of the last block (for meters).
     public var open: Bool { isOpen }
 
+    public override var reducesGain: Bool { true }
+
     public override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         let openLevel = decibelsToGain(values.value(0))
         let closeLevel = openLevel * 0.7079  // −3 dB
@@ -68,6 +70,7 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
             for channel in 0..<channels { buffers[channel][frame] = delay.push(buffers[channel][frame], channel: channel) * gain }
             delay.advance()
         }
+        publishGainReduction(gainToDecibels(gain))
     }
 
     public override func reset() {

@@ -40,6 +40,8 @@ public final class LimiterEffect: AudioEffect, @unchecked Sendable {
 
     public override var latencyFrames: Int { window - 1 }
 
+    public override var reducesGain: Bool { true }
+
     public override func process(_ buffers: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {
         let ceiling = decibelsToGain(values.value(0))
         let release = onePoleCoefficient(milliseconds: values.value(1), sampleRate: sampleRate)
@@ -65,6 +67,7 @@ public final class LimiterEffect: AudioEffect, @unchecked Sendable {
             }
             delay.advance()
         }
+        publishGainReduction(gainToDecibels(gain))
     }
 
     public override func reset() {

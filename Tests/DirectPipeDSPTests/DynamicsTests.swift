@@ -20,6 +20,9 @@ import Testing
             let measured = decibels(Double(out.last!))
             let expected = (level > -20 ? -20 + (level + 20) / 4 : level) + 3
             #expect(abs(measured - expected) < 0.05, "input \(level) dB: \(measured) dB, curve \(expected) dB")
+            // The meter shows the reduction (without the makeup gain).
+            let reduction = Double(try #require(compressor.gainReductionDB))
+            #expect(abs(reduction - (expected - 3 - level)) < 0.05, "input \(level) dB: meter \(reduction) dB")
         }
         // And the soft knee: its formula's value halfway into the knee.
         try compressor.set("knee", 10)
@@ -87,7 +90,9 @@ import Testing
             let peak = out.flatMap { $0 }.map(abs).max()!
             #expect(peak <= ceiling, "signal \(index): peak \(peak) over the ceiling \(ceiling)")
             #expect(peak > ceiling * 0.9, "signal \(index): limited, not muted")
+            if index == 0 { #expect((limiter.gainReductionDB ?? 0) < -10, "the +12 dB sine: the meter shows the limiting") }
         }
+        #expect(EqualizerEffect(channels: 1, sampleRate: rate, maxFrames: 64).gainReductionDB == nil, "an EQ has no such meter")
     }
 
     @Test func limiterLeavesQuietSignalsExactlyAlone() {
