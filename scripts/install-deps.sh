@@ -30,7 +30,8 @@ if [ "${1:-}" = "--tests" ]; then
         xvfb xauth                                   # an X display for libobs in the plugin's tests
         obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
         lilv-utils                                   # lv2apply and lv2bench, the references for our LV2 host
-        python3-venv                                 # a venv for schemathesis (from PyPI), the API's fuzzer
+        python3-venv                                 # a venv for schemathesis and selenium (from PyPI)
+        chromium chromium-driver                     # the web panel's tests, in a real headless browser
         x42-plugins swh-lv2 lsp-plugins-lv2 calf-plugins zam-plugins mda-lv2 abgate fomp  # ~480 LV2 plugins
         swh-plugins tap-plugins cmt                  # LADSPA plugins (ladspa-sdk brings applyplugin)
     )

@@ -22,7 +22,7 @@ trap 'kill $jackd 2>/dev/null; wait $jackd 2>/dev/null' EXIT
 jack_wait -s "$server" -w -t 10 >/dev/null 2>&1
 echo "soak: ${minutes} min at 48 kHz / 64 frames (1.33 ms), jackd $realtime, one core loaded by stress-ng"
 stress-ng --cpu 1 --timeout "${seconds}s" --quiet & stress=$!
-"$bin/directpipe" run --backend jack --jack-server "$server" --input none --pipe "soak-$$" \
+"$bin/directpipe" run --no-api --backend jack --jack-server "$server" --input none --pipe "soak-$$" \
     --seconds "$seconds" --json --quiet > ".build/soak-$$.json" & directpipe=$!
 sleep 2
 .build/native/jack-ramp --server "$server" --feed directpipe:in_1,directpipe:in_2 \

@@ -17,7 +17,8 @@ public struct APIServer: Sendable {
         /// Where to listen: 127.0.0.1 unless `--listen` says otherwise.
         public var host = "127.0.0.1"
         /// 0 picks a free port (told by `onRunning`).
-        public var port = 7480
+        public var port = Self.defaultPort
+        public static let defaultPort = 7480
         public var token: String
         /// The largest request body accepted (larger: 413).
         public var maxBodyBytes = 64 * 1024
@@ -50,7 +51,7 @@ public struct APIServer: Sendable {
         hosts.insert(APISecurity<BasicWebSocketRequestContext>.hostName(configuration.host))
         router.middlewares.add(APISecurity(token: configuration.token, allowedHosts: hosts, port: { boundPort.value }))
         let reads = [
-            "/api/v1/state", "/api/v1/telemetry", "/api/v1/presets", "/api/v1/plugins", "/api/v1/devices", "/api/v1/openapi.yaml", "/api/v1/ws",
+            "/", "/api/v1/state", "/api/v1/telemetry", "/api/v1/presets", "/api/v1/plugins", "/api/v1/devices", "/api/v1/openapi.yaml", "/api/v1/ws",
         ]
         var methods = Dictionary(uniqueKeysWithValues: reads.map { ($0, [HTTPRequest.Method.get]) })
         methods["/api/v1/actions"] = [.get, .post]
@@ -94,11 +95,35 @@ public struct APIServer: Sendable {
             return APIResponse.json(devices, encoder: APIResponse.snakeCaseEncoder)
         }
         router.get("/api/v1/actions") { _, _ in APIResponse.json(["actions": ControlAction.names]) }
-        router.get("/api/v1/openapi.yaml") { _, _ in
-            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
-                return APIResponse.error(.notFound, "the OpenAPI document is not installed beside this program")
+        router.get("/api/v1/openapi.yaml") { _, _ in Self.resource("openapi.yaml", type: "application/yaml") }
+        router.get("/api/v1/presets/{name}") { _, context in
+            // An export: the preset file as stored, for the panel's download link.
+            let name = context.parameters.get("name") ?? ""
+            do throws(ActionError) {
+                let data = try center.store.presetData(name)
+                var headers: HTTPFields = [.contentType: "application/json"]
+                headers[.contentDisposition] = "attachment; filename=\"\(name).json\""
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            } catch {
+                return APIResponse.error(error)
             }
-            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        // The same as save_preset and delete_preset, for clients that think in resources.
+        router.put("/api/v1/presets/{name}") { _, context in
+            await Self.respond(to: perform(.savePreset(context.parameters.get("name") ?? "")))
+        }
+        router.delete("/api/v1/presets/{name}") { _, context in
+            await Self.respond(to: perform(.deletePreset(context.parameters.get("name") ?? "")))
+        }
+        // The web panel: plain files shipped beside this program, no build step.
+        router.get("/") { _, _ in Self.resource("panel/index.html", type: "text/html; charset=utf-8") }
+        router.get("/panel/{file}") { _, context in
+            let file = context.parameters.get("file") ?? ""
+            let types = ["js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "html": "text/html; charset=utf-8"]
+            guard file.range(of: #"^[a-z]+\.(js|css|html)$"#, options: .regularExpression) != nil,
+                  let type = types[(file as NSString).pathExtension]
+            else { return APIResponse.error(.notFound, "no panel file '\(file)'") }
+            return Self.resource("panel/\(file)", type: type)
         }
         router.post("/api/v1/actions") { request, _ in
             var request = request
@@ -111,14 +136,30 @@ public struct APIServer: Sendable {
             do { action = try JSONDecoder().decode(ControlAction.self, from: data) } catch {
                 return APIResponse.error(.badRequest, "not an action: \(JSONProblem.describe(error, in: data))")
             }
-            switch await perform(action) {
-            case .success(let state): return APIResponse.json(state)
-            case .failure(let error): return APIResponse.error(error)
-            }
+            return await Self.respond(to: perform(action))
         }
         router.ws("/api/v1/ws") { _, _ in .upgrade([:]) } onUpgrade: { inbound, outbound, _ in
             try await session(inbound: inbound, outbound: outbound)
         }
+    }
+
+    /// The state after an action, or why it was refused.
+    static func respond(to result: Result<ControlState, ActionError>) -> Response {
+        switch result {
+        case .success(let state): APIResponse.json(state)
+        case .failure(let error): APIResponse.error(error)
+        }
+    }
+
+    /// A file shipped with the program (the OpenAPI document, the panel), never cached: a new version shows
+    /// at the next load.
+    static func resource(_ path: String, type: String) -> Response {
+        guard let url = Bundle.module.resourceURL?.appendingPathComponent(path), let data = try? Data(contentsOf: url) else {
+            return APIResponse.error(.notFound, "\(path) is not installed beside this program")
+        }
+        var headers: HTTPFields = [.contentType: type, .cacheControl: "no-cache"]
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// Performs an action on the action queue.

@@ -13,6 +13,10 @@ public struct APIAccess: Sendable, Codable, Equatable {
     }
 
     public static func tokenPath(folder: String) -> String { "\(folder)/api-token" }
+
+    /// The web panel at `url` (the API's base address), with the token in the fragment: never sent over the
+    /// network, the page keeps it and takes it out of the address bar.
+    public static func panelURL(_ url: String, token: String) -> String { "\(url)/#token=\(token)" }
     public static func endpointPath(folder: String) -> String { "\(folder)/api.json" }
 
     /// The token, made (32 random bytes, hex) if there is none yet.
@@ -55,7 +59,7 @@ public final class InstanceLock: @unchecked Sendable {
             let count = pread(fd, &buffer, buffer.count, 0)
             let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw ActionError(.conflict, "another DirectPipe (pid \(holder)) is running with the config folder \(folder)")
+            throw ActionError(.conflict, "another DirectPipe (pid \(holder)) is running with the config folder \(folder) (stop it, or start this one with --no-api)")
         }
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"

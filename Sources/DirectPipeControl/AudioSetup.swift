@@ -110,6 +110,9 @@ public protocol AudioHost: AnyObject, Sendable {
     /// Stops what runs and starts `request` (on top of what runs) with `chain` built in the new format. On
     /// failure what ran before runs again (a new start of it, in the failure), and the error says what was wrong.
     func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning
-    /// Sends an impulse through the running path and times its arrival at each output.
-    func measureLatency() throws(ActionError) -> LatencyReport
+    /// Sends an impulse through the running path and times its arrival at each output (`chainLatencyFrames`:
+    /// the running chain's own delay, which the engine's impulse cannot tell by itself).
+    func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport
+    /// The OBS pipe now: readers waiting for audio, and frames written that the latest reader has not read.
+    func pipeStatus() -> (readers: Int, unreadFrames: Int)
 }

@@ -26,6 +26,8 @@ public enum ControlAction: Sendable, Equatable {
     case previousSlot
     case loadPreset(String)
     case savePreset(String)
+    case renamePreset(String, to: String)
+    case deletePreset(String)
     /// Recording to a file name (.wav or .flac) in the recordings folder; nil: a dated name.
     case startRecording(String?)
     case stopRecording
@@ -55,6 +57,8 @@ public enum ControlAction: Sendable, Equatable {
         case .previousSlot: "previous_slot"
         case .loadPreset: "load_preset"
         case .savePreset: "save_preset"
+        case .renamePreset: "rename_preset"
+        case .deletePreset: "delete_preset"
         case .startRecording: "record_start"
         case .stopRecording: "record_stop"
         case .resetXruns: "reset_xruns"
@@ -66,14 +70,14 @@ public enum ControlAction: Sendable, Equatable {
     public static let names = [
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
-        "previous_slot", "load_preset", "save_preset", "record_start", "record_stop", "reset_xruns", "configure_audio",
+        "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns", "configure_audio",
         "measure_latency",
     ]
 }
 
 extension ControlAction: Codable {
     private enum Key: String, CodingKey {
-        case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
+        case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name, newName = "new_name"
         case backend, input, monitor, rate, period, channels
     }
 
@@ -115,6 +119,8 @@ extension ControlAction: Codable {
         case "previous_slot": self = .previousSlot
         case "load_preset": self = .loadPreset(try c.decode(String.self, forKey: .name))
         case "save_preset": self = .savePreset(try c.decode(String.self, forKey: .name))
+        case "rename_preset": self = .renamePreset(try c.decode(String.self, forKey: .name), to: try c.decode(String.self, forKey: .newName))
+        case "delete_preset": self = .deletePreset(try c.decode(String.self, forKey: .name))
         case "record_start": self = .startRecording(try optional(String.self, .name))
         case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
@@ -161,7 +167,10 @@ extension ControlAction: Codable {
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
         case .switchSlot(let slot): try c.encode(slot, forKey: .slot)
-        case .loadPreset(let name), .savePreset(let name): try c.encode(name, forKey: .name)
+        case .loadPreset(let name), .savePreset(let name), .deletePreset(let name): try c.encode(name, forKey: .name)
+        case .renamePreset(let name, let newName):
+            try c.encode(name, forKey: .name)
+            try c.encode(newName, forKey: .newName)
         case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
         case .configureAudio(let request):
             try c.encodeIfPresent(request.backend, forKey: .backend)

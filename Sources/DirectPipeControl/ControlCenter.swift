@@ -112,17 +112,23 @@ public final class ControlCenter: @unchecked Sendable {
         if action == .measureLatency {
             // Outside the lock: an impulse takes a moment to come round, and other actions need not wait for it.
             guard let host else { throw ActionError(.conflict, "there is no audio host here to measure") }
-            let report = try host.measureLatency()
+            let report = try host.measureLatency(chainLatencyFrames: live.editor.chain.latencyFrames)
             return try change { latency = report }
         }
         return try change { () throws(ActionError) in try apply(action) }
     }
 
     /// Makes the running chain `chain` (a reloaded chain file): what stays keeps running, the rest fades.
+    /// Returns what changed, for the log.
     @discardableResult
-    public func loadChain(_ chain: ChainDescription) throws(ActionError) -> ControlState {
-        try change { () throws(ActionError) in try edit(chain) }
+    public func loadChain(_ chain: ChainDescription) throws(ActionError) -> ChainEditor.Changes {
+        var changes: ChainEditor.Changes?
+        _ = try change { () throws(ActionError) in changes = try edit(chain) }
+        return changes!
     }
+
+    /// The chain running now.
+    public var chain: EffectChain { live.editor.chain }
 
     /// Runs one change under the lock, counts it, and tells the observers the new state.
     private func change(_ body: () throws(ActionError) -> Void) throws(ActionError) -> ControlState {
@@ -147,9 +153,12 @@ public final class ControlCenter: @unchecked Sendable {
         let live = self.live, engine = live.engine
         let format = engine.format
         let meters = engine.meters.snapshot(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
+        let pipe = host?.pipeStatus()
         return Telemetry(
             inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
-            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: live.editor.chain.latencyFrames)
+            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: live.editor.chain.latencyFrames,
+            pipeReaders: pipe?.readers, pipeFillFrames: pipe?.unreadFrames,
+            gainReductionDB: live.editor.chain.slots.map { $0.effect.gainReductionDB.map { max($0, -96) } })
     }
 
     /// Calls `observer` with the new state after every change; returns what ``removeObserver(_:)`` takes.
@@ -251,6 +260,10 @@ public final class ControlCenter: @unchecked Sendable {
             } else {
                 try store.savePreset(preset)
             }
+        case .renamePreset(let name, let newName):
+            try store.renamePreset(name, to: newName)
+        case .deletePreset(let name):
+            try store.deletePreset(name)
         case .startRecording(let name):
             let path: String
             if let name {
@@ -307,11 +320,13 @@ public final class ControlCenter: @unchecked Sendable {
     }
 
     /// Makes the running chain `next` (built before anything changes; a failure leaves the chain alone).
-    private func edit(_ next: ChainDescription) throws(ActionError) {
+    @discardableResult
+    private func edit(_ next: ChainDescription) throws(ActionError) -> ChainEditor.Changes {
         do {
             let factory = running.factory
-            _ = try running.editor.apply(next) { try factory.effect($0) }
+            let changes = try running.editor.apply(next) { try factory.effect($0) }
             description = next
+            return changes
         } catch let error as EffectError {
             switch error {
             case .unknownEffect, .unknownParameter: throw ActionError(.notFound, "\(error)")

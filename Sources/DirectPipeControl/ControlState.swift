@@ -85,8 +85,16 @@ public struct Telemetry: Sendable, Codable, Equatable {
     public var xruns: UInt64
     public var callbacks: UInt64
     public var latencyFrames: Int
+    /// The OBS pipe: readers waiting for audio, and frames the latest reader has not read yet (nil: no host).
+    public var pipeReaders: Int?
+    public var pipeFillFrames: Int?
+    /// Each effect's gain reduction now, in dB, in chain order (null for effects without one).
+    public var gainReductionDB: [Float?]
 
     enum CodingKeys: String, CodingKey {
+        case gainReductionDB = "gain_reduction_db"
+        case pipeReaders = "pipe_readers"
+        case pipeFillFrames = "pipe_fill_frames"
         case inputPeak = "input_peak"
         case outputPeak = "output_peak"
         case outputRMS = "output_rms"

@@ -15,13 +15,16 @@ public struct LatencyReport: Sendable, Codable, Equatable {
     /// The engine: of that, the period itself (the engine gets a period once it is complete) and the rest
     /// (processing, publishing, the reader's wake).
     public var periodMs: Double?
+    /// The engine: the chain's own delay (lookahead), when it has one.
+    public var chainMs: Double?
     public var processingMs: Double?
     /// The process that writes the pipe (the engine measured).
     public var writerPid: Int32?
 
     public init(
         backend: String, sampleRate: Int, periodFrames: Int? = nil, micFrames: Int? = nil, monitorFrames: Int? = nil,
-        pipeReadableMs: Double? = nil, periodMs: Double? = nil, processingMs: Double? = nil, writerPid: Int32? = nil
+        pipeReadableMs: Double? = nil, periodMs: Double? = nil, chainMs: Double? = nil, processingMs: Double? = nil,
+        writerPid: Int32? = nil
     ) {
         self.backend = backend
         self.sampleRate = sampleRate
@@ -30,6 +33,7 @@ public struct LatencyReport: Sendable, Codable, Equatable {
         self.monitorFrames = monitorFrames
         self.pipeReadableMs = pipeReadableMs
         self.periodMs = periodMs
+        self.chainMs = chainMs
         self.processingMs = processingMs
         self.writerPid = writerPid
     }
@@ -42,6 +46,7 @@ public struct LatencyReport: Sendable, Codable, Equatable {
         case monitorFrames = "monitor_frames"
         case pipeReadableMs = "pipe_readable_ms"
         case periodMs = "period_ms"
+        case chainMs = "chain_ms"
         case processingMs = "processing_ms"
         case writerPid = "writer_pid"
     }

@@ -66,6 +66,38 @@ public struct PresetStore: Sendable {
         try Self.write(preset, to: presetPath(preset.name))
     }
 
+    /// Renames a preset: written under the new name, the old file kept as `OLD.json.bak`. A name taken is refused.
+    public func renamePreset(_ name: String, to newName: String) throws(ActionError) {
+        var preset = try loadPreset(name)
+        try Self.check(name: newName)
+        guard !FileManager.default.fileExists(atPath: presetPath(newName)) else {
+            throw ActionError(.conflict, "a preset '\(newName)' exists already (delete or rename it first)")
+        }
+        preset.name = newName
+        try Self.write(preset, to: presetPath(newName))
+        try retire(presetPath(name))
+    }
+
+    /// Deletes a preset: its file becomes `NAME.json.bak` (the last one deleted can be brought back by hand).
+    public func deletePreset(_ name: String) throws(ActionError) {
+        try Self.check(name: name)
+        guard FileManager.default.fileExists(atPath: presetPath(name)) else { throw ActionError(.notFound, "no preset '\(name)'") }
+        try retire(presetPath(name))
+    }
+
+    /// A preset file as it is stored (for export), after checking that it reads.
+    public func presetData(_ name: String) throws(ActionError) -> Data {
+        _ = try loadPreset(name)
+        guard let data = FileManager.default.contents(atPath: presetPath(name)) else { throw ActionError(.notFound, "no preset '\(name)'") }
+        return data
+    }
+
+    private func retire(_ path: String) throws(ActionError) {
+        guard rename(path, path + ".bak") == 0 else {
+            throw ActionError(.conflict, "\(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func saveSlot(_ slot: String, _ preset: Preset) throws(ActionError) {
         guard Self.slots.contains(slot) else { throw ActionError(.invalid, "no slot '\(slot)' (slots are A to E)") }
         try Self.write(preset, to: slotPath(slot))

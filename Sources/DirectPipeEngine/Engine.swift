@@ -63,8 +63,8 @@ public final class Engine: @unchecked Sendable {
     private let inputChannels: Int
     private let outputChannels: Int
     private let isMono: Bool
-    /// Frames of silence still to follow a latency impulse (see ``EngineControls/requestLatencyImpulse()``).
-    private var impulseSilenceLeft = 0
+    /// Frames of the latency impulse pattern still to come (see ``EngineControls/requestLatencyImpulse()``).
+    private var impulsePatternLeft = 0
     // The impulse's constants as stored values: the audio thread touches no type metadata.
     private let impulseLevel = Engine.latencyImpulseLevel
     private let impulseSilence = Engine.latencyImpulseSilence
@@ -138,10 +138,10 @@ public final class Engine: @unchecked Sendable {
 
         meterInput(input, frames: frames, channels: inputChannels)
         mixToOutputChannels(input, frames: frames, inputChannels: inputChannels)
-        markLatencyImpulse(frames: frames, channels: channels)
         let gain = controlWords.flag(ControlWord.inputMuted) ? 0 : controlWords.float(ControlWord.inputGain)
         inputGain.apply(gain, to: processed, frames: frames, channels: channels)
         runChain(frames: frames)
+        markLatencyImpulse(frames: frames, channels: channels)
         chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
         let nonFinite = silenceNonFinite(processed, count: frames * channels)
         meterOutput(frames: frames, channels: channels)
@@ -275,23 +275,26 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// When asked for, puts the latency impulse in place of the input: the block's first frame at
-    /// ``Engine/latencyImpulseLevel`` on every channel, then ``Engine/latencyImpulseSilence`` frames of exact
-    /// zeros (into the next blocks if this one is shorter), a pattern no live signal makes, so a reader of any
-    /// output can find it. It then goes through the gain stages and the router like the input would.
+    /// When asked for, puts the latency impulse pattern in place of the chain's output: ``Engine/latencyImpulseSilence``
+    /// frames of exact zeros, one frame at ``Engine/latencyImpulseLevel`` on every channel, and as many zeros
+    /// again, across periods shorter than that. A reader of any output finds the impulse as the first loud frame
+    /// after a long silence. It goes through the output gain and the router like the processed signal; it comes
+    /// after the chain, whose gates, denoisers and filters would hide or smear it: the chain's delay is what its
+    /// effects declare (and the host compensates), added by whoever measures.
     @_noAllocation
     private func markLatencyImpulse(frames: Int, channels: Int) {
-        var first = 0
         // A plain load each period; the (locked) exchange only when a request is there.
         if controlWords.load(ControlWord.latencyImpulse) != 0, controlWords.exchange(ControlWord.latencyImpulse, 0) != 0 {
-            for channel in 0..<channels { processed[channel] = impulseLevel }
-            first = 1
-            impulseSilenceLeft = impulseSilence
+            impulsePatternLeft = 2 * impulseSilence + 1
         }
-        let silent = min(impulseSilenceLeft, frames - first)
-        guard silent > 0 else { return }
-        (processed + first * channels).update(repeating: 0, count: silent * channels)
-        impulseSilenceLeft -= silent
+        guard impulsePatternLeft > 0 else { return }
+        let count = min(impulsePatternLeft, frames)
+        processed.update(repeating: 0, count: count * channels)
+        let impulseAt = impulsePatternLeft - impulseSilence - 1  // frames from this block's start to the impulse
+        if impulseAt >= 0, impulseAt < count {
+            for channel in 0..<channels { processed[impulseAt * channels + channel] = impulseLevel }
+        }
+        impulsePatternLeft -= count
     }
 
     @_noAllocation

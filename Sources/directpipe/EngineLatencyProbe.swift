@@ -39,7 +39,7 @@ struct EngineLatencyProbe {
                     captureToReadableNs: found.readAtNs &- captured)
             }
         }
-        throw RunError("no impulse arrived in \(reader.name) within 2 s (is the input or the pipe output muted?)")
+        throw RunError("no impulse arrived in \(reader.name) within 2 s (is the pipe output muted?)")
     }
 
     /// Only `directpipe run` handles the signal; any other writer would be killed by it.
@@ -53,8 +53,11 @@ struct EngineLatencyProbe {
     }
 }
 
-/// Finds the engine's latency impulse in a stream of pipe blocks: a frame at least `threshold` loud followed by
-/// `Engine.latencyImpulseSilence` frames of exact zeros, which no live signal makes.
+/// Finds the engine's latency impulse in a stream of pipe blocks: the first frame at least `threshold` loud after
+/// a quarter of the pattern's silence (`Engine.latencyImpulseSilence`) 40 dB below that: what the chain still
+/// rings with from before has died away by then. What the chain does to the
+/// impulse after it (an EQ ringing, a compressor's release) does not matter; a tail that rings through the
+/// silence before it (a long reverb) hides it.
 struct ImpulseDetector {
     struct Found {
         var captureNs: UInt64?
@@ -64,25 +67,21 @@ struct ImpulseDetector {
 
     let channels: Int
     let threshold: Float = 0.05
-    private var candidate: Found?
-    private var zerosAfter = 0
+    let quiet: Float = 5e-4
+    private var quietFrames = 0
 
     init(channels: Int) { self.channels = channels }
 
-    /// Scans one block (`buffer` holds `block.frames` frames); returns the impulse once its silence is complete.
+    /// Scans one block (`buffer` holds `block.frames` frames); returns the impulse once it shows.
     mutating func scan(_ buffer: [Float], _ block: PipeReader.Block, readAt: UInt64) -> Found? {
         let rate = Double(block.format.sampleRate)
         for frame in 0..<block.frames {
-            let samples = buffer[(frame * channels)..<((frame + 1) * channels)]
-            if samples.allSatisfy({ $0 == 0 }) {
-                zerosAfter += 1
-                if zerosAfter >= Engine.latencyImpulseSilence, let candidate { return candidate }
-            } else {
-                zerosAfter = 0
-                candidate = samples.contains(where: { abs($0) >= threshold }) ? Found(
-                    captureNs: block.timestampNs.map { $0 + UInt64(Double(frame) * 1e9 / rate) }, readAtNs: readAt,
-                    blockFrames: block.frames) : nil
+            let loudest = buffer[(frame * channels)..<((frame + 1) * channels)].reduce(0) { max($0, abs($1)) }
+            if loudest >= threshold, quietFrames >= Engine.latencyImpulseSilence / 4 {
+                return Found(
+                    captureNs: block.timestampNs.map { $0 + UInt64(Double(frame) * 1e9 / rate) }, readAtNs: readAt, blockFrames: block.frames)
             }
+            quietFrames = loudest < quiet ? quietFrames + 1 : 0
         }
         return nil
     }

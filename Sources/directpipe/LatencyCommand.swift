@@ -15,8 +15,9 @@ struct LatencyCommand: ParsableCommand {
             On PipeWire and JACK a probe plays one impulse into DirectPipe's first input and times its arrival \
             at its outputs, in frames of the graph's clock (JACK: mic_out_1 and monitor_out_1; PipeWire: the \
             virtual mic and monitor_FL), and in the OBS pipe (readable, in ms). On the clock, a file or ALSA there \
-            is no graph to probe from: the engine itself puts the impulse at its input (asked with SIGUSR1), and \
-            its arrival in the OBS pipe is timed from the impulse's capture. It is audible on every output for \
+            is no graph to probe from: the engine itself puts the impulse after its chain (asked with SIGUSR1), and \
+            its arrival in the OBS pipe is timed from the capture of the frame it stands in for; the chain's \
+            declared delay comes on top (`directpipe ctl latency` adds it). It is audible on every output for \
             one sample: mute your stream first.
             """
     )
@@ -102,9 +103,10 @@ struct LatencyCommand: ParsableCommand {
         func ms(_ value: Double?) -> String { String(format: "%.2f ms", value ?? 0) }
         return """
             DirectPipe's engine (pid \(report.writerPid ?? 0)), \(report.sampleRate) Hz, \(report.periodFrames ?? 0)-frame periods, \
-            an impulse put at its input:
+            an impulse put after its chain:
               input -> OBS pipe, readable after:  \(ms(report.pipeReadableMs)) from the impulse's capture
                 the period itself:                \(ms(report.periodMs)) (the engine gets a period once it is complete)
+            \(report.chainMs.map { "    the chain's own delay:            \(ms($0)) (lookahead)\n" } ?? "")\
                 processing, publishing, waking:   \(ms(report.processingMs))
               (The device's own capture buffering comes before; outputs on other clocks, the monitor and a virtual mic
                through a drift-following bridge, add what their bridge holds: 'directpipe run' shows it.)

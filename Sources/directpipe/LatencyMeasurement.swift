@@ -29,14 +29,18 @@ enum LatencyMeasurement {
 
     /// No graph to probe from (the clock, a file, ALSA): `request` makes the engine writing the pipe (pid given)
     /// put an impulse at its input, and its arrival in the pipe is timed from the impulse frame's capture.
-    static func engine(_ reader: PipeReader, request: (Int32) throws -> Void) throws -> LatencyReport {
+    /// `chainLatencyFrames`, the chain's own delay (a limiter's lookahead), is added: the impulse comes out that
+    /// much later than the frame it seems to belong to.
+    static func engine(_ reader: PipeReader, chainLatencyFrames: Int = 0, request: (Int32) throws -> Void) throws -> LatencyReport {
         let measured = try EngineLatencyProbe(reader: reader).measure(request: request)
         let ms = { (ns: Double) in ns / 1e6 }
         let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
+        let chainNs = Double(chainLatencyFrames) * 1e9 / Double(measured.sampleRate)
+        let totalNs = Double(measured.captureToReadableNs) + chainNs
         return LatencyReport(
             backend: "engine", sampleRate: measured.sampleRate, periodFrames: measured.periodFrames,
-            pipeReadableMs: ms(Double(measured.captureToReadableNs)), periodMs: ms(periodNs),
-            processingMs: ms(Double(measured.captureToReadableNs) - periodNs), writerPid: measured.writerPID)
+            pipeReadableMs: ms(totalNs), periodMs: ms(periodNs), chainMs: chainLatencyFrames > 0 ? ms(chainNs) : nil,
+            processingMs: ms(totalNs - periodNs - chainNs), writerPid: measured.writerPID)
     }
 
     /// Reads the pipe until the impulse shows (at most 2 s); returns ns from the impulse's cycle to reading it.

@@ -1,13 +1,43 @@
 import ArgumentParser
+import DirectPipeAPI
+import DirectPipeControl
 import Foundation
 
-/// `directpipe obs install|uninstall|status`: the OBS source plugin in OBS's plugin folders.
+/// `directpipe obs install|uninstall|status`: the OBS source plugin in OBS's plugin folders; `obs dock`: the
+/// web panel as an OBS custom browser dock.
 struct OBSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "obs",
-        abstract: "Install the 'DirectPipe Audio' OBS source plugin, remove it, or say where it is.",
-        subcommands: [Install.self, Uninstall.self, Status.self]
+        abstract: "Install the 'DirectPipe Audio' OBS source plugin, remove it, or say where it is; the panel as an OBS dock.",
+        subcommands: [Install.self, Uninstall.self, Status.self, Dock.self]
     )
+
+    struct Dock: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the web panel's address for an OBS custom browser dock; --add puts it in OBS's docks (OBS closed).",
+            discussion: """
+                The address is the running DirectPipe's (or the default port's) with the API token in its fragment. \
+                In OBS: Docks → Custom Browser Docks, name DirectPipe, that URL. OBS builds without the browser \
+                (Debian's, for one) have no custom browser docks: open the address in a browser instead.
+                """)
+        @Flag(help: "Add (or update) the 'DirectPipe' dock in OBS's configuration; OBS must be closed.") var add = false
+
+        func run() throws {
+            let folder = PresetStore.defaultFolder
+            let base = APIAccess.find(folder: folder)?.url ?? "http://127.0.0.1:\(APIServer.Configuration.defaultPort)"
+            let url = APIAccess.panelURL(base, token: try APIAccess.token(folder: folder))
+            guard add else {
+                print("OBS → Docks → Custom Browser Docks: name DirectPipe, URL\n\(url)")
+                return
+            }
+            guard !OBSBrowserDocks.isOBSRunning else {
+                throw RunError("OBS is running and would overwrite its docks when it quits: close it, then run this again")
+            }
+            let docks = OBSBrowserDocks()
+            let changed = try docks.add(title: "DirectPipe", url: url)
+            print(changed ? "added the DirectPipe dock to \(docks.file.path); start OBS, then Docks → DirectPipe" : "the DirectPipe dock is there already (\(docks.file.path))")
+        }
+    }
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Copy the plugin into OBS's plugin folder (restart OBS after).")

@@ -64,11 +64,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The effects chain: a chain file (JSON; SIGHUP reloads it) or 'voice' for the built-in voice chain.")
     var chain: String?
 
-    @Flag(help: "Serve the HTTP/WebSocket control API (and `directpipe ctl`), on 127.0.0.1 unless --listen says otherwise.")
-    var api = false
+    @Flag(inversion: .prefixedNo, help: """
+        The HTTP/WebSocket control API (what `directpipe ctl` and the web panel talk to), on 127.0.0.1 unless \
+        --listen says otherwise. On by default (off with --fast); --no-api for a second DirectPipe beside a first \
+        one with the same config folder.
+        """)
+    var api: Bool?
 
-    @Option(help: "The API's port (default 7480; 0 picks a free one).")
-    var apiPort = 7480
+    @Option(help: "The API's port (default 7480, or a free one when 7480 is taken; 0 picks a free one).")
+    var apiPort: Int?
 
     @Option(help: "Listen on this address instead of 127.0.0.1 (other machines can then reach the API; the token is still required).")
     var listen: String?
@@ -133,6 +137,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let api = self.api ?? !fast
         var settings = try effectiveSettings()
         let controls = EngineControls()
         // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
@@ -162,8 +167,10 @@ struct RunCommand: ParsableCommand {
             format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels)))
         let audio = try AudioSession(plan, controls: controls, writer: writer, fast: fast, fileOutput: output)
         let host = RunHost(audio, controls: controls)
-        let center = try api ? startAPI(host: host, slot: session?.slot, audio: session?.audio) : nil
-        let chainEditor = center == nil ? plan.chain.map { ChainEditor(engine: audio.engine, chain: $0.chain, description: $0.description) } : nil
+        // One host per config folder: taken before the audio starts (a second one must not grab the device).
+        let lock: InstanceLock?
+        do { lock = api ? try InstanceLock(folder: PresetStore.defaultFolder) : nil } catch { throw RunError("\(error)") }
+        let chainEditor = api ? nil : plan.chain.map { ChainEditor(engine: audio.engine, chain: $0.chain, description: $0.description) }
         if let source = settings.chain, let chain = plan.chain?.chain {
             printError("directpipe run: chain \(ChainLoader.describe(chain, from: source))")
         }
@@ -171,6 +178,7 @@ struct RunCommand: ParsableCommand {
         StopRequest.installHandlers()
         if settings.chain != nil { ReloadRequest.installHandler() }
         try audio.start()
+        let center = try lock.map { try startAPI(host: host, holding: $0, slot: session?.slot, audio: session?.audio) }
 
         var running = audio
         var status = RunStatus(session: running, json: json, quiet: quiet)
@@ -191,8 +199,8 @@ struct RunCommand: ParsableCommand {
                 do {
                     let description = try ChainLoader.description(of: source)
                     if let center {
-                        let state = try center.loadChain(description)
-                        printError("directpipe run: chain reloaded: \(state.chain.effects.map(\.id).joined(separator: " → "))")
+                        let changes = try center.loadChain(description)
+                        printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
                     } else if let chainEditor {
                         let factory = running.plan.factory
                         let changes = try chainEditor.apply(description) { try factory.effect($0) }
@@ -231,25 +239,44 @@ struct RunCommand: ParsableCommand {
         return restored
     }
 
-    /// Starts the control API for `host`'s engine: one host per config folder (a lock), the token made on
+    /// Starts the control API for `host`'s engine (`lock`: this config folder is ours), the token made on
     /// first start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
-    private func startAPI(host: RunHost, slot: String?, audio: AudioRequest?) throws -> ControlCenter {
+    private func startAPI(host: RunHost, holding lock: InstanceLock, slot: String?, audio: AudioRequest?) throws -> ControlCenter {
         let folder = PresetStore.defaultFolder
-        let lock: InstanceLock
-        do { lock = try InstanceLock(folder: folder) } catch { throw RunError("\(error)") }
         let running = host.current
         let chain = try running.plan.chain ?? (ChainDescription(effects: []), try running.plan.factory.chain(ChainDescription(effects: [])))
         let center = ControlCenter(
             engine: running.engine, chain: chain.chain, description: chain.description, factory: running.plan.factory,
             sessionFolder: folder, slot: slot, audio: audio, host: host)
         var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
-        configuration.port = apiPort
+        configuration.port = apiPort ?? APIServer.Configuration.defaultPort
         configuration.jackServer = running.plan.settings.jackServer
         if let listen {
             configuration.host = listen
             printError("directpipe run: warning: the API listens on \(listen): other machines can reach it (the token is still required)")
         }
-        let server = APIServer(center: center, configuration: configuration)
+        var served = Self.serve(APIServer(center: center, configuration: configuration), holding: lock)
+        if case .failure(let error) = served, apiPort == nil {
+            // The default port is taken (another program): any free one will do; `ctl` finds it in api.json.
+            printError("directpipe run: note: port \(configuration.port) is taken (\(error)): the API takes a free one")
+            configuration.port = 0
+            served = Self.serve(APIServer(center: center, configuration: configuration), holding: lock)
+        }
+        let port: Int
+        switch served {
+        case .success(let bound): port = bound
+        case .failure(let error): throw RunError("the API could not start on \(configuration.host):\(configuration.port): \(error)")
+        }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        try APIAccess.publish(APIAccess(url: "http://\(host):\(port)", pid: getpid()), folder: folder)
+        printError("directpipe run: API on http://\(host):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
+        printError("directpipe run: panel \(APIAccess.panelURL("http://\(host):\(port)", token: configuration.token))")
+        return center
+    }
+
+    /// Starts `server` on its own task; the port it listens on, or why it could not start. `lock` is held for as
+    /// long as the server runs: the life of the process.
+    private static func serve(_ server: APIServer, holding lock: InstanceLock) -> Result<Int, RunError> {
         let started = APIStart()
         Task.detached {
             do {
@@ -257,15 +284,10 @@ struct RunCommand: ParsableCommand {
             } catch {
                 started.finish(port: nil, error: error)
             }
-            _ = lock  // held for as long as the server runs: the life of the process
+            _ = lock
         }
-        guard let port = started.wait(seconds: 15) else {
-            throw RunError("the API could not start on \(configuration.host):\(apiPort): \(started.error.map { "\($0)" } ?? "no answer")")
-        }
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        try APIAccess.publish(APIAccess(url: "http://\(host):\(port)", pid: getpid()), folder: folder)
-        printError("directpipe run: API on http://\(host):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
-        return center
+        guard let port = started.wait(seconds: 15) else { return .failure(RunError(started.error.map { "\($0)" } ?? "no answer")) }
+        return .success(port)
     }
 
     /// The configuration file's settings with the flags given on top.

@@ -81,14 +81,23 @@ final class RunHost: AudioHost, @unchecked Sendable {
         return next
     }
 
-    func measureLatency() throws(ActionError) -> LatencyReport {
+    func pipeStatus() -> (readers: Int, unreadFrames: Int) {
+        let writer = current.writer
+        let read = writer.readPosition
+        return (Int(writer.waitingReaders), read == 0 ? 0 : Int(writer.writePosition &- read))
+    }
+
+    func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport {
         let session = current
         do {
             let reader = try PipeReader(name: session.writer.name)
             switch session.plan.kind {
             case .pipewire: return try LatencyMeasurement.pipewire(reader)
             case .jack: return try LatencyMeasurement.jack(reader, serverName: session.plan.settings.jackServer)
-            default: return try LatencyMeasurement.engine(reader) { _ in session.engine.controls.requestLatencyImpulse() }
+            default:
+                return try LatencyMeasurement.engine(reader, chainLatencyFrames: chainLatencyFrames) { _ in
+                    session.engine.controls.requestLatencyImpulse()
+                }
             }
         } catch {
             throw ActionError(.conflict, "latency not measured: \(error)")

@@ -151,6 +151,15 @@ import FoundationNetworking
         #expect(try action(host, #"{"action": "save_preset", "name": "../escape"}"#).status == 400)
         let missing = try action(host, #"{"action": "load_preset", "name": "nothing"}"#)
         #expect(missing.status == 404)
+
+        // The same as resources: PUT saves the running chain under a name, GET exports it, DELETE retires it.
+        #expect(try request(host, "PUT", "/api/v1/presets/duo", token: nil).status == 401)
+        #expect(try request(host, "PUT", "/api/v1/presets/duo").json["presets"] as? [String] == ["duo", "talk"])
+        let exported = try request(host, "GET", "/api/v1/presets/duo", token: nil).json
+        #expect(((exported["chain"] as? [String: Any])?["effects"] as? [[String: Any]])?.count == 2, "\(exported)")
+        #expect(try request(host, "DELETE", "/api/v1/presets/duo").json["presets"] as? [String] == ["talk"])
+        #expect(try request(host, "DELETE", "/api/v1/presets/duo").status == 404)
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/presets/duo.json.bak"), "kept, recoverable")
     }
 
     @Test func webSocketClientsGetStateTelemetryAndAcks() throws {

@@ -7,6 +7,9 @@ final class TestProcess: @unchecked Sendable {
     let process = Process()
     private let outputURL: URL
     private let errorURL: URL
+    /// The config folder of a `directpipe run` not given one: its own, so no test reads or writes the user's (a
+    /// session, the API's lock and token) and two hosts in one test do not meet.
+    private let configURL: URL?
 
     init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         let directory = FileManager.default.temporaryDirectory
@@ -16,7 +19,15 @@ final class TestProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if executable == Programs.directpipe, arguments.first == "run", environment["XDG_CONFIG_HOME"] == nil {
+            let config = directory.appendingPathComponent("dp-test-\(UUID().uuidString).config")
+            environment["XDG_CONFIG_HOME"] = config.path
+            configURL = config
+        } else {
+            configURL = nil
+        }
+        process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         // The test runner's threads block SIGTERM and SIGINT, and a child inherits the mask of the
@@ -34,6 +45,7 @@ final class TestProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: outputURL)
         try? FileManager.default.removeItem(at: errorURL)
+        if let configURL { try? FileManager.default.removeItem(at: configURL) }
     }
 
     var pid: Int32 { process.processIdentifier }

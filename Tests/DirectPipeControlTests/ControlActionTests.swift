@@ -64,4 +64,29 @@ import Testing
         #expect(throws: ActionError.self) { try store.savePreset(Preset(name: "../../etc", chain: .voice)) }
         #expect(throws: ActionError.self) { try store.loadSlot("F") }
     }
+
+    /// Renaming and deleting keep the old file as .bak (recoverable by hand); a name taken or missing is refused.
+    @Test func presetsRenameAndDeleteKeepingTheOldFile() throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = PresetStore(folder: folder)
+        try store.savePreset(Preset(name: "talk", chain: .voice))
+        try store.savePreset(Preset(name: "music", chain: ChainDescription(effects: [])))
+        try store.renamePreset("talk", to: "speech")
+        #expect(store.presetNames() == ["music", "speech"])
+        #expect(try store.loadPreset("speech").name == "speech" && store.loadPreset("speech").chain == .voice)
+        #expect(FileManager.default.fileExists(atPath: store.presetPath("talk") + ".bak"))
+        func refusal(_ body: () throws(ActionError) -> Void) -> ActionError? {
+            do { try body() } catch { return error }
+            return nil
+        }
+        let taken = refusal { () throws(ActionError) in try store.renamePreset("speech", to: "music") }
+        #expect(taken?.kind == .conflict && taken?.message.contains("exists already") == true, "\(String(describing: taken))")
+        #expect(refusal { () throws(ActionError) in try store.renamePreset("nosuch", to: "x") }?.kind == .notFound)
+        #expect(throws: ActionError.self) { try store.renamePreset("speech", to: "../x") }
+        try store.deletePreset("music")
+        #expect(store.presetNames() == ["speech"])
+        #expect(FileManager.default.fileExists(atPath: store.presetPath("music") + ".bak"))
+        #expect(refusal { () throws(ActionError) in try store.deletePreset("music") }?.kind == .notFound)
+        #expect(String(decoding: try store.presetData("speech"), as: UTF8.self).contains("\"speech\""))
+    }
 }

@@ -45,9 +45,9 @@ import Testing
         #expect(output == file.samples.map { $0 * 0.5 }, "bit-exact: x × 0.5")
     }
 
-    /// `directpipe latency` on the clock, files and ALSA: the impulse replaces the input for one frame, then exact
-    /// silence for `latencyImpulseSilence` frames across periods shorter than that, then the input again; it goes
-    /// through the input gain like the input would. Once per request.
+    /// `directpipe latency` on the clock, files and ALSA: the impulse pattern replaces the processed signal (exact
+    /// silence for `latencyImpulseSilence` frames, the impulse, as much silence again) across periods shorter than
+    /// that, then the signal again (here the input through its gain). Once per request.
     @Test func aLatencyImpulseReplacesTheInputOncePerRequest() throws {
         let controls = EngineControls()
         controls.inputGain = 0.5
@@ -57,9 +57,10 @@ import Testing
         controls.requestLatencyImpulse()
         let output = process(engine, input, channels: 2)
         let silence = Engine.latencyImpulseSilence
-        #expect(output[0] == Engine.latencyImpulseLevel * 0.5 && output[1] == Engine.latencyImpulseLevel * 0.5)
-        #expect(output[2..<((1 + silence) * 2)].allSatisfy { $0 == 0 }, "exact silence across periods")
-        #expect(output[((1 + silence) * 2)...].allSatisfy { $0 == 0.125 }, "then the input again, and no second impulse")
+        #expect(output[..<(silence * 2)].allSatisfy { $0 == 0 }, "exact silence before, across periods")
+        #expect(output[silence * 2] == Engine.latencyImpulseLevel && output[silence * 2 + 1] == Engine.latencyImpulseLevel)
+        #expect(output[((silence + 1) * 2)..<((2 * silence + 1) * 2)].allSatisfy { $0 == 0 }, "and after")
+        #expect(output[((2 * silence + 1) * 2)...].allSatisfy { $0 == 0.125 }, "then the input again, and no second impulse")
     }
 
     @Test func monoAveragesTheInputsAndStereoDuplicatesAMonoInput() throws {

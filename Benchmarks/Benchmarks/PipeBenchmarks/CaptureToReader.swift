@@ -33,7 +33,7 @@ func registerCaptureToReader() {
         _ = try! ChildProcess.spawn("/usr/bin/jack_wait", ["-s", server, "-w", "-t", "10"]).wait()
         let pipe = "/DirectPipeAudio-bench-capture-\(getpid())"
         let ours = try! ChildProcess.spawn(directpipe, [
-            "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "30", "--quiet", "--pipe", pipe,
+            "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "30", "--quiet", "--no-api", "--pipe", pipe,
         ])
         defer { ours.terminate() }
         usleep(500_000)  // the pipe exists and audio flows

@@ -32,7 +32,7 @@ func registerEngineCPU() {
 
         benchmark.startMeasurement()
         let ours = try! ChildProcess.spawn(directpipe, [
-            "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "\(seconds)", "--json", "--quiet",
+            "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "\(seconds)", "--json", "--quiet", "--no-api",
             "--pipe", "bench-cpu-\(getpid())",
         ])
         let anchor = try! ChildProcess.spawn(passthrough, [server, "\(seconds)"])
