@@ -192,7 +192,7 @@ struct RunCommand: ParsableCommand {
             MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
             if host.current !== running {  // the API restarted the audio side
                 running = host.current
-                status = RunStatus(session: running, json: json, quiet: quiet)
+                status = status.following(running)
             }
             if ReloadRequest.take(), let source = settings.chain {
                 // What stays keeps running; a chain that fails to load leaves the running one alone.
@@ -220,10 +220,13 @@ struct RunCommand: ParsableCommand {
         if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
             unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
         }
-        running = host.current
+        if host.current !== running {
+            running = host.current
+            status = status.following(running)
+        }
         running.stop()
         running.writer.stop()
-        RunStatus(session: running, json: json, quiet: quiet).report(final: true)
+        status.report(final: true)
         if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
     }
 

@@ -10,8 +10,11 @@ import Foundation
 /// writer kept: OBS stays attached), and latency measured from inside.
 final class RunHost: AudioHost, @unchecked Sendable {
     let controls: EngineControls
+    /// Guards `session`, only for reading or swapping it: telemetry never waits for a restart.
     private let lock = NSLock()
     private var session: AudioSession
+    /// One restart at a time.
+    private let restarting = NSLock()
     private var writer: PipeWriter
 
     init(_ session: AudioSession, controls: EngineControls) {
@@ -26,19 +29,16 @@ final class RunHost: AudioHost, @unchecked Sendable {
     var status: AudioStatus { current.status }
 
     func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
-        lock.lock()
-        defer { lock.unlock() }
-        let old = session
+        restarting.lock()
+        defer { restarting.unlock() }
+        let old = current
         var settings = old.plan.settings
         settings.backend = request.backend ?? settings.backend
         settings.rate = request.rate ?? settings.rate
         settings.period = request.period ?? settings.period
         settings.channels = request.channels ?? settings.channels
         if let input = request.input { settings.input = input }
-        if let monitor = request.monitor {
-            settings.monitor = monitor == "none" ? nil : monitor
-            controls.monitor.isEnabled = monitor != "none"
-        }
+        if let monitor = request.monitor { settings.monitor = monitor == "none" ? nil : monitor }
         if request.backend != nil, request.backend != old.plan.settings.backend, request.input == nil {
             settings.input = nil  // another backend: its own default input, not a name from the old one
         }
@@ -50,22 +50,26 @@ final class RunHost: AudioHost, @unchecked Sendable {
         do { plan = try AudioSession.Plan(settings, chain: chain) } catch { throw AudioRestartFailure(ActionError(.conflict, "\(error)")) }
         old.stop()
         do {
-            session = try start(plan)
+            let next = try start(plan)
+            lock.withLock { session = next }
+            if let monitor = request.monitor { controls.monitor.isEnabled = monitor != "none" }
+            return Self.running(next)
         } catch {
             // Back to what ran: its plan worked a moment ago.
             let problem = "\(error)"
+            let again: AudioSession
             do {
-                session = try start(try AudioSession.Plan(old.plan.settings, chain: chain))
+                again = try start(try AudioSession.Plan(old.plan.settings, chain: chain))
             } catch {
                 throw AudioRestartFailure(ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)"))
             }
-            throw AudioRestartFailure(ActionError(.conflict, "\(problem) (what ran before runs again)"), restarted: running)
+            lock.withLock { session = again }
+            throw AudioRestartFailure(ActionError(.conflict, "\(problem) (what ran before runs again)"), restarted: Self.running(again))
         }
-        return running
     }
 
-    /// The session now, as the control center works on it.
-    private var running: AudioRunning {
+    /// A session as the control center works on it.
+    private static func running(_ session: AudioSession) -> AudioRunning {
         AudioRunning(engine: session.engine, chain: session.plan.chain!.chain, factory: session.plan.factory)
     }
 

@@ -8,8 +8,15 @@ struct RunStatus {
     let session: AudioSession
     let json: Bool
     let quiet: Bool
-    /// This process's CPU time when audio started, so the report counts only what running costs.
-    let cpuAtStartNs = processCPUNs()
+    /// This process's CPU time when audio first started, so the report counts only what running costs.
+    var cpuAtStartNs = processCPUNs()
+
+    /// The same report for the session that replaced this one (`configure_audio`), counting CPU from the start.
+    func following(_ next: AudioSession) -> RunStatus {
+        var status = RunStatus(session: next, json: json, quiet: quiet)
+        status.cpuAtStartNs = cpuAtStartNs
+        return status
+    }
 
     /// One JSON status object (`event`: "status" each second, "final" at the end).
     struct Report: Encodable {
