@@ -187,6 +187,13 @@ try:
     driver.execute_script("const s = document.querySelector('[data-output=monitor] input[type=range]'); s.value = 0.5;"
                           "s.dispatchEvent(new Event('input'));")
     check("an output's volume", wait_for(lambda: abs(state()["outputs"]["monitor"]["volume"] - 0.5) < 0.01), state()["outputs"])
+    Select(page("#monitor-device")).select_by_value("null")  # ALSA's null device: there on every machine
+    check("the monitor device list restarts the audio with monitoring there",
+          wait_for(lambda: state()["audio"].get("monitor") == "null" and state()["outputs"]["monitor"]["enabled"], 10),
+          state().get("audio"))
+    Select(page("#monitor-device")).select_by_value("")
+    check("and turns it off", wait_for(lambda: "monitor" not in state()["audio"] and not state()["outputs"]["monitor"]["enabled"], 10),
+          state().get("audio"))
     check("the pipe's readers are shown", wait_for(lambda: "reader" in page("[data-output=pipe] .detail").text))
 
     # Presets and slots.

@@ -73,6 +73,26 @@ function deviceChoices(backend) {
   }
 }
 
+/** Where the chosen backend can send the monitor: '' is off. */
+function monitorChoices(backend) {
+  const from = (list) => (list || []).map((device) => [device.name, device.description ? `${device.description} (${device.name})` : device.name]);
+  const alsa = from(devices?.alsa_playback).map(([name, label]) => [backend === 'clock' || backend === 'alsa' ? name : `alsa:${name}`, `ALSA: ${label}`]);
+  switch (backend) {
+    case 'pipewire': return [['', 'Off'], ['default', 'Default sink'], ...from(devices?.pipewire?.playback), ...alsa];
+    case 'jack': return [['', 'Off'], ...from(devices?.jack?.playback), ...alsa];
+    default: return [['', 'Off'], ...alsa];
+  }
+}
+
+function showMonitorDevice(s) {
+  const select = document.getElementById('monitor-device');
+  if (!select) return;
+  const choices = monitorChoices(s.audio?.backend);
+  const current = s.audio?.monitor ?? '';
+  if (!choices.some(([value]) => value === current)) choices.push([current, current]);
+  setOptions(select, choices, current);
+}
+
 function showAudio(s) {
   const audio = s.audio || { backend: 'clock' };
   const backend = $('backend').dataset.chosen || audio.backend;
@@ -84,6 +104,7 @@ function showAudio(s) {
   setOptions($('rate'), [...new Set([...rates, s.format.sample_rate])].sort((a, b) => a - b).map((r) => [r, `${r} Hz`]), s.format.sample_rate);
   setOptions($('period'), [...new Set([...periods, s.format.period_frames])].sort((a, b) => a - b).map((p) => [p, `${p} frames (${(p / s.format.sample_rate * 1000).toFixed(1)} ms)`]), s.format.period_frames);
   if (document.activeElement !== $('channels')) $('channels').value = String(s.format.channels);
+  showMonitorDevice(s);
 }
 
 function show(s) {
@@ -125,7 +146,8 @@ function showOutputs(s) {
         <button type="button" class="mute" aria-pressed="false">Mute</button>
         <div class="volume"><label for="vol-${id}">Volume</label><input id="vol-${id}" type="range" min="0" max="2" step="0.01">
           <span class="unit"></span></div>
-        <div class="detail"></div>`;
+        <div class="detail"></div>${id === 'monitor' ? `
+        <label class="device">Monitor device <select id="monitor-device"></select></label>` : ''}`;
       row.querySelector('.mute').setAttribute('aria-label', `Mute ${title}`);
       row.querySelector('.enabled').setAttribute('aria-label', `${title} on`);
       row.querySelector('input[type=range]').setAttribute('aria-label', `${title} volume`);
@@ -139,6 +161,10 @@ function showOutputs(s) {
       });
       list.append(row);
     }
+    $('monitor-device').addEventListener('change', (event) => {
+      perform({ action: 'configure_audio', monitor: event.target.value || 'none' }).catch(() => state && showAudio(state));
+    });
+    showMonitorDevice(s);
   }
   for (const row of list.children) {
     const output = s.outputs[row.dataset.output];
