@@ -38,6 +38,11 @@ function toast(message) {
 function connected(on) {
   document.body.dataset.connected = String(on);
   $('overlay').hidden = on;
+  // Without the token the host refuses the WebSocket: say where the address with the token is.
+  $('overlay-text').textContent = token()
+    ? 'Connection to DirectPipe lost. Reconnecting…'
+    : 'Open the panel from the address `directpipe run` printed (it carries the access token), '
+      + 'or run `directpipe obs dock` to print it.';
   if (on) { loadPlugins(); loadDevices(); }
 }
 
