@@ -8,6 +8,8 @@ public struct DeviceList: Sendable, Encodable {
     public struct Device: Sendable, Encodable {
         public var name: String
         public var description: String?
+        /// ALSA: what the device accepts in this direction (hardware devices, or every one with `probeAll`).
+        public var formats: AlsaCapabilities?
     }
 
     public struct Jack: Sendable, Encodable {
@@ -34,9 +36,12 @@ public struct DeviceList: Sendable, Encodable {
     public var alsaCapture: [Device]
     public var alsaPlayback: [Device]
 
-    /// Asks every backend now (a short-lived PipeWire connection and JACK client; ALSA's device hints).
-    public static func current(jackServer: String?) -> DeviceList {
-        let alsa = alsaDevices()
+    /// Asks every backend now (a short-lived PipeWire connection and JACK client; ALSA's device hints). ALSA's
+    /// hardware devices (`hw:`) are opened for a moment to read their formats; with `probeAll`, every ALSA device
+    /// is (plugins included, which may talk to a sound server: asked for, not done by default).
+    public static func current(jackServer: String?, probeAll: Bool = false) -> DeviceList {
+        JackSupport.quietLibjack()  // ALSA's jack plugin, when probed, talks through libjack too
+        let alsa = alsaDevices(probeAll: probeAll)
         return DeviceList(
             pipewire: pipewireNodes(), jack: jackPorts(serverName: jackServer), alsaCapture: alsa.capture, alsaPlayback: alsa.playback)
     }
@@ -53,7 +58,6 @@ public struct DeviceList: Sendable, Encodable {
     }
 
     private static func jackPorts(serverName: String?) -> Jack? {
-        JackSupport.quietLibjack()
         var status = jack_status_t(0)
         guard let client = dp_jack_client_open("directpipe-devices", serverName, &status) else { return nil }
         defer { jack_client_close(client) }
@@ -69,7 +73,7 @@ public struct DeviceList: Sendable, Encodable {
             capture: ports(JackPortIsOutput), playback: ports(JackPortIsInput))
     }
 
-    private static func alsaDevices() -> (capture: [Device], playback: [Device]) {
+    private static func alsaDevices(probeAll: Bool) -> (capture: [Device], playback: [Device]) {
         dp_alsa_silence_errors()
         var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         guard snd_device_name_hint(-1, "pcm", &hints) == 0, let hints else { return ([], []) }
@@ -86,9 +90,13 @@ public struct DeviceList: Sendable, Encodable {
             guard let name = take(hint, "NAME") else { continue }
             let description = take(hint, "DESC")?.split(separator: "\n").joined(separator: " — ")
             let direction = take(hint, "IOID")  // nil: both
-            let device = Device(name: name, description: description)
-            if direction != "Output" { capture.append(device) }
-            if direction != "Input" { playback.append(device) }
+            let probe = probeAll || name.hasPrefix("hw:")
+            if direction != "Output" {
+                capture.append(Device(name: name, description: description, formats: probe ? AlsaCapabilities.probe(name, capture: true) : nil))
+            }
+            if direction != "Input" {
+                playback.append(Device(name: name, description: description, formats: probe ? AlsaCapabilities.probe(name, capture: false) : nil))
+            }
         }
         return (capture, playback)
     }

@@ -15,8 +15,14 @@ struct DevicesCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: """
+        Read the formats of every ALSA device, not just the hardware ones (hw:): plugins too, some of which \
+        connect to a sound server for the moment it takes.
+        """)
+    var allFormats = false
+
     func run() throws {
-        let devices = DeviceList.current(jackServer: jackServer)
+        let devices = DeviceList.current(jackServer: jackServer, probeAll: allFormats)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -37,7 +43,7 @@ struct DevicesCommand: ParsableCommand {
         } else {
             text += "JACK: no server running\n"
         }
-        text += "ALSA (--backend alsa; also any hw:CARD,DEVICE or plughw:CARD,DEVICE):\n"
+        text += "ALSA (--backend alsa; also any hw:CARD,DEVICE or plughw:CARD,DEVICE; hardware devices with their formats):\n"
         text += section("capture devices (--input)", devices.alsaCapture) + section("playback devices (--monitor)", devices.alsaPlayback)
         text += "clock (--backend clock): --input tone:HZ, silence, or a WAV/FLAC file\n"
         print(text, terminator: "")
@@ -45,6 +51,8 @@ struct DevicesCommand: ParsableCommand {
 
     private func section(_ title: String, _ devices: [DeviceList.Device]) -> String {
         guard !devices.isEmpty else { return "  \(title): none\n" }
-        return "  \(title):\n" + devices.map { "    \($0.name)\($0.description.map { "  (\($0))" } ?? "")\n" }.joined()
+        return "  \(title):\n" + devices.map { device in
+            "    \(device.name)\(device.description.map { "  (\($0))" } ?? "")\(device.formats.map { "\n      \($0)" } ?? "")\n"
+        }.joined()
     }
 }
