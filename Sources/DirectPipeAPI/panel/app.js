@@ -66,13 +66,22 @@ function setOptions(select, values, current) {
   if (document.activeElement !== select && current !== undefined) select.value = String(current);
 }
 
+/** Devices as list entries: the name `run` takes, and what a person reads (with an ALSA device's formats). */
+function deviceEntries(list) {
+  const range = (low, high) => (low === high ? `${low}` : `${low}–${high}`);
+  return (list || []).map((device) => {
+    const formats = device.formats ? ` — ${range(device.formats.channels_min, device.formats.channels_max)} ch, `
+      + `${range(device.formats.rate_min, device.formats.rate_max)} Hz` : '';
+    return [device.name, `${device.description ? `${device.description} (${device.name})` : device.name}${formats}`];
+  });
+}
+
 /** The devices the chosen backend offers (names as `run --input` takes them); '' is the backend's default. */
 function deviceChoices(backend) {
-  const from = (list) => (list || []).map((device) => [device.name, device.description ? `${device.description} (${device.name})` : device.name]);
   switch (backend) {
-    case 'pipewire': return [['', 'Default source'], ...from(devices?.pipewire?.capture)];
-    case 'jack': return [['', 'Physical capture ports'], ['none', 'Not connected'], ...from(devices?.jack?.capture)];
-    case 'alsa': return [['', 'default'], ...from(devices?.alsa_capture)];
+    case 'pipewire': return [['', 'Default source'], ...deviceEntries(devices?.pipewire?.capture)];
+    case 'jack': return [['', 'Physical capture ports'], ['none', 'Not connected'], ...deviceEntries(devices?.jack?.capture)];
+    case 'alsa': return [['', 'default'], ...deviceEntries(devices?.alsa_capture)];
     case 'clock': return [['', 'Tone 440 Hz'], ['tone:1000', 'Tone 1 kHz'], ['silence', 'Silence']];
     default: return [['', 'Default']];
   }
@@ -80,11 +89,10 @@ function deviceChoices(backend) {
 
 /** Where the chosen backend can send the monitor: '' is off. */
 function monitorChoices(backend) {
-  const from = (list) => (list || []).map((device) => [device.name, device.description ? `${device.description} (${device.name})` : device.name]);
-  const alsa = from(devices?.alsa_playback).map(([name, label]) => [backend === 'clock' || backend === 'alsa' ? name : `alsa:${name}`, `ALSA: ${label}`]);
+  const alsa = deviceEntries(devices?.alsa_playback).map(([name, label]) => [backend === 'clock' || backend === 'alsa' ? name : `alsa:${name}`, `ALSA: ${label}`]);
   switch (backend) {
-    case 'pipewire': return [['', 'Off'], ['default', 'Default sink'], ...from(devices?.pipewire?.playback), ...alsa];
-    case 'jack': return [['', 'Off'], ...from(devices?.jack?.playback), ...alsa];
+    case 'pipewire': return [['', 'Off'], ['default', 'Default sink'], ...deviceEntries(devices?.pipewire?.playback), ...alsa];
+    case 'jack': return [['', 'Off'], ...deviceEntries(devices?.jack?.playback), ...alsa];
     default: return [['', 'Off'], ...alsa];
   }
 }
