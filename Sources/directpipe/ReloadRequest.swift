@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 
 /// Set by SIGHUP: reload the chain file (the classic daemon "reload your configuration").
-/// The handler only stores a flag, and the run loop's sleep is cut short by the signal.
+/// The handler stores a flag and wakes the run loop (``RunLoopWake``).
 enum ReloadRequest {
     private static let flag = Atomic<Bool>(false)
 
@@ -10,7 +10,10 @@ enum ReloadRequest {
     static func take() -> Bool { flag.exchange(false, ordering: .relaxed) }
 
     static func installHandler() {
-        Glibc.signal(SIGHUP) { _ in ReloadRequest.flag.store(true, ordering: .relaxed) }
+        Glibc.signal(SIGHUP) { _ in
+            ReloadRequest.flag.store(true, ordering: .relaxed)
+            RunLoopWake.wake()
+        }
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGHUP)

@@ -175,6 +175,7 @@ struct RunCommand: ParsableCommand {
             printError("directpipe run: chain \(ChainLoader.describe(chain, from: source))")
         }
 
+        RunLoopWake.prepare()
         StopRequest.installHandlers()
         if settings.chain != nil { ReloadRequest.installHandler() }
         try audio.start()
@@ -184,12 +185,16 @@ struct RunCommand: ParsableCommand {
         var status = RunStatus(session: running, json: json, quiet: quiet)
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         var nextReport = MonotonicClock.nowNs + 1_000_000_000
+        var wakeups = 0
         // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
         // wake-up is a context switch beside the audio thread.
-        let finishCheckNs: UInt64 = running.backend is FileBackend ? 50_000_000 : .max
+        let finishCheckNs: UInt64? = running.backend is FileBackend ? 50_000_000 : nil
         while !StopRequest.isRequested, !running.backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
-            // Sleep until the next report or the end; SIGINT/SIGTERM cut the sleep short.
-            MonotonicClock.sleep(untilNs: min(nextReport, endNs ?? .max, MonotonicClock.nowNs &+ finishCheckNs))
+            // Sleep until the next report or the end; SIGINT, SIGTERM and SIGHUP wake it at once. (No "now + .max":
+            // it wraps round to the past, and the loop spun for a sixth of a core.)
+            let finishCheck = finishCheckNs.map { MonotonicClock.nowNs + $0 } ?? .max
+            RunLoopWake.sleep(untilNs: min(nextReport, endNs ?? .max, finishCheck))
+            wakeups += 1
             if host.current !== running {  // the API restarted the audio side
                 running = host.current
                 status = status.following(running)
@@ -226,7 +231,7 @@ struct RunCommand: ParsableCommand {
         }
         running.stop()
         running.writer.stop()
-        status.report(final: true)
+        status.report(final: true, wakeups: wakeups)
         if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
     }
 

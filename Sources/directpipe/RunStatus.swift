@@ -46,6 +46,8 @@ struct RunStatus {
         var audioThreadAllocations: Int64?
         /// CPU time (user + system, all threads) this process used since audio started.
         var processCPUNs: UInt64
+        /// Only at the end: how often the run's main loop woke (reports, signals, a file's end checks).
+        var mainLoopWakeups: Int?
         /// The monitor on another clock: the drift corrected (ppm), the bridge's latency and fill, its troubles.
         var monitorDriftPpm: Int?
         var monitorLatencyFrames: Int?
@@ -60,7 +62,8 @@ struct RunStatus {
         var micUnderflows: Int?
     }
 
-    func report(final: Bool) {
+    /// One report; `wakeups`, at the end: how often the main loop woke.
+    func report(final: Bool, wakeups: Int? = nil) {
         let engine = session.engine, writer = session.writer, backend = session.backend
         let monitorBridge = session.monitorBridge, micBridge = session.micBridge, micAlsaBridge = session.micAlsaBridge
         let format = engine.format
@@ -76,7 +79,7 @@ struct RunStatus {
             overruns: meters.overruns, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
             pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
             audioThreadAllocations: final ? backend.countedAllocations : nil,
-            processCPUNs: processCPUNs() &- cpuAtStartNs)
+            processCPUNs: processCPUNs() &- cpuAtStartNs, mainLoopWakeups: wakeups)
         if let bridge = monitorBridge?.statistics {
             report.monitorDriftPpm = bridge.driftPPM
             report.monitorLatencyFrames = bridge.latencyFrames

@@ -14,7 +14,10 @@ enum StopRequest {
         var signals = sigset_t()
         sigemptyset(&signals)
         for signal in [SIGINT, SIGTERM] {
-            Glibc.signal(signal) { _ in StopRequest.flag.store(true, ordering: .relaxed) }
+            Glibc.signal(signal) { _ in
+                StopRequest.flag.store(true, ordering: .relaxed)
+                RunLoopWake.wake()
+            }
             sigaddset(&signals, signal)
         }
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)

@@ -38,6 +38,34 @@ import Testing
         #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
     }
 
+    /// The main loop sleeps between its once-a-second reports (it once spun on a deadline that had wrapped round
+    /// to the past: a sixth of a core for nothing), and a signal still wakes it: SIGHUP reloads the chain, SIGTERM
+    /// ends the run. (That the wake is at once, not at the next report, chainSwapsAreSeamless needs and checks.)
+    @Test func theMainLoopSleepsUntilItHasSomethingToDo() throws {
+        let pipe = uniquePipe("idle")
+        defer { removePipe(pipe) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-idle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let chain = folder.appendingPathComponent("chain.json")
+        try #"{"effects": [{"id": "gain", "parameters": {"gain": -6}}]}"#.write(to: chain, atomically: true, encoding: .utf8)
+        let run = try TestProcess(Programs.directpipe, ["run", "--pipe", pipe, "--seconds", "30", "--json", "--chain", chain.path])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !run.errorOutput.contains("backend clock") { usleep(20_000) }
+        usleep(2_500_000)
+        try #"{"effects": [{"id": "gain", "parameters": {"gain": -12}}]}"#.write(to: chain, atomically: true, encoding: .utf8)
+        run.signal(SIGHUP)
+        let waited = Date().addingTimeInterval(5)
+        while Date() < waited, !run.errorOutput.contains("chain reloaded") { usleep(5_000) }
+        run.signal(SIGTERM)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("chain reloaded"), "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
+        let wakeups = try #require(final.int("main_loop_wakeups"), "\(final)")
+        print("main loop: \(wakeups) wake-ups in about 2.5 s")
+        #expect(wakeups <= 8, "a report a second and the signals, no spinning: \(wakeups)")
+    }
+
     @Test func runFeedsThePipeThatTapReads() throws {
         let pipe = uniquePipe("run")
         defer { removePipe(pipe) }
