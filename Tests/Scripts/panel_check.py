@@ -147,6 +147,9 @@ try:
 
     set_number("#gain-number", -12)
     check("the gain field sets the input gain", wait_for(lambda: state()["input"]["gain_db"] == -12), state()["input"])
+    set_number("#gain-number", 99)
+    check("a refused change is shown and changes nothing",
+          wait_for(lambda: "outside" in page("#toast").text and state()["input"]["gain_db"] == -12, 5), page("#toast").text)
     api_post({"action": "set_input_gain", "decibels": 0})
     check("an API gain change shows in the page", wait_for(lambda: page("#gain-number").get_attribute("value") == "0"))
 

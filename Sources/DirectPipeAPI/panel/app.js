@@ -21,9 +21,10 @@ const outputMeter = new Meter($('output-meter'));
 const connection = new Connection({ onState: show, onTelemetry: telemetry, onConnection: connected });
 const chain = new ChainEditor($('effects'), perform, (id) => plugins.find((plugin) => plugin.id === id)?.info);
 
-/** Sends an action; a refusal is shown for a few seconds (the state stays the host's). */
+/** Sends an action: resolves with the new state, or with null after showing the refusal for a few seconds
+    (the page keeps showing the host's state). Never rejects: most controls fire and forget. */
 function perform(action) {
-  return connection.perform(action).catch((error) => { toast(error.message); throw error; });
+  return connection.perform(action).catch((error) => { toast(error.message); return null; });
 }
 
 let toastTimer;
@@ -175,7 +176,7 @@ function showOutputs(s) {
       list.append(row);
     }
     $('monitor-device').addEventListener('change', (event) => {
-      perform({ action: 'configure_audio', monitor: event.target.value || 'none' }).catch(() => state && showAudio(state));
+      perform({ action: 'configure_audio', monitor: event.target.value || 'none' }).then((done) => { if (!done && state) showAudio(state); });
     });
     showMonitorDevice(s);
   }
@@ -199,7 +200,7 @@ function showPresets(s) {
       button.dataset.slot = name;
       button.addEventListener('click', () => {
         if (state.slots.includes(name)) perform({ action: 'switch_slot', slot: name });
-        else perform({ action: 'save_preset', name }).then(() => perform({ action: 'switch_slot', slot: name }));
+        else perform({ action: 'save_preset', name }).then((saved) => saved && perform({ action: 'switch_slot', slot: name }));
       });
       slots.append(button);
     }
@@ -284,7 +285,7 @@ $('master-bypass').addEventListener('click', () => perform({ action: 'master_byp
 $('reset-xruns').addEventListener('click', () => perform({ action: 'reset_xruns' }));
 $('measure-latency').addEventListener('click', () => {
   $('latency').textContent = 'Measuring…';
-  perform({ action: 'measure_latency' }).catch(() => state && show(state));
+  perform({ action: 'measure_latency' }).then((measured) => { if (!measured && state) show(state); });
 });
 $('record').addEventListener('click', () => perform(state?.recording ? { action: 'record_stop' } : { action: 'record_start' }));
 let gainTimer = null;
@@ -303,7 +304,7 @@ $('audio-form').addEventListener('submit', (event) => {
     period: Number($('period').value), channels: Number($('channels').value) };
   if ($('device').value) request.input = $('device').value;
   $('audio-apply').disabled = true;
-  perform(request).catch(() => {}).finally(() => {
+  perform(request).finally(() => {
     $('audio-apply').disabled = false;
     delete $('backend').dataset.chosen;
     if (state) showAudio(state);
@@ -312,7 +313,7 @@ $('audio-form').addEventListener('submit', (event) => {
 $('slot-save').addEventListener('click', () => state?.slot && perform({ action: 'save_preset', name: state.slot }));
 $('preset-save').addEventListener('submit', (event) => {
   event.preventDefault();
-  perform({ action: 'save_preset', name: $('preset-name').value.trim() }).then(() => { $('preset-name').value = ''; });
+  perform({ action: 'save_preset', name: $('preset-name').value.trim() }).then((saved) => { if (saved) $('preset-name').value = ''; });
 });
 $('plugin-search').addEventListener('input', listPlugins);
 $('plugin-format').addEventListener('change', listPlugins);
