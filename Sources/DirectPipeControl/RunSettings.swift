@@ -47,6 +47,18 @@ public struct RunSettings: Equatable, Sendable {
         return merged
     }
 
+    /// `self` with the audio setup `request` asks for on top (`monitor: "none"` turns monitoring off).
+    public func applying(_ request: AudioRequest) -> RunSettings {
+        var applied = self
+        applied.backend = request.backend ?? backend
+        applied.input = request.input ?? input
+        applied.monitor = request.monitor.map { $0 == "none" ? nil : $0 } ?? monitor
+        applied.rate = request.rate ?? rate
+        applied.period = request.period ?? period
+        applied.channels = request.channels ?? channels
+        return applied
+    }
+
     /// The file's keys: snake_case, as in `directpipe run --json` output.
     static let keys = [
         "backend", "input", "pipe", "rate", "period", "periods", "channels", "input_channels", "gain_db", "jack_server", "mic_to",

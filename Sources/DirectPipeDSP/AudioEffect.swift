@@ -40,7 +40,10 @@ open class AudioEffect: @unchecked Sendable {
     /// True for effects that publish their gain reduction.
     open var reducesGain: Bool { false }
 
-    private let reductionBits = ManagedAtomic<UInt32>(0)
+    /// Unmanaged, like the parameter words and the slot's flags: no reference counting on the audio thread.
+    private let reductionBits = UnsafeAtomic<UInt32>.create(0)
+
+    deinit { reductionBits.destroy() }
 
     /// Called by the audio thread at the end of a block: one relaxed store.
     @inline(__always)

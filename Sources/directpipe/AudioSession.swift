@@ -61,17 +61,6 @@ final class AudioSession {
             }
         }
 
-        /// The backend's name, as `AudioBackend.name` will say it.
-        var backendName: String {
-            switch kind {
-            case .pipewire: "pipewire"
-            case .jack: "jack"
-            case .alsa: "alsa"
-            case .file: "file"
-            case .clock: "clock"
-            }
-        }
-
         /// Which backend the settings mean, and why (for the start line).
         private static func chooseBackend(_ settings: RunSettings) throws -> (kind: BackendKind, reason: String) {
             func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {

@@ -3,7 +3,7 @@ import Glibc
 
 /// How `directpipe latency` asks a running `directpipe run` on a backend with no graph to probe (the clock, a
 /// file, ALSA) for an impulse: SIGUSR1, which makes the engine put one at its input in its next period. (The
-/// control API will offer the same as an action.)
+/// control API's `measure_latency` asks the engine directly.)
 enum LatencyRequest {
     static let signal = SIGUSR1
     /// Set once, before the handler is installed; the handler only reads it.

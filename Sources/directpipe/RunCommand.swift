@@ -149,7 +149,7 @@ struct RunCommand: ParsableCommand {
         var session: SessionState?
         if api {
             do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
-            if let audio = session?.audio { settings = Self.settings(settings, restoring: audio, flags: flagSettings()) }
+            if let audio = session?.audio { settings = settings.applying(audio).overridden(by: flagSettings()) }
             session?.apply(to: controls)
             if let gain = settings.gainDB { controls.inputGain = Float(pow(10, gain / 20)) }
             if monitor != nil { controls.monitor.isEnabled = true }
@@ -233,18 +233,6 @@ struct RunCommand: ParsableCommand {
         running.writer.stop()
         status.report(final: true, wakeups: wakeups)
         if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
-    }
-
-    /// The settings with the audio setup a saved session chose put back, except where a flag says otherwise.
-    static func settings(_ settings: RunSettings, restoring audio: AudioRequest, flags: RunSettings) -> RunSettings {
-        var restored = settings
-        restored.backend = flags.backend ?? audio.backend ?? settings.backend
-        restored.input = flags.input ?? audio.input ?? settings.input
-        restored.monitor = flags.monitor ?? audio.monitor.map { $0 == "none" ? nil : $0 } ?? settings.monitor
-        restored.rate = flags.rate ?? audio.rate ?? settings.rate
-        restored.period = flags.period ?? audio.period ?? settings.period
-        restored.channels = flags.channels ?? audio.channels ?? settings.channels
-        return restored
     }
 
     /// Starts the control API for `host`'s engine (`lock`: this config folder is ours), the token made on

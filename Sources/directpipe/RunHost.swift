@@ -32,18 +32,11 @@ final class RunHost: AudioHost, @unchecked Sendable {
         restarting.lock()
         defer { restarting.unlock() }
         let old = current
-        var settings = old.plan.settings
-        settings.backend = request.backend ?? settings.backend
-        settings.rate = request.rate ?? settings.rate
-        settings.period = request.period ?? settings.period
-        settings.channels = request.channels ?? settings.channels
-        if let input = request.input { settings.input = input }
-        if let monitor = request.monitor { settings.monitor = monitor == "none" ? nil : monitor }
-        if request.backend != nil, request.backend != old.plan.settings.backend, request.input == nil {
-            settings.input = nil  // another backend: its own default input, not a name from the old one
-        }
-        if request.backend != nil, request.backend != old.plan.settings.backend, request.monitor == nil {
-            settings.monitor = nil
+        var settings = old.plan.settings.applying(request)
+        if request.backend != nil, request.backend != old.plan.settings.backend {
+            // Another backend: its own default input and no monitor, unless given; names from the old one mean nothing.
+            if request.input == nil { settings.input = nil }
+            if request.monitor == nil { settings.monitor = nil }
         }
         // Everything that can be found wrong without stopping anything: the backend, the format, the chain.
         let plan: AudioSession.Plan
