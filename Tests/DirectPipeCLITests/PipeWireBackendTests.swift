@@ -107,11 +107,12 @@ import Testing
         let pipe = uniquePipe("pwjack")
         defer { removePipe(pipe) }
         let pwJack = URL(fileURLWithPath: "/usr/bin/pw-jack")
+        let jackRamp = Programs.nativeDirectory.appendingPathComponent("jack-ramp").path  // built before the clock runs
         let directpipe = try session.start(
             pwJack, [Programs.directpipe.path, "run", "--backend", "jack", "--input", "none", "--pipe", pipe, "--seconds", "5", "--json"])
         try session.wait("DirectPipe's JACK ports") { try session.tool("pw-link", ["--output"]).contains("directpipe:mic_out_2") }
         let ramp = try session.start(pwJack, [
-            Programs.nativeDirectory.appendingPathComponent("jack-ramp").path, "--feed", "directpipe:in_1,directpipe:in_2",
+            jackRamp, "--feed", "directpipe:in_1,directpipe:in_2",
             "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "2",
         ])
         ramp.finish()

@@ -53,7 +53,7 @@ final class PipeWireSession: @unchecked Sendable {
         if withSessionManager { try startSessionManager() }
         if withPulse {
             pulse = try TestProcess(URL(fileURLWithPath: "/usr/bin/pipewire-pulse"), [], environment: environment)
-            try wait("pipewire-pulse to answer") { try tool("pactl", ["info"]).contains("PipeWire") }
+            try wait("pipewire-pulse to answer", timeout: 20) { try tool("pactl", ["info"]).contains("PipeWire") }
         }
     }
 
@@ -118,6 +118,17 @@ final class PipeWireSession: @unchecked Sendable {
     /// Starts a program of this build (or a test peer) as a client of this graph.
     func start(_ program: URL, _ arguments: [String]) throws -> TestProcess {
         try TestProcess(program, arguments, environment: environment)
+    }
+
+    /// Waits (up to ten seconds) until the graph's links stay the same for a second: a session manager done linking.
+    func waitForSettledLinks() throws {
+        var last = try links(), unchangedSince = Date()
+        try wait("the links to settle") {
+            usleep(200_000)
+            let now = try links()
+            if now != last { (last, unchangedSince) = (now, Date()) }
+            return Date().timeIntervalSince(unchangedSince) >= 1
+        }
     }
 
     /// Polls `condition` for up to ten seconds.

@@ -106,12 +106,15 @@ import Testing
             try session.links().contains("directpipe:mic_FR -> directpipe_mic:input_FR")
         }
         // The new WirePlumber may still be linking (each new link re-sorts the graph, which can skip a cycle and
-        // break the ramp once per channel); record once it has settled.
-        usleep(500_000)
+        // break the ramp once per channel); record once the links have stayed the same for a second.
+        try session.waitForSettledLinks()
         let check = try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2"],
                                into: session.directory.appendingPathComponent("after.wav"))
         stop(directpipe, ramp)
-        #expect(check.checkedFrames > 24000 && check.errors == 0, "\(check)")
+        // As above: a cycle the graph skipped (DirectPipe counts it) may leave one quantum of silence; nothing else.
+        let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
+        let allowed = (final.int("overruns") ?? 0) * (2 * 128 + 4)
+        #expect(check.checkedFrames > 24000 && check.errors <= allowed, "\(check), \(final)")
     }
 
     /// The engine on another clock (here the internal one) still gets a virtual mic in the PipeWire graph,
