@@ -118,7 +118,7 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
                 continue
             }
             if frames == 0 { continue }
-            engine.process(input: buffer, frames: frames, captureTimeNs: dp_monotonic_ns() &- engine.format.periodNs)
+            engine.process(input: buffer, frames: frames, captureAgeNs: engine.format.periodNs)
             if let playback {
                 let monitor = engine.output(.monitor)
                 let written = playback.write(monitor.baseAddress!, frames: frames)

@@ -30,6 +30,8 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     private var client: OpaquePointer?
     private var engine: Engine?
+    /// The same engine without reference counting, for the process callback (`engine` keeps it alive).
+    private var engineView: Unmanaged<Engine>?
     private var inputPorts: [OpaquePointer?] = []
     private var micPorts: [OpaquePointer?] = []
     private var monitorPorts: [OpaquePointer?] = []
@@ -37,12 +39,11 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     private var inputPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: EngineFormat.maxInputChannels)
     private var micPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 2)
     private var monitorPortTable = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 2)
-    private var inputBuffer = UnsafeMutablePointer<Float>.allocate(capacity: EngineFormat.maxPeriodFrames * EngineFormat.maxInputChannels)
     private var inputChannels = 0
     private var outputChannels = 0
     private var periodNs: UInt64 = 0
 
-    private let allocations = ServerThreadAllocations()
+    private let allocations = ServerThreadAllocations.whenCounting()
     private let supervisor = ServerSupervisor()
 
     public init(options: Options) {
@@ -55,7 +56,6 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         inputPortTable.deallocate()
         micPortTable.deallocate()
         monitorPortTable.deallocate()
-        inputBuffer.deallocate()
     }
 
     /// The running server's sample rate and buffer size, from a short-lived client; nil when none answers.
@@ -72,10 +72,11 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     public var reconnects: Int { supervisor.reconnects }
 
     /// Audio-thread allocations after warm-up, when the counter library is preloaded (tests); read after stop.
-    public var countedAllocations: Int64? { allocations.value }
+    public var countedAllocations: Int64? { allocations?.value }
 
     public func start(_ engine: Engine) throws(BackendError) {
         self.engine = engine
+        engineView = Unmanaged.passUnretained(engine)
         inputChannels = engine.format.inputChannels
         outputChannels = engine.format.outputChannels
         periodNs = engine.format.periodNs
@@ -85,7 +86,7 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     public func stop() {
         guard supervisor.isRunning else { return }
-        if client != nil, supervisor.isConnected { allocations.finish() }
+        if client != nil, supervisor.isConnected { allocations?.finish() }
         supervisor.stop()
         disconnect()
     }
@@ -178,17 +179,20 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     /// JACK's process callback: gather inputs, run the engine, spread outputs.
     private func process(frames: Int) {
-        guard let engine, frames <= EngineFormat.maxPeriodFrames else { return }
-        let channels = inputChannels
-        for channel in 0..<channels {
-            let port = jack_port_get_buffer(inputPortTable[channel], jack_nframes_t(frames)).assumingMemoryBound(to: Float.self)
-            for frame in 0..<frames { inputBuffer[frame * channels + channel] = port[frame] }
+        guard let engineView, frames <= EngineFormat.maxPeriodFrames else { return }
+        engineView._withUnsafeGuaranteedRef { engine in
+            let channels = inputChannels
+            let input = engine.inputBuffer(frames: frames)
+            for channel in 0..<channels {
+                let port = jack_port_get_buffer(inputPortTable[channel], jack_nframes_t(frames)).assumingMemoryBound(to: Float.self)
+                for frame in 0..<frames { input[frame * channels + channel] = port[frame] }
+            }
+            // The period's first frame was captured one period before this callback.
+            engine.process(input: input, frames: frames, captureAgeNs: periodNs)
+            spread(engine.output(.virtualMic), to: micPortTable, frames: frames)
+            spread(engine.output(.monitor), to: monitorPortTable, frames: frames)
         }
-        // The period's first frame was captured one period before this callback.
-        engine.process(input: inputBuffer, frames: frames, captureTimeNs: dp_monotonic_ns() &- periodNs)
-        spread(engine.output(.virtualMic), to: micPortTable, frames: frames)
-        spread(engine.output(.monitor), to: monitorPortTable, frames: frames)
-        allocations.noteCallback()
+        allocations?.noteCallback()
     }
 
     private func spread(_ samples: UnsafeBufferPointer<Float>, to ports: UnsafeMutablePointer<OpaquePointer?>, frames: Int) {

@@ -46,16 +46,17 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     private var node: OpaquePointer?
     private var engine: Engine?
+    /// The same engine without reference counting, for the data loop (`engine` keeps it alive).
+    private var engineView: Unmanaged<Engine>?
     private var inputChannels = 0
     private var outputChannels = 0
     private var hasVirtualMic = false
     private var sampleRate: UInt32 = 0
-    private var inputBuffer = UnsafeMutablePointer<Float>.allocate(capacity: EngineFormat.maxPeriodFrames * EngineFormat.maxInputChannels)
     /// The rate of the graph when it differs from the engine's (0: same); the engine does not run then.
     private let wrongRate = Atomic<UInt32>(0)
     /// Whether at least one input port is linked to the source (kept by the supervisor).
     private let captureLinked = Atomic<Bool>(false)
-    private let allocations = ServerThreadAllocations()
+    private let allocations = ServerThreadAllocations.whenCounting()
     private let supervisor = ServerSupervisor()
     // What the supervisor has seen and reported (its thread only).
     private var reportedLinked = true
@@ -68,7 +69,6 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     deinit {
         stop()
-        inputBuffer.deallocate()
     }
 
     /// Whether a PipeWire daemon answers (for `--backend auto`).
@@ -80,10 +80,11 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     }
 
     public var reconnects: Int { supervisor.reconnects }
-    public var countedAllocations: Int64? { allocations.value }
+    public var countedAllocations: Int64? { allocations?.value }
 
     public func start(_ engine: Engine) throws(BackendError) {
         self.engine = engine
+        engineView = Unmanaged.passUnretained(engine)
         inputChannels = engine.format.inputChannels
         outputChannels = engine.format.outputChannels
         sampleRate = UInt32(engine.format.sampleRate)
@@ -96,7 +97,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     public func stop() {
         guard supervisor.isRunning else { return }
-        if node != nil, supervisor.isConnected { allocations.finish() }
+        if node != nil, supervisor.isConnected { allocations?.finish() }
         supervisor.stop()
         disconnect()
     }
@@ -248,7 +249,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         _ inputs: UnsafePointer<UnsafePointer<Float>?>, _ outputs: UnsafePointer<UnsafeMutablePointer<Float>?>,
         frames: Int, cycleNs: UInt64, graphRate: UInt32
     ) {
-        guard let engine, frames <= EngineFormat.maxPeriodFrames else { return }
+        guard let engineView, frames <= EngineFormat.maxPeriodFrames else { return }
         guard graphRate == sampleRate else {
             wrongRate.store(graphRate, ordering: .relaxed)
             let ports = outputChannels * (hasVirtualMic ? 2 : 1)
@@ -256,17 +257,20 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
             return
         }
         wrongRate.store(0, ordering: .relaxed)
-        let channels = inputChannels
-        for channel in 0..<channels {
-            let port = inputs[channel]!
-            for frame in 0..<frames { inputBuffer[frame * channels + channel] = port[frame] }
+        engineView._withUnsafeGuaranteedRef { engine in
+            let channels = inputChannels
+            let input = engine.inputBuffer(frames: frames)
+            for channel in 0..<channels {
+                let port = inputs[channel]!
+                for frame in 0..<frames { input[frame * channels + channel] = port[frame] }
+            }
+            // The driver woke at cycleNs with a period the device had captured before it.
+            let periodNs = UInt64(frames) * 1_000_000_000 / UInt64(graphRate)
+            engine.process(input: input, frames: frames, captureTimeNs: cycleNs &- periodNs)
+            spread(engine.output(.monitor), to: outputs, frames: frames)
+            if hasVirtualMic { spread(engine.output(.virtualMic), to: outputs + outputChannels, frames: frames) }
         }
-        // The driver woke at cycleNs with a period the device had captured before it.
-        let periodNs = UInt64(frames) * 1_000_000_000 / UInt64(graphRate)
-        engine.process(input: inputBuffer, frames: frames, captureTimeNs: cycleNs &- periodNs)
-        spread(engine.output(.monitor), to: outputs, frames: frames)
-        if hasVirtualMic { spread(engine.output(.virtualMic), to: outputs + outputChannels, frames: frames) }
-        allocations.noteCallback()
+        allocations?.noteCallback()
     }
 
     /// Interleaved engine output into the output ports, one channel each.

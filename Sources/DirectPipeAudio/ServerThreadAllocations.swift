@@ -6,7 +6,15 @@ import Synchronization
 /// thread, PipeWire's data thread), when the counter library is preloaded
 /// (tests). The counter is per thread, so the callback itself begins counting
 /// after warm-up and reads its own count when the control side asks.
+/// Exists only when the counter is there (``whenCounting()``): in a real run the callback does not touch it.
 final class ServerThreadAllocations: @unchecked Sendable {
+    /// A counter when the counting library is preloaded, else nil.
+    static func whenCounting() -> ServerThreadAllocations? {
+        dp_alloc_probe_present() != 0 ? ServerThreadAllocations() : nil
+    }
+
+    private init() {}
+
     /// Only the audio thread touches this.
     private var iteration = 0
     private let finishRequested = Atomic<Bool>(false)
@@ -21,7 +29,7 @@ final class ServerThreadAllocations: @unchecked Sendable {
     /// On the audio thread, once per callback.
     func noteCallback() {
         iteration += 1
-        if iteration == RealtimeThread.allocationWarmupIterations, dp_alloc_probe_present() != 0 { dp_alloc_probe_begin() }
+        if iteration == RealtimeThread.allocationWarmupIterations { dp_alloc_probe_begin() }
         if iteration > RealtimeThread.allocationWarmupIterations, finishRequested.load(ordering: .acquiring),
            count.load(ordering: .relaxed) < 0 {
             count.store(Int64(dp_alloc_probe_end()), ordering: .releasing)
@@ -31,7 +39,6 @@ final class ServerThreadAllocations: @unchecked Sendable {
     /// Off the audio thread, while callbacks still run: asks the audio thread for its count
     /// and waits up to a second for it.
     func finish() {
-        guard dp_alloc_probe_present() != 0 else { return }
         finishRequested.store(true, ordering: .releasing)
         let deadline = Date().addingTimeInterval(1)
         while count.load(ordering: .acquiring) < 0, Date() < deadline { usleep(1000) }

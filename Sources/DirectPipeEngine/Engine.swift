@@ -37,28 +37,22 @@ public final class Engine: @unchecked Sendable {
     private let controlWords: AtomicWords
     private let meterWriter: MeterWriter
 
-    /// The processed signal (after the chain), output channels interleaved.
-    private let processed: UnsafeMutablePointer<Float>
-    /// Per-output copies with that output's mute and volume applied.
-    private let pipeBuffer: UnsafeMutablePointer<Float>
-    private let micBuffer: UnsafeMutablePointer<Float>
-    private let monitorBuffer: UnsafeMutablePointer<Float>
-    /// The effects chain, swapped in whole (see ``install(chain:)``), and its planar working buffers.
+    /// Every buffer the period passes through, in one allocation laid out for the period's length.
+    private var buffers: PeriodBuffers
+    /// The effects chain, swapped in whole (see ``install(chain:)``).
     private let chainSwap: ChainSwap
-    private let chainBuffer: PlanarBuffer
-    private let fadeBuffer: PlanarBuffer
-    // Their views for the audio thread, without reference counting (the properties above keep them alive).
+    // Its view for the audio thread, without reference counting (the property above keeps it alive).
     private let chainSwapView: Unmanaged<ChainSwap>
-    private let chainChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
-    private let fadeChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private var inputGain: GainRamp
     private var chainGain: GainRamp
     private var pipeGain: GainRamp
     private var micGain: GainRamp
     private var monitorGain: GainRamp
+    /// Where each output's samples are this period (see ``route(into:ramp:target:frames:channels:)``).
+    private var pipeOutput: UnsafeMutablePointer<Float>
+    private var micOutput: UnsafeMutablePointer<Float>
+    private var monitorOutput: UnsafeMutablePointer<Float>
     private let periodNs: Float
-    /// Frames of the last period (a JACK server may change its buffer size while running).
-    private var lastFrames: Int
     private let maxFrames = EngineFormat.maxPeriodFrames
     private let inputChannels: Int
     private let outputChannels: Int
@@ -95,18 +89,11 @@ public final class Engine: @unchecked Sendable {
         pipeView = pipe.map { Unmanaged.passUnretained($0) }
         controlWords = controls.words
         meterWriter = MeterWriter(words: meters.words)
-        let samples = EngineFormat.maxPeriodFrames * 2
-        processed = .allocate(capacity: samples)
-        pipeBuffer = .allocate(capacity: samples)
-        micBuffer = .allocate(capacity: samples)
-        monitorBuffer = .allocate(capacity: samples)
-        for buffer in [processed, pipeBuffer, micBuffer, monitorBuffer] { buffer.initialize(repeating: 0, count: samples) }
+        buffers = PeriodBuffers(inputChannels: format.inputChannels, outputChannels: format.outputChannels)
+        buffers.layOut(frames: format.periodFrames)
+        (pipeOutput, micOutput, monitorOutput) = (buffers.pipe, buffers.mic, buffers.monitor)
         chainSwap = ChainSwap(chain)
-        chainBuffer = PlanarBuffer(channels: format.outputChannels, capacity: EngineFormat.maxPeriodFrames)
-        fadeBuffer = PlanarBuffer(channels: format.outputChannels, capacity: EngineFormat.maxPeriodFrames)
         chainSwapView = Unmanaged.passUnretained(chainSwap)
-        chainChannels = chainBuffer.pointers
-        fadeChannels = fadeBuffer.pointers
         // Start where the controls are: a gain set before audio starts is not faded in.
         func gain(_ output: OutputControl) -> Float { output.isEnabled && !output.isMuted ? output.volume : 0 }
         inputGain = GainRamp(controls.isInputMuted ? 0 : controls.inputGain)
@@ -115,25 +102,45 @@ public final class Engine: @unchecked Sendable {
         micGain = GainRamp(gain(controls.virtualMic))
         monitorGain = GainRamp(gain(controls.monitor))
         periodNs = Float(format.periodNs)
-        lastFrames = format.periodFrames
         inputChannels = format.inputChannels
         outputChannels = format.outputChannels
         isMono = format.channelMode == .mono
     }
 
     deinit {
-        for buffer in [processed, pipeBuffer, micBuffer, monitorBuffer] { buffer.deallocate() }
+        buffers.deallocate()
     }
 
     /// Processes one period: `frames` interleaved frames of `format.inputChannels`
     /// (at most `EngineFormat.maxPeriodFrames`), the first captured at
     /// `captureTimeNs` (CLOCK_MONOTONIC). Feeds the pipe; the virtual mic and
     /// monitor buffers are then ready in ``output(_:)`` for the backend.
+    /// `input` may be ``inputBuffer(frames:)``.
     @_noAllocation
-    public func process(input: UnsafePointer<Float>, frames requested: Int, captureTimeNs: UInt64) {
+    public func process(input: UnsafePointer<Float>, frames: Int, captureTimeNs: UInt64) {
+        run(input: input, frames: frames, startNs: monotonicNs(), captureTimeNs: captureTimeNs)
+    }
+
+    /// The same for a period whose first frame was captured `captureAgeNs` before this call (one period for JACK
+    /// and ALSA): the clock is read once for both the capture time and the CPU load.
+    @_noAllocation
+    public func process(input: UnsafePointer<Float>, frames: Int, captureAgeNs: UInt64) {
         let start = monotonicNs()
+        run(input: input, frames: frames, startNs: start, captureTimeNs: start &- captureAgeNs)
+    }
+
+    /// Where a backend may gather a period of `frames` interleaved input frames before ``process(input:frames:captureAgeNs:)``:
+    /// beside the engine's own buffers, so the audio thread's memory stays in a few pages. Audio thread only.
+    @_noAllocation
+    public func inputBuffer(frames: Int) -> UnsafeMutablePointer<Float> {
+        buffers.layOut(frames: min(frames, maxFrames))
+        return buffers.input
+    }
+
+    @_noAllocation
+    private func run(input: UnsafePointer<Float>, frames requested: Int, startNs start: UInt64, captureTimeNs: UInt64) {
         let frames = min(requested, maxFrames)
-        lastFrames = frames
+        buffers.layOut(frames: frames)
         let channels = outputChannels
 
         meterInput(input, frames: frames, channels: inputChannels)
@@ -150,19 +157,19 @@ public final class Engine: @unchecked Sendable {
             recordRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
         }
 
-        route(into: pipeBuffer, ramp: &pipeGain, target: outputGain(ControlWord.pipe), frames: frames, channels: channels)
-        route(into: micBuffer, ramp: &micGain, target: outputGain(ControlWord.virtualMic), frames: frames, channels: channels)
-        route(into: monitorBuffer, ramp: &monitorGain, target: outputGain(ControlWord.monitor), frames: frames, channels: channels)
+        pipeOutput = route(into: buffers.pipe, ramp: &pipeGain, target: outputGain(ControlWord.pipe), frames: frames, channels: channels)
+        micOutput = route(into: buffers.mic, ramp: &micGain, target: outputGain(ControlWord.virtualMic), frames: frames, channels: channels)
+        monitorOutput = route(into: buffers.monitor, ramp: &monitorGain, target: outputGain(ControlWord.monitor), frames: frames, channels: channels)
         if controlWords.flag(ControlWord.pipe + ControlWord.enabled), let pipeView {
-            let block = UnsafeBufferPointer(start: pipeBuffer, count: frames * channels)
+            let block = UnsafeBufferPointer(start: pipeOutput, count: frames * channels)
             pipeView._withUnsafeGuaranteedRef { $0.write(block, captureTimeNs: captureTimeNs) }
         }
         if let monitorRingView {
-            let block = UnsafeBufferPointer(start: monitorBuffer, count: frames * channels)
+            let block = UnsafeBufferPointer(start: monitorOutput, count: frames * channels)
             monitorRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
         }
         if let micRingView {
-            let block = UnsafeBufferPointer(start: micBuffer, count: frames * channels)
+            let block = UnsafeBufferPointer(start: micOutput, count: frames * channels)
             micRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
         }
 
@@ -177,7 +184,7 @@ public final class Engine: @unchecked Sendable {
         let swap = chainSwapView._withUnsafeGuaranteedRef { $0.takePending() }
         let current = chainSwapView._withUnsafeGuaranteedRef { $0.currentChain() }
         guard swap != nil || current != nil else { return }
-        let channels = outputChannels, chain = chainChannels, fade = fadeChannels
+        let channels = outputChannels, chain = buffers.chainChannels, fade = buffers.fadeChannels
         for channel in 0..<channels {
             for frame in 0..<frames { chain[channel][frame] = processed[frame * channels + channel] }
         }
@@ -237,15 +244,18 @@ public final class Engine: @unchecked Sendable {
     /// The last period's samples for an output, with its mute and volume applied.
     /// Call it on the audio thread, after ``process(input:frames:captureTimeNs:)``.
     public func output(_ id: OutputID) -> UnsafeBufferPointer<Float> {
-        let count = lastFrames * outputChannels
+        let count = buffers.frames * outputChannels
         switch id {
-        case .pipe: return UnsafeBufferPointer(start: pipeBuffer, count: count)
-        case .virtualMic: return UnsafeBufferPointer(start: micBuffer, count: count)
-        case .monitor: return UnsafeBufferPointer(start: monitorBuffer, count: count)
+        case .pipe: return UnsafeBufferPointer(start: pipeOutput, count: count)
+        case .virtualMic: return UnsafeBufferPointer(start: micOutput, count: count)
+        case .monitor: return UnsafeBufferPointer(start: monitorOutput, count: count)
         }
     }
 
     // MARK: stages
+
+    /// The processed signal (after the chain), output channels interleaved.
+    private var processed: UnsafeMutablePointer<Float> { buffers.processed }
 
     /// An output's gain now: its volume, or 0 when muted or disabled.
     @_noAllocation
@@ -297,15 +307,21 @@ public final class Engine: @unchecked Sendable {
         impulsePatternLeft -= count
     }
 
+    /// An output's samples for this period: the processed signal itself at unity gain (nothing copied, nothing
+    /// more to touch: the usual case), else `buffer` with the output's gain or silence.
     @_noAllocation
-    private func route(into buffer: UnsafeMutablePointer<Float>, ramp: inout GainRamp, target: Float, frames: Int, channels: Int) {
+    private func route(
+        into buffer: UnsafeMutablePointer<Float>, ramp: inout GainRamp, target: Float, frames: Int, channels: Int
+    ) -> UnsafeMutablePointer<Float> {
+        if target == 1 && ramp.current == 1 { return processed }
         let bytes = frames * channels * MemoryLayout<Float>.stride
         if target == 0 && ramp.current == 0 {  // off (muted, disabled) and done fading: silence, no copy
             UnsafeMutableRawPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-            return
+            return buffer
         }
         UnsafeMutableRawPointer(buffer).copyMemory(from: processed, byteCount: bytes)
         ramp.apply(target, to: buffer, frames: frames, channels: channels)
+        return buffer
     }
 
     @_noAllocation
@@ -448,6 +464,72 @@ struct MeterWriter {
         words.add(MeterWord.callbacks, 1)
         if overran { words.add(MeterWord.overruns, 1) }
         if nonFiniteSamples > 0 { words.add(MeterWord.nonFinite, UInt64(nonFiniteSamples)) }
+    }
+}
+
+/// The engine's buffers for one period, carved from one allocation for the period's length: the backend's
+/// gathered input, the processed signal, the three outputs' copies, the chain's planar buffers and the
+/// crossfade's. A 64-frame stereo period uses about 4.5 KB in a row instead of a page or more per buffer
+/// sized for the longest period: the callback starts with cold caches and TLB after every context switch,
+/// so it should touch as little memory as it can. Any period up to ``EngineFormat/maxPeriodFrames`` still
+/// fits; nothing in them outlives a period, so a new length just lays them out anew.
+struct PeriodBuffers {
+    private let base: UnsafeMutablePointer<Float>
+    private let inputChannels: Int
+    private let outputChannels: Int
+    /// Planar channel tables handed to the chain; their pointers follow the layout.
+    let chainChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    let fadeChannels: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
+    /// The period length the buffers are laid out for.
+    private(set) var frames = 0
+    private(set) var input: UnsafeMutablePointer<Float>
+    private(set) var processed: UnsafeMutablePointer<Float>
+    private(set) var pipe: UnsafeMutablePointer<Float>
+    private(set) var mic: UnsafeMutablePointer<Float>
+    private(set) var monitor: UnsafeMutablePointer<Float>
+
+    /// Zeroed, for periods up to ``EngineFormat/maxPeriodFrames``; free with ``deallocate()``.
+    init(inputChannels: Int, outputChannels: Int) {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        let capacity = Self.floats(frames: EngineFormat.maxPeriodFrames, inputChannels: inputChannels, outputChannels: outputChannels)
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
+            .initializeMemory(as: Float.self, repeating: 0, count: capacity)
+        chainChannels = .allocate(capacity: 2 * outputChannels)
+        fadeChannels = chainChannels + outputChannels
+        chainChannels.initialize(repeating: base, count: 2 * outputChannels)
+        (input, processed, pipe, mic, monitor) = (base, base, base, base, base)
+    }
+
+    func deallocate() {
+        base.deallocate()
+        chainChannels.deallocate()
+    }
+
+    /// Floats for every buffer at `frames`, each rounded up to a cache line.
+    private static func floats(frames: Int, inputChannels: Int, outputChannels: Int) -> Int {
+        line(frames * inputChannels) + 4 * line(frames * outputChannels) + 2 * outputChannels * line(frames)
+    }
+
+    @inline(__always)
+    private static func line(_ floats: Int) -> Int { (floats + 15) & ~15 }
+
+    /// Lays the buffers out for `frames` (at most ``EngineFormat/maxPeriodFrames``); nothing to do when they are.
+    @_noAllocation
+    mutating func layOut(frames: Int) {
+        guard frames != self.frames else { return }
+        self.frames = frames
+        let interleaved = Self.line(frames * outputChannels), planar = Self.line(frames)
+        input = base
+        processed = input + Self.line(frames * inputChannels)
+        pipe = processed + interleaved
+        mic = pipe + interleaved
+        monitor = mic + interleaved
+        var next = monitor + interleaved
+        for channel in 0..<(2 * outputChannels) {  // the chain's channels, then the crossfade's
+            chainChannels[channel] = next
+            next += planar
+        }
     }
 }
 

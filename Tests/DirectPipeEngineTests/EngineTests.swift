@@ -110,6 +110,28 @@ import Testing
         #expect(engine.output(.virtualMic).allSatisfy { $0 == 2 })
     }
 
+    /// A JACK server may change its buffer size while running: the engine's buffers, laid out for the period's
+    /// length, follow it; an output at unity gain shares the processed signal while the others keep their own.
+    @Test func periodsOfChangingLengthThroughTheEnginesInputBufferKeepEachOutputsSettings() throws {
+        let controls = EngineControls()
+        controls.virtualMic.isMuted = true
+        controls.monitor.isEnabled = true
+        controls.monitor.volume = 0.5
+        let engine = try Engine(format: EngineFormat(periodFrames: 64), controls: controls, pipe: nil)
+        for frames in [64, 64, 256, 7, 8192, 64] {  // the first two let the monitor's gain settle
+            let input = engine.inputBuffer(frames: frames)
+            let samples = noise(frames * 2)
+            input.update(from: samples, count: samples.count)
+            engine.process(input: input, frames: frames, captureAgeNs: 1_333_333)
+            #expect(engine.output(.pipe).elementsEqual(samples), "\(frames) frames: the pipe at unity gain")
+            #expect(engine.output(.virtualMic).allSatisfy { $0 == 0 }, "\(frames) frames: the muted mic")
+            if frames != 64 {
+                #expect(engine.output(.monitor).elementsEqual(samples.map { $0 * 0.5 }), "\(frames) frames: the monitor at half")
+            }
+        }
+        #expect(engine.meters.snapshot(inputChannels: 2, outputChannels: 2).callbacks == 6)
+    }
+
     @Test func metersReportPeakRMSAndClipping() throws {
         let engine = try Engine(format: EngineFormat(periodFrames: 480), pipe: nil)
         let tone = (0..<4800).flatMap { frame -> [Float] in
