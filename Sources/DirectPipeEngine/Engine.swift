@@ -16,7 +16,8 @@ import DirectPipeShm
 ///
 /// Sendable because the audio thread is its only caller of `process` (one
 /// at a time), and everything the control side touches (controls, meters)
-/// is atomic; the rest is immutable after init.
+/// is atomic; the rest is immutable after init or the audio thread's own (the
+/// period's buffers and gain ramps).
 public final class Engine: @unchecked Sendable {
     public let format: EngineFormat
     public let controls: EngineControls
