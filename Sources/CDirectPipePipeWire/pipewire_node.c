@@ -46,6 +46,7 @@ struct dp_pw_node {
     _Atomic uint64_t skipped;
     uint64_t next_position; /* data thread only */
     uint64_t cycle_position; /* data thread only: this cycle's graph position */
+    uint64_t cycle_skip;     /* data thread only: frames the graph skipped ahead before this cycle */
     char error[256]; /* written on the loop thread, read under the loop lock */
 };
 
@@ -72,6 +73,7 @@ static void on_process(void *data, struct spa_io_position *position) {
         node->out_buffers[c] = buffer ? buffer : node->scratch;
     }
     uint64_t now = position->clock.position;
+    node->cycle_skip = node->next_position && now > node->next_position ? now - node->next_position : 0;
     if (node->next_position && now != node->next_position)
         atomic_fetch_add_explicit(&node->skipped, 1, memory_order_relaxed);
     node->next_position = now + frames;
@@ -312,6 +314,7 @@ int dp_pw_node_target_present(dp_pw_node *node, uint32_t group) { return dp_pw_l
 uint32_t dp_pw_node_linked_ports(dp_pw_node *node, uint32_t group) { return dp_pw_links_linked_ports(node->links, group); }
 
 uint64_t dp_pw_node_cycle_position(dp_pw_node *node) { return node->cycle_position; }
+uint64_t dp_pw_node_cycle_skip(dp_pw_node *node) { return node->cycle_skip; }
 
 /* Runs on the data thread, between cycles (pw_loop_invoke), not in `process`. */
 static int check_scheduling(struct spa_loop *loop, bool async, uint32_t seq, const void *data, size_t size,

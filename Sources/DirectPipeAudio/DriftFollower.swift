@@ -106,6 +106,13 @@ final class DriftFollower: @unchecked Sendable {
         return produced
     }
 
+    /// The consumer's clock moved `frames` frames on without taking any (its graph skipped a cycle, its
+    /// device underran): those frames are dropped as soon as the ring holds more than its target, like the
+    /// late ones after a dry spell, so the gap already heard is not followed by a pitch bend to drain them.
+    func skipped(frames: Int) {
+        silenceOwed = min(silenceOwed + frames, ring.capacity)
+    }
+
     private func dropFrames(_ count: Int) {
         var remaining = count
         while remaining > 0 {

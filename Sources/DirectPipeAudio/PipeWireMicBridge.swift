@@ -40,6 +40,12 @@ public final class PipeWireMicBridge: @unchecked Sendable {
     /// How much faster the engine's clock runs than the graph's (ppm), and the dropouts so far.
     public var driftPPM: Int { follower.driftPartsPerMillion }
     public var underflows: Int { follower.underflowCount }
+    /// Times a stall left far too much in the ring and the bridge dropped to its target (a jump in the sound).
+    public var resyncs: Int { follower.resyncCount }
+    /// Cycles the graph skipped ahead over this node (PipeWire's xruns as it sees them): each is a gap in
+    /// what the mic's listeners receive, though the bridge itself played on without one.
+    public var graphXruns: Int { node.map { Int(dp_pw_node_skipped_cycles($0)) } ?? xrunsWhenStopped }
+    private var xrunsWhenStopped = 0
 
     /// Creates the feeding node and the virtual source in the graph.
     public func start() throws(BackendError) {
@@ -75,7 +81,10 @@ public final class PipeWireMicBridge: @unchecked Sendable {
     }
 
     public func stop() {
-        if let node { dp_pw_node_destroy(node) }
+        if let node {
+            xrunsWhenStopped = Int(dp_pw_node_skipped_cycles(node))
+            dp_pw_node_destroy(node)
+        }
         node = nil
     }
 
@@ -88,6 +97,11 @@ public final class PipeWireMicBridge: @unchecked Sendable {
         if !started {
             follower.begin(nowNs: cycleNs)
             started = true
+        } else if let node {
+            // The graph ran late and skipped ahead (an xrun): what those cycles would have played is owed. A
+            // jump of more than a second is a driver starting over, not a skip.
+            let skip = Int(dp_pw_node_cycle_skip(node))
+            if skip > 0, skip <= Int(sampleRate) { follower.skipped(frames: skip) }
         }
         let produced = follower.produce(into: interleaved, frames: frames, nowNs: cycleNs)
         for channel in 0..<channels {

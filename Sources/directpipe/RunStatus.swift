@@ -60,6 +60,10 @@ struct RunStatus {
         /// The virtual mic fed into PipeWire from another clock: the drift corrected (ppm), its dropouts.
         var micDriftPpm: Int?
         var micUnderflows: Int?
+        /// Times the mic's bridge dropped to its target after a stall left far too much in its ring.
+        var micResyncs: Int?
+        /// Cycles the PipeWire graph skipped over the mic's feed (its xruns; a gap for the mic's listeners).
+        var micGraphXruns: Int?
     }
 
     /// One report; `wakeups`, at the end: how often the main loop woke.
@@ -92,10 +96,13 @@ struct RunStatus {
         if let micBridge {
             report.micDriftPpm = micBridge.driftPPM
             report.micUnderflows = micBridge.underflows
+            report.micResyncs = micBridge.resyncs
+            report.micGraphXruns = micBridge.graphXruns
         }
         if let mic = micAlsaBridge?.statistics {
             report.micDriftPpm = mic.driftPPM
             report.micUnderflows = mic.underflows + mic.deviceUnderruns
+            report.micResyncs = mic.resyncs
         }
         if json {
             let encoder = JSONEncoder()

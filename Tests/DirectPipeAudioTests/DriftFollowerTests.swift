@@ -16,14 +16,25 @@ import Testing
             follower.begin(nowNs: nowNs)
         }
 
-        /// One period: the producer writes `periods` periods (0 while stalled), the consumer takes one.
-        mutating func step(producing periods: Int = 1) {
+        /// One period: the producer writes `periods` periods (0 while stalled), the consumer takes one (or,
+        /// when its graph skips the cycle, none, and is told so the next time).
+        mutating func step(producing periods: Int = 1, consuming: Bool = true) {
             for _ in 0..<periods {
                 block.withUnsafeBufferPointer { follower.ring.write($0, frames: 128, timeNs: nowNs) }
             }
             nowNs += periodNs / 2
-            _ = follower.produce(into: output, frames: 128, nowNs: nowNs)
+            if consuming { _ = follower.produce(into: output, frames: 128, nowNs: nowNs) } else { follower.skipped(frames: 128) }
             nowNs += periodNs - periodNs / 2
+        }
+
+        /// The worst drift estimate and fill over `periods` ordinary periods.
+        mutating func worst(over periods: Int) -> (driftPPM: Int, fill: Int) {
+            var worst = (driftPPM: 0, fill: 0)
+            for _ in 0..<periods {
+                step()
+                worst = (max(worst.driftPPM, abs(follower.driftPartsPerMillion)), max(worst.fill, follower.fillFrames))
+            }
+            return worst
         }
     }
 
@@ -38,16 +49,25 @@ import Testing
         simulation.step(producing: 7)  // the late periods at once, and this one
         #expect(simulation.follower.underflowCount == 1)
         #expect(simulation.follower.resyncCount == 0, "a stall this short is not a resync")
-        var worstDrift = 0
-        var worstFill = 0
-        for _ in 0..<750 {  // 2 s
-            simulation.step()
-            worstDrift = max(worstDrift, abs(simulation.follower.driftPartsPerMillion))
-            worstFill = max(worstFill, simulation.follower.fillFrames)
-        }
+        let (worstDrift, worstFill) = simulation.worst(over: 750)  // 2 s
         // Without dropping the late frames the fill would sit ~440 frames high and the controller would bend
         // the pitch by several thousand ppm for seconds to drain it.
         #expect(worstFill <= target + 128, "fill back at its target (\(target)) at once: \(worstFill)")
         #expect(worstDrift < 300, "\(worstDrift) ppm")
+    }
+
+    /// The consumer's graph skipping two cycles (an xrun on its side) leaves two periods too many in the ring:
+    /// they are dropped, not drained by bending the pitch.
+    @Test func aSkippedConsumerCycleCostsNoPitchBend() throws {
+        var simulation = try Simulation()
+        defer { simulation.output.deallocate() }
+        for _ in 0..<3000 { simulation.step() }
+        let target = simulation.follower.targetFrames
+        simulation.step(consuming: false)
+        simulation.step(consuming: false)
+        let (worstDrift, worstFill) = simulation.worst(over: 750)
+        #expect(worstFill <= target + 128, "fill back at its target (\(target)) at once: \(worstFill)")
+        #expect(worstDrift < 100, "\(worstDrift) ppm")
+        #expect(simulation.follower.underflowCount == 0 && simulation.follower.resyncCount == 0)
     }
 }

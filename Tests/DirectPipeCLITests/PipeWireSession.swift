@@ -53,7 +53,12 @@ final class PipeWireSession: @unchecked Sendable {
         if withSessionManager { try startSessionManager() }
         if withPulse {
             pulse = try TestProcess(URL(fileURLWithPath: "/usr/bin/pipewire-pulse"), [], environment: environment)
-            try wait("pipewire-pulse to answer", timeout: 20) { try tool("pactl", ["info"]).contains("PipeWire") }
+            do {
+                try wait("pipewire-pulse to answer", timeout: 20) { try tool("pactl", ["info"]).contains("PipeWire") }
+            } catch {
+                // Say what it said: this has timed out now and then on a loaded machine, cause unknown yet.
+                throw PipeWireSessionError(description: "\(error); pipewire-pulse: \(pulse?.errorOutput.suffix(2000) ?? "")")
+            }
         }
     }
 

@@ -102,6 +102,10 @@ uint64_t dp_pw_node_skipped_cycles(dp_pw_node *node);
     first frame, the same for every node in the cycle. */
 uint64_t dp_pw_node_cycle_position(dp_pw_node *node);
 
+/** Inside `process` only: how many frames the graph skipped ahead since this node's previous cycle
+    ended (0 normally; a jump backwards, a driver restarting, is not a skip). */
+uint64_t dp_pw_node_cycle_skip(dp_pw_node *node);
+
 /** Whether group `group`'s target node is in the graph now, and how many of its ports are linked. */
 int dp_pw_node_target_present(dp_pw_node *node, uint32_t group);
 uint32_t dp_pw_node_linked_ports(dp_pw_node *node, uint32_t group);
