@@ -95,10 +95,13 @@ import Testing
         feed.finish()
         let piped = try #require(reader.jsonLines.last { $0.string("event") == "final" }, "\(reader.output)")
         #expect((piped.int("ramp_frames") ?? 0) > 48000, "\(piped)")
-        #expect(piped.int("ramp_errors") == 0 && piped.int("unreported_gaps") == 0, "\(piped)")
         // Paced by the JACK clock: about 375 periods a second.
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
         #expect((final.int("callbacks") ?? 0) > 1000, "\(final)")
+        // An xrun (the device's, reported to DirectPipe, or the JACK server's behind the plugin) may break the
+        // ramp once per channel, as in the JACK tests; nothing else may, and no gap may go unreported.
+        let xruns = (final.int("overruns") ?? 0) + (feed.jsonLines.last?.int("xruns") ?? 0)
+        #expect((piped.int("ramp_errors") ?? .max) <= 2 * xruns && piped.int("unreported_gaps") == 0, "\(piped), \(xruns) xruns")
     }
 
     /// A device that fails while running (its server stops under the jack plugin) is reported, the
