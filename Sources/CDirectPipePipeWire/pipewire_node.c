@@ -73,7 +73,9 @@ static void on_process(void *data, struct spa_io_position *position) {
         node->out_buffers[c] = buffer ? buffer : node->scratch;
     }
     uint64_t now = position->clock.position;
-    node->cycle_skip = node->next_position && now > node->next_position ? now - node->next_position : 0;
+    /* Forward by up to a second: skipped cycles. Backwards, or further: a driver starting over. */
+    uint64_t ahead = node->next_position && now > node->next_position ? now - node->next_position : 0;
+    node->cycle_skip = ahead <= position->clock.rate.denom ? ahead : 0;
     if (node->next_position && now != node->next_position)
         atomic_fetch_add_explicit(&node->skipped, 1, memory_order_relaxed);
     node->next_position = now + frames;

@@ -97,11 +97,10 @@ public final class PipeWireMicBridge: @unchecked Sendable {
         if !started {
             follower.begin(nowNs: cycleNs)
             started = true
-        } else if let node {
-            // The graph ran late and skipped ahead (an xrun): what those cycles would have played is owed. A
-            // jump of more than a second is a driver starting over, not a skip.
+        } else if let node {  // nil only in the first cycles, before start() has stored it
+            // The graph ran late and skipped ahead (an xrun): what those cycles would have played is owed.
             let skip = Int(dp_pw_node_cycle_skip(node))
-            if skip > 0, skip <= Int(sampleRate) { follower.skipped(frames: skip) }
+            if skip > 0 { follower.skipped(frames: skip) }
         }
         let produced = follower.produce(into: interleaved, frames: frames, nowNs: cycleNs)
         for channel in 0..<channels {

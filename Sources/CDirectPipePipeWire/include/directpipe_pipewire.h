@@ -103,7 +103,7 @@ uint64_t dp_pw_node_skipped_cycles(dp_pw_node *node);
 uint64_t dp_pw_node_cycle_position(dp_pw_node *node);
 
 /** Inside `process` only: how many frames the graph skipped ahead since this node's previous cycle
-    ended (0 normally; a jump backwards, a driver restarting, is not a skip). */
+    ended (0 normally; a jump backwards or of more than a second, a driver starting over, is not a skip). */
 uint64_t dp_pw_node_cycle_skip(dp_pw_node *node);
 
 /** Whether group `group`'s target node is in the graph now, and how many of its ports are linked. */
