@@ -342,16 +342,29 @@ public final class Engine: @unchecked Sendable {
     }
 }
 
-/// Peak and mean square of every `stride`-th sample.
+/// Peak and mean square of every `stride`-th sample. Four frames a step, each into its own sum and peak: one
+/// running sum would make every addition wait for the one before (four channel passes a period, each a chain of
+/// 64 dependent additions at 64 frames).
 @_noAllocation
 private func level(_ samples: UnsafePointer<Float>, frames: Int, stride: Int) -> (peak: Float, meanSquare: Float) {
-    var peak: Float = 0
-    var sumOfSquares: Float = 0
-    for frame in 0..<frames {
-        let sample = samples[frame * stride]
-        if sample.magnitude > peak { peak = sample.magnitude }
-        sumOfSquares += sample * sample
+    var peaks: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var frame = 0
+    while frame + 4 <= frames {
+        let a = samples[frame * stride], b = samples[(frame + 1) * stride]
+        let c = samples[(frame + 2) * stride], d = samples[(frame + 3) * stride]
+        peaks = (max(peaks.0, a.magnitude), max(peaks.1, b.magnitude), max(peaks.2, c.magnitude), max(peaks.3, d.magnitude))
+        sums = (sums.0 + a * a, sums.1 + b * b, sums.2 + c * c, sums.3 + d * d)
+        frame += 4
     }
+    while frame < frames {
+        let sample = samples[frame * stride]
+        peaks.0 = max(peaks.0, sample.magnitude)
+        sums.0 += sample * sample
+        frame += 1
+    }
+    let peak = max(max(peaks.0, peaks.1), max(peaks.2, peaks.3))
+    let sumOfSquares = (sums.0 + sums.1) + (sums.2 + sums.3)
     return (peak, frames > 0 ? sumOfSquares / Float(frames) : 0)
 }
 

@@ -151,6 +151,22 @@ import Testing
         #expect(!engine.meters.snapshot(inputChannels: 2, outputChannels: 2).outputClipped, "the clip hold clears once read")
     }
 
+    /// The meters sum four frames at a time: a period whose length is not a multiple of four must count its last
+    /// frames too, and a NaN at the input must not hide the input's peak (the output never sees it).
+    @Test func metersCountEveryFrameOfAnOddPeriodAndIgnoreNaN() throws {
+        let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 1, channelMode: .mono), pipe: nil)
+        let input = engine.inputBuffer(frames: 7)
+        let samples: [Float] = [0.1, -0.2, .nan, 0.1, 0.1, 0.1, -0.9]  // the peak in the last frame, past the groups of four
+        input.update(from: samples, count: 7)
+        engine.process(input: input, frames: 7, captureAgeNs: 0)
+        let meters = engine.meters.snapshot(inputChannels: 1, outputChannels: 1)
+        #expect(meters.inputPeak[0] == 0.9)
+        #expect(meters.outputPeak[0] == 0.9)
+        let squares = samples.filter { !$0.isNaN }.map { Double($0) * Double($0) }.reduce(0, +)
+        #expect(abs(Double(meters.outputRMS[0]) - (squares / 7).squareRoot()) < 1e-6, "the NaN frame counts as silence")
+        #expect(meters.nonFiniteSamples == 1)
+    }
+
     @Test func thePipeCarriesTheProcessedOutput() throws {
         let name = try PipeName("t\(getpid())-engine")
         defer { try? PipeWriter.remove(name) }
