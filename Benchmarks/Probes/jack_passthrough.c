@@ -4,7 +4,7 @@
  * the named server; prints its callbacks and the CPU time (user + system) it
  * used while active, so start-up does not count.
  *
- *   jack-passthrough SERVER SECONDS
+ *   jack-passthrough SERVER SECONDS [CLIENT-NAME]
  */
 #define _GNU_SOURCE
 #include <jack/jack.h>
@@ -33,9 +33,9 @@ static int process(jack_nframes_t frames, void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) return 2;
+    if (argc != 3 && argc != 4) return 2;
     jack_status_t status;
-    jack_client_t *client = jack_client_open("passthrough", JackNoStartServer | JackServerName, &status, argv[1]);
+    jack_client_t *client = jack_client_open(argc == 4 ? argv[3] : "passthrough", JackNoStartServer | JackServerName, &status, argv[1]);
     if (client == NULL) return 1;
     in[0] = jack_port_register(client, "in_1", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
     in[1] = jack_port_register(client, "in_2", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
