@@ -48,9 +48,11 @@ import Testing
         let samples = (0..<96000).map { n in 0.3 * Float(sin(Double(n / 2) * 0.03)) + Float.random(in: -0.02...0.02, using: &noise) }
         try samples.withUnsafeBufferPointer { try writer.write($0) }
         try writer.finish()
+        let pipe = uniquePipe("chainrun")
+        defer { removePipe(pipe) }
         let run = try TestProcess(
             Programs.directpipe, ["run", "--backend", "file", "--input", input, "--fast", "--output", path("run.wav"), "--chain", chain,
-                                  "--pipe", uniquePipe("chainrun"), "--quiet"])
+                                  "--pipe", pipe, "--quiet"])
         #expect(run.finish() == 0, "\(run.errorOutput)")
         #expect(run.errorOutput.contains("chain \(chain): highpass → gate → http://gareus.org/oss/lv2/fil4#stereo"), "\(run.errorOutput)")
         let process = try TestProcess(Programs.directpipe, ["process", "--chain", chain, "--block", "128", "--as-live", input, path("process.wav")])

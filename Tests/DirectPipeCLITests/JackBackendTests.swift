@@ -31,7 +31,15 @@ final class JackServer: @unchecked Sendable {
         process = nil
     }
 
-    deinit { stop() }
+    /// Also removes the semaphores of clients that were still connected when the server was stopped under them
+    /// (libjack leaves `jack_sem.UID_SERVER_CLIENT` in /dev/shm then).
+    deinit {
+        stop()
+        let shm = "/dev/shm", prefix = "jack_sem.\(getuid())_\(name)_"
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: shm)) ?? [] where file.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: shm + "/" + file)
+        }
+    }
 }
 
 /// The JACK backend against a real jackd: jack-ramp feeds DirectPipe's inputs and checks its virtual-mic ports,

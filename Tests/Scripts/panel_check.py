@@ -278,4 +278,8 @@ finally:
     driver.quit()
     host.send_signal(signal.SIGTERM)
     host.wait(20)
+    try:  # a stopped writer leaves its pipe for readers (PROTOCOL.md, writer rule 5); this one was the test's own
+        os.remove(f"/dev/shm/DirectPipeAudio-panel-{os.getpid()}")
+    except FileNotFoundError:
+        pass
 print(json.dumps(results))

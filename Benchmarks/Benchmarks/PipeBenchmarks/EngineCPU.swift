@@ -68,6 +68,7 @@ func registerEngineCPU() {
                 return
             }
             if isControl { control += a; controlAnchor += b } else { ours += a; anchor += b }
+            unlink("/dev/shm/DirectPipeAudio-bench-cpu-\(getpid())-\(pair)")  // a stopped writer leaves its pipe for readers
         }
         benchmark.stopMeasurement()
 
