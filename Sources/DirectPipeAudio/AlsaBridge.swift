@@ -87,6 +87,7 @@ public final class AlsaBridge: @unchecked Sendable {
                 let written = device.write(output, frames: produced)
                 if written < 0 {
                     deviceUnderruns.add(1, ordering: .relaxed)
+                    follower.consumerUnderran()
                     _ = device.recover(written)
                 }
             }

@@ -21,6 +21,10 @@ final class DriftFollower: @unchecked Sendable {
     private var converter: OpaquePointer?
     // The consumer thread's own state.
     private var controller: DriftController
+    /// The controller before its latest update, and how late (in frames) that update came compared with one
+    /// consumer period: an underrun found after it takes the update back and drops that many frames.
+    private var controllerBeforeUpdate: DriftController
+    private var lateFrames = 0
     private var lastNs: UInt64 = 0
     private var ringWasDry = false
     /// Frames of silence played while the ring was dry: the frames they stood in for arrive late, in a
@@ -44,6 +48,7 @@ final class DriftFollower: @unchecked Sendable {
         targetFrames = producerPeriod + consumerPeriod + max(producerPeriod, consumerPeriod) / 2 + chunkFrames
         ring = SampleRing(channels: channels, minimumFrames: 16 * max(producerPeriod, consumerPeriod))
         controller = DriftController(targetFrames: targetFrames, sampleRate: sampleRate)
+        controllerBeforeUpdate = controller
         staging = .allocate(capacity: chunkFrames * channels)
         staging.initialize(repeating: 0, count: chunkFrames * channels)
         var error: Int32 = 0
@@ -97,6 +102,8 @@ final class DriftFollower: @unchecked Sendable {
             dropFrames(dropped)
             silenceOwed -= dropped
         }
+        controllerBeforeUpdate = controller
+        lateFrames = max(0, Int(Double(nowNs &- lastNs) * Double(sampleRate) / 1e9) - frames)
         let ratio = controller.update(
             fill: ring.smoothedFill(nowNs: nowNs, sampleRate: sampleRate), elapsed: Double(nowNs &- lastNs) / 1e9)
         lastNs = nowNs
@@ -111,6 +118,15 @@ final class DriftFollower: @unchecked Sendable {
     /// late ones after a dry spell, so the gap already heard is not followed by a pitch bend to drain them.
     func skipped(frames: Int) {
         silenceOwed = min(silenceOwed + frames, ring.capacity)
+    }
+
+    /// The consumer's device ran dry and started over (an ALSA underrun, found when the write after a
+    /// ``produce(into:frames:nowNs:)`` fails): the frames that piled up in the ring while the consumer was late
+    /// for that call are dropped like skipped ones (the gap has been heard already), and the controller
+    /// forgets the update that took the pile-up for drift.
+    func consumerUnderran() {
+        skipped(frames: lateFrames)
+        controller = controllerBeforeUpdate
     }
 
     private func dropFrames(_ count: Int) {

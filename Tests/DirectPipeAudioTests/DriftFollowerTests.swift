@@ -17,13 +17,18 @@ import Testing
         }
 
         /// One period: the producer writes `periods` periods (0 while stalled), the consumer takes one (or,
-        /// when its graph skips the cycle, none, and is told so the next time).
-        mutating func step(producing periods: Int = 1, consuming: Bool = true) {
+        /// when its graph skips the cycle, none, and is told so the next time unless `toldOfSkip` is false:
+        /// a stalled thread in front of a device).
+        mutating func step(producing periods: Int = 1, consuming: Bool = true, toldOfSkip: Bool = true) {
             for _ in 0..<periods {
                 block.withUnsafeBufferPointer { follower.ring.write($0, frames: 128, timeNs: nowNs) }
             }
             nowNs += periodNs / 2
-            if consuming { _ = follower.produce(into: output, frames: 128, nowNs: nowNs) } else { follower.skipped(frames: 128) }
+            if consuming {
+                _ = follower.produce(into: output, frames: 128, nowNs: nowNs)
+            } else if toldOfSkip {
+                follower.skipped(frames: 128)
+            }
             nowNs += periodNs - periodNs / 2
         }
 
@@ -65,6 +70,23 @@ import Testing
         let target = simulation.follower.targetFrames
         simulation.step(consuming: false)
         simulation.step(consuming: false)
+        let (worstDrift, worstFill) = simulation.worst(over: 750)
+        #expect(worstFill <= target + 128, "fill back at its target (\(target)) at once: \(worstFill)")
+        #expect(worstDrift < 100, "\(worstDrift) ppm")
+        #expect(simulation.follower.underflowCount == 0 && simulation.follower.resyncCount == 0)
+    }
+
+    /// The ALSA bridge's thread stalling in front of its device: the device underruns, the ring fills four
+    /// periods above its target, and the bridge learns of it only when its next write fails. That excess is
+    /// dropped, not drained by bending the pitch (which took seconds at thousands of ppm).
+    @Test func aDeviceUnderrunCostsNoPitchBend() throws {
+        var simulation = try Simulation()
+        defer { simulation.output.deallocate() }
+        for _ in 0..<3000 { simulation.step() }
+        let target = simulation.follower.targetFrames
+        for _ in 0..<4 { simulation.step(consuming: false, toldOfSkip: false) }
+        simulation.step()  // the period whose write fails
+        simulation.follower.consumerUnderran()
         let (worstDrift, worstFill) = simulation.worst(over: 750)
         #expect(worstFill <= target + 128, "fill back at its target (\(target)) at once: \(worstFill)")
         #expect(worstDrift < 100, "\(worstDrift) ppm")
