@@ -2,9 +2,10 @@ import Benchmark
 import Foundation
 
 private let settleSeconds = 1.5
-private let windowSeconds = 3.0
-private let pairsPerIteration = 6
-private let controlPairsPerIteration = 2
+private let windowSeconds = 2.5
+/// Multiples of four: each client takes each CPU and starts first equally often.
+private let pairsPerIteration = 8
+private let controlPairsPerIteration = 4
 private let cyclesPerSecond = 48_000.0 / 64
 
 private let engineVersusPassthrough = figure("DirectPipe ÷ C pass-through, audio-thread CPU per callback (%)")
@@ -20,9 +21,9 @@ private let passthroughVersusItself = figure("C pass-through in DirectPipe's pla
 ///
 /// Each client has a dummy jackd (48 kHz / 64 frames) and a CPU of its own, and
 /// the two run at the same time, so the host's noise falls on both alike; they
-/// swap CPUs every pair. The figure is the CPU time (user + system, from
-/// /proc's schedstat) of the thread JACK calls back, over the same window after
-/// start-up, per cycle. Not one shared server: jackd wakes both clients at once
+/// swap CPUs every pair and which one starts first every two pairs. The figure
+/// is the CPU time (user + system, from /proc's schedstat) of the thread JACK
+/// calls back, over the same window after start-up, per cycle. Not one shared server: jackd wakes both clients at once
 /// and the scheduler then moves one of them to the other CPU on almost every
 /// cycle, which costs that one cold caches; two copies of the pass-through
 /// differed by 15 % that way, and DirectPipe was always the one moved. The
@@ -61,8 +62,10 @@ func registerEngineCPU() {
         for pair in 0..<(pairsPerIteration + controlPairsPerIteration) {
             let placeOfOurs = servers[pair % 2], placeOfAnchor = servers[1 - pair % 2]
             let isControl = pair >= pairsPerIteration
-            let first = isControl ? passthroughClient("in-directpipes-place", placeOfOurs) : directpipeClient(pair, placeOfOurs)
-            guard let (a, b) = measureSideBySide(first, on: placeOfOurs.cpu, passthroughClient("anchor", placeOfAnchor), on: placeOfAnchor.cpu)
+            let client = isControl ? passthroughClient("in-directpipes-place", placeOfOurs) : directpipeClient(pair, placeOfOurs)
+            let oursStartsFirst = pair / 2 % 2 == 0
+            guard let (a, b) = measureSideBySide(
+                client, on: placeOfOurs.cpu, passthroughClient("anchor", placeOfAnchor), on: placeOfAnchor.cpu, firstStarts: oursStartsFirst)
             else {
                 benchmark.error("a client did not run its JACK callbacks (see jackd: \(servers.map(\.name)))")
                 return
@@ -95,12 +98,15 @@ private struct ClientCPU {
     }
 }
 
-/// Starts both clients pinned to their CPUs, waits for start-up to pass, and measures each over the same window;
-/// nil when either's busiest thread did not wake for most cycles (it never reached its server).
-private func measureSideBySide(_ first: [String], on firstCPU: Int, _ second: [String], on secondCPU: Int) -> (ClientCPU, ClientCPU)? {
-    let clients = [(first, firstCPU), (second, secondCPU)].map { command, cpu in
-        try! ChildProcess.spawn("/usr/bin/taskset", ["-c", "\(cpu)"] + command)
-    }
+/// Starts both clients pinned to their CPUs (`first` before `second` when `firstStarts`), waits for start-up to
+/// pass, and measures each over the same window; nil when either's busiest thread did not wake for most cycles
+/// (it never reached its server).
+private func measureSideBySide(
+    _ first: [String], on firstCPU: Int, _ second: [String], on secondCPU: Int, firstStarts: Bool
+) -> (ClientCPU, ClientCPU)? {
+    let order = firstStarts ? [(first, firstCPU), (second, secondCPU)] : [(second, secondCPU), (first, firstCPU)]
+    let spawned = order.map { command, cpu in try! ChildProcess.spawn("/usr/bin/taskset", ["-c", "\(cpu)"] + command) }
+    let clients = firstStarts ? spawned : spawned.reversed()
     defer { clients.forEach { _ = $0.wait() } }
     Thread.sleep(forTimeInterval: settleSeconds)
     let threads = clients.map { jackThread(of: $0.pid) }
