@@ -23,12 +23,13 @@ private let passthroughVersusItself = figure("C pass-through in DirectPipe's pla
 /// the two run at the same time, so the host's noise falls on both alike; they
 /// swap CPUs every pair and which one starts first every two pairs. The figure
 /// is the CPU time (user + system, from /proc's schedstat) of the thread JACK
-/// calls back, over the same window after start-up, per cycle. Not one shared server: jackd wakes both clients at once
-/// and the scheduler then moves one of them to the other CPU on almost every
-/// cycle, which costs that one cold caches; two copies of the pass-through
-/// differed by 15 % that way, and DirectPipe was always the one moved. The
-/// control figure runs the pass-through in DirectPipe's place: how far from
-/// 100 % the method itself is.
+/// calls back, over the same window after start-up, per cycle.
+///
+/// Not one shared server: jackd wakes both clients at once and the scheduler
+/// then moves one of them to the other CPU on almost every cycle, which costs
+/// that one cold caches; two copies of the pass-through differed by 15 % that
+/// way, and DirectPipe was always the one moved. The control figure runs the
+/// pass-through in DirectPipe's place: how far from 100 % the method itself is.
 func registerEngineCPU() {
     Benchmark(
         "Engine CPU per callback as a JACK client, 48 kHz / 64 frames",
