@@ -102,10 +102,10 @@ final class DriftFollower: @unchecked Sendable {
             dropFrames(dropped)
             silenceOwed -= dropped
         }
+        let elapsed = Double(nowNs &- lastNs) / 1e9
         controllerBeforeUpdate = controller
-        lateFrames = max(0, Int(Double(nowNs &- lastNs) * Double(sampleRate) / 1e9) - frames)
-        let ratio = controller.update(
-            fill: ring.smoothedFill(nowNs: nowNs, sampleRate: sampleRate), elapsed: Double(nowNs &- lastNs) / 1e9)
+        lateFrames = max(0, Int(elapsed * Double(sampleRate)) - frames)
+        let ratio = controller.update(fill: ring.smoothedFill(nowNs: nowNs, sampleRate: sampleRate), elapsed: elapsed)
         lastNs = nowNs
         let produced = Int(src_callback_read(converter, ratio, frames, output))
         driftPPM.store(Int(controller.driftPPM.rounded()), ordering: .relaxed)
