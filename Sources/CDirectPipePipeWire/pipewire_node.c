@@ -46,7 +46,6 @@ struct dp_pw_node {
     _Atomic uint64_t skipped;
     uint64_t next_position; /* data thread only */
     uint64_t cycle_position; /* data thread only: this cycle's graph position */
-    uint64_t cycle_skip;     /* data thread only: frames the graph skipped ahead before this cycle */
     char error[256]; /* written on the loop thread, read under the loop lock */
 };
 
@@ -75,13 +74,13 @@ static void on_process(void *data, struct spa_io_position *position) {
     uint64_t now = position->clock.position;
     /* Forward by up to a second: skipped cycles. Backwards, or further: a driver starting over. */
     uint64_t ahead = node->next_position && now > node->next_position ? now - node->next_position : 0;
-    node->cycle_skip = ahead <= position->clock.rate.denom ? ahead : 0;
+    uint64_t skipped_frames = ahead <= position->clock.rate.denom ? ahead : 0;
     if (node->next_position && now != node->next_position)
         atomic_fetch_add_explicit(&node->skipped, 1, memory_order_relaxed);
     node->next_position = now + frames;
     node->cycle_position = now;
     node->process(node->user, node->in_buffers, node->out_buffers, frames, position->clock.nsec,
-                  position->clock.rate.denom);
+                  position->clock.rate.denom, skipped_frames);
     atomic_fetch_add_explicit(&node->cycles, 1, memory_order_relaxed);
 }
 
@@ -316,7 +315,6 @@ int dp_pw_node_target_present(dp_pw_node *node, uint32_t group) { return dp_pw_l
 uint32_t dp_pw_node_linked_ports(dp_pw_node *node, uint32_t group) { return dp_pw_links_linked_ports(node->links, group); }
 
 uint64_t dp_pw_node_cycle_position(dp_pw_node *node) { return node->cycle_position; }
-uint64_t dp_pw_node_cycle_skip(dp_pw_node *node) { return node->cycle_skip; }
 
 /* Runs on the data thread, between cycles (pw_loop_invoke), not in `process`. */
 static int check_scheduling(struct spa_loop *loop, bool async, uint32_t seq, const void *data, size_t size,

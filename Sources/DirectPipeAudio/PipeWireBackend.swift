@@ -155,7 +155,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         var created: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
         let error = cMessage { message, size in
-            _ = dp_pw_node_create(&config, { context, inputs, outputs, frames, cycleNs, graphRate in
+            _ = dp_pw_node_create(&config, { context, inputs, outputs, frames, cycleNs, graphRate, _ in
                 Unmanaged<PipeWireBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef {
                     $0.process(inputs!, outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
                 }

@@ -28,21 +28,21 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
         let context = Unmanaged.passUnretained(self).toOpaque()
         sender = try Self.node(
             "directpipe-latency-out", "Stream/Output/Audio", output: true, prefix: "impulse", target: target, context: context
-        ) { context, _, outputs, frames, cycleNs, graphRate in
+        ) { context, _, outputs, frames, cycleNs, graphRate, _ in
             Unmanaged<PipeWireLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef {
                 $0.send(outputs![0]!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
             }
         }
         listener = try Self.node(
             "directpipe-latency-in", "Stream/Input/Audio", output: false, prefix: "from_monitor", target: target, context: context
-        ) { context, inputs, _, frames, _, _ in
+        ) { context, inputs, _, frames, _, _, _ in
             Unmanaged<PipeWireLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef {
                 $0.listen(inputs![0]!, frames: Int(frames), node: $0.listener, arrival: $0.arrivedPosition)
             }
         }
         micListener = try Self.node(
             "directpipe-latency-mic", "Stream/Input/Audio", output: false, prefix: "from_mic", target: mic, context: context
-        ) { context, inputs, _, frames, _, _ in
+        ) { context, inputs, _, frames, _, _, _ in
             Unmanaged<PipeWireLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef {
                 $0.listen(inputs![0]!, frames: Int(frames), node: $0.micListener, arrival: $0.micArrivedPosition)
             }

@@ -70,9 +70,9 @@ public final class PipeWireMicBridge: @unchecked Sendable {
         var created: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
         let error = cMessage { message, size in
-            _ = dp_pw_node_create(&config, { context, _, outputs, frames, cycleNs, graphRate in
+            _ = dp_pw_node_create(&config, { context, _, outputs, frames, cycleNs, graphRate, skippedFrames in
                 Unmanaged<PipeWireMicBridge>.fromOpaque(context!)._withUnsafeGuaranteedRef {
-                    $0.process(outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
+                    $0.process(outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate, skippedFrames: Int(skippedFrames))
                 }
             }, context, &created, message, size)
         }
@@ -89,7 +89,11 @@ public final class PipeWireMicBridge: @unchecked Sendable {
     }
 
     /// One graph cycle (PipeWire's data thread): resample what the engine wrote, spread it on the ports.
-    private func process(_ outputs: UnsafePointer<UnsafeMutablePointer<Float>?>, frames: Int, cycleNs: UInt64, graphRate: UInt32) {
+    /// `skippedFrames`: how far the graph skipped ahead before this cycle (an xrun); what those frames would
+    /// have played is owed, and dropped rather than drained by a pitch bend.
+    private func process(
+        _ outputs: UnsafePointer<UnsafeMutablePointer<Float>?>, frames: Int, cycleNs: UInt64, graphRate: UInt32, skippedFrames: Int
+    ) {
         guard frames <= EngineFormat.maxPeriodFrames, graphRate == sampleRate else {
             for channel in 0..<channels { outputs[channel]!.update(repeating: 0, count: frames) }
             return
@@ -97,10 +101,8 @@ public final class PipeWireMicBridge: @unchecked Sendable {
         if !started {
             follower.begin(nowNs: cycleNs)
             started = true
-        } else if let node {  // nil only in the first cycles, before start() has stored it
-            // The graph ran late and skipped ahead (an xrun): what those cycles would have played is owed.
-            let skip = Int(dp_pw_node_cycle_skip(node))
-            if skip > 0 { follower.skipped(frames: skip) }
+        } else if skippedFrames > 0 {
+            follower.skipped(frames: skippedFrames)
         }
         let produced = follower.produce(into: interleaved, frames: frames, nowNs: cycleNs)
         for channel in 0..<channels {

@@ -47,8 +47,8 @@ static int armed;
 static void on_signal(int signal) { (void)signal, stop = 1; }
 
 static void feed(void *user, const float *const *inputs, float *const *outputs, uint32_t frames, uint64_t cycle_ns,
-                 uint32_t rate) {
-    (void)user, (void)inputs, (void)cycle_ns, (void)rate;
+                 uint32_t rate, uint64_t skipped_frames) {
+    (void)user, (void)inputs, (void)cycle_ns, (void)rate, (void)skipped_frames;
     __atomic_store_n(&cycle_start, position, __ATOMIC_RELEASE);
     for (uint32_t c = 0; c < channels; c++)
         for (uint32_t i = 0; i < frames; i++)
@@ -57,8 +57,8 @@ static void feed(void *user, const float *const *inputs, float *const *outputs, 
 }
 
 static void check(void *user, const float *const *inputs, float *const *outputs, uint32_t frames, uint64_t cycle_ns,
-                  uint32_t rate) {
-    (void)user, (void)outputs, (void)cycle_ns, (void)rate;
+                  uint32_t rate, uint64_t skipped_frames) {
+    (void)user, (void)outputs, (void)cycle_ns, (void)rate, (void)skipped_frames;
     uint64_t sent = __atomic_load_n(&cycle_start, __ATOMIC_ACQUIRE);
     if (!__atomic_load_n(&armed, __ATOMIC_ACQUIRE)) return;
     ramp_check_block(&checked, inputs, check_channels, frames, sent);

@@ -37,10 +37,12 @@ typedef enum {
  * buffer, then every output port's, in group order. `inputs[c]` are never
  * NULL (an unlinked input reads silence), `outputs[c]` neither (an output
  * nobody reads goes to scratch). `cycle_ns` is the driver's CLOCK_MONOTONIC time at
- * the start of the cycle, `graph_rate` the graph's sample rate now.
+ * the start of the cycle, `graph_rate` the graph's sample rate now, `skipped_frames`
+ * how far the graph skipped ahead since this node's previous cycle (an xrun; 0
+ * normally, and 0 for a jump backwards or of more than a second: a driver starting over).
  */
 typedef void (*dp_pw_process_fn)(void *user, const float *const *inputs, float *const *outputs,
-                                 uint32_t frames, uint64_t cycle_ns, uint32_t graph_rate);
+                                 uint32_t frames, uint64_t cycle_ns, uint32_t graph_rate, uint64_t skipped_frames);
 
 /** Ports of one direction and purpose ("input", "monitor", "mic"), and what they link to. */
 typedef struct {
@@ -101,10 +103,6 @@ uint64_t dp_pw_node_skipped_cycles(dp_pw_node *node);
 /** Inside `process` only: the graph's position (in frames of the graph's clock) of this cycle's
     first frame, the same for every node in the cycle. */
 uint64_t dp_pw_node_cycle_position(dp_pw_node *node);
-
-/** Inside `process` only: how many frames the graph skipped ahead since this node's previous cycle
-    ended (0 normally; a jump backwards or of more than a second, a driver starting over, is not a skip). */
-uint64_t dp_pw_node_cycle_skip(dp_pw_node *node);
 
 /** Whether group `group`'s target node is in the graph now, and how many of its ports are linked. */
 int dp_pw_node_target_present(dp_pw_node *node, uint32_t group);
