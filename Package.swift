@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // C: the protocol header (layout + static asserts), the reader library, futex shims.
@@ -81,6 +82,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("openapi.yaml"), .copy("panel")]
         ),
@@ -96,6 +100,7 @@ let package = Package(
                 "DirectPipeDSP",
                 "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
@@ -105,6 +110,10 @@ let package = Package(
         .testTarget(name: "DirectPipePluginsTests", dependencies: ["DirectPipePlugins", "DirectPipeDSP"]),
         .testTarget(name: "DirectPipeControlTests", dependencies: ["DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine"]),
         .testTarget(name: "DirectPipeAudioTests", dependencies: ["DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm"]),
+        .testTarget(
+            name: "DirectPipeAPITests",
+            dependencies: ["DirectPipeAPI", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],
     swiftLanguageModes: [.v6]

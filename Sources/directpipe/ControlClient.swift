@@ -1,8 +1,7 @@
+import DirectPipeAPI
 import DirectPipeControl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOHTTP1
 
 /// `directpipe ctl`'s side of the API: finds the running host (api.json in the config folder), reads the
 /// token, and sends one request. Synchronous: a command line does one thing and exits.
@@ -24,32 +23,27 @@ struct ControlClient {
     }
 
     /// GET `path`: the JSON body.
-    func get(_ path: String) throws -> Data { try send("GET", path, body: nil) }
+    func get(_ path: String) throws -> Data { try send(.GET, path, body: nil) }
 
     /// Performs `action`: the new state's JSON.
     func perform(_ action: ControlAction) throws -> Data {
-        try send("POST", "/api/v1/actions", body: try JSONEncoder().encode(action))
+        try send(.POST, "/api/v1/actions", body: try JSONEncoder().encode(action))
     }
 
-    private func send(_ method: String, _ path: String, body: Data?) throws -> Data {
-        guard let address = URL(string: url + path) else { throw ControlClientError("bad API address \(url)") }
-        var request = URLRequest(url: address, timeoutInterval: 10)
-        request.httpMethod = method
-        request.httpBody = body
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        let done = DispatchSemaphore(value: 0)
-        final class Box: @unchecked Sendable { var result: Result<(Data, Int), any Error> = .failure(ControlClientError("no answer")) }
-        let box = Box()
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { box.result = .failure(error) } else {
-                box.result = .success((data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
-            }
-            done.signal()
-        }.resume()
-        done.wait()
-        let (data, status) = try box.result.get()
-        guard (200..<300).contains(status) else {
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?) throws -> Data {
+        guard let address = URL(string: url), let host = address.host, let port = address.port else {
+            throw ControlClientError("bad API address \(url)")
+        }
+        var headers = [("Authorization", "Bearer \(token)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let response: LoopbackHTTPClient.Response
+        do {
+            response = try LoopbackHTTPClient(host: host, port: port).send(method, path, headers: headers, body: body.map { [UInt8]($0) })
+        } catch {
+            throw ControlClientError("the DirectPipe API at \(url): \(error)")
+        }
+        let data = Data(response.body)
+        guard (200..<300).contains(response.status) else {
             let message = (try? JSONDecoder().decode([String: String].self, from: data))?["error"] ?? String(decoding: data, as: UTF8.self)
             throw ControlClientError(message)
         }
