@@ -154,7 +154,7 @@ public struct APIServer: Sendable {
     /// A file shipped with the program (the OpenAPI document, the panel), never cached: a new version shows
     /// at the next load.
     static func resource(_ path: String, type: String) -> Response {
-        guard let url = Bundle.module.resourceURL?.appendingPathComponent(path), let data = try? Data(contentsOf: url) else {
+        guard let url = APIResources.folder?.appendingPathComponent(path), let data = try? Data(contentsOf: url) else {
             return APIResponse.error(.notFound, "\(path) is not installed beside this program")
         }
         var headers: HTTPFields = [.contentType: type, .cacheControl: "no-cache"]

@@ -7,7 +7,27 @@ import Foundation
 struct ServiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service", abstract: "Install or remove a systemd user unit that starts DirectPipe with your session.",
-        subcommands: [Install.self, Uninstall.self])
+        subcommands: [Install.self, Uninstall.self, Unit.self])
+
+    /// The unit: `directpipe run --api --quiet` and `options`, restarted when it fails.
+    static func unit(executable: String, options: [String]) -> String {
+        let arguments = (["run", "--api", "--quiet"] + options).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+        return """
+            [Unit]
+            Description=DirectPipe: low-latency microphone processor
+            After=pipewire.service wireplumber.service
+            Wants=pipewire.service
+
+            [Service]
+            ExecStart=\(executable) \(arguments)
+            Restart=on-failure
+            RestartSec=2
+
+            [Install]
+            WantedBy=default.target
+
+            """
+    }
 
     static var unitPath: String {
         let environment = ProcessInfo.processInfo.environment
@@ -20,26 +40,19 @@ struct ServiceCommand: ParsableCommand {
         @Argument(parsing: .postTerminator, help: "Options for `directpipe run`, after --.") var options: [String] = []
 
         func run() throws {
-            let arguments = (["run", "--api", "--quiet"] + options).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
-            let unit = """
-                [Unit]
-                Description=DirectPipe: low-latency microphone processor
-                After=pipewire.service wireplumber.service
-                Wants=pipewire.service
-
-                [Service]
-                ExecStart=\(CommandLine.executablePath) \(arguments)
-                Restart=on-failure
-                RestartSec=2
-
-                [Install]
-                WantedBy=default.target
-
-                """
+            let unit = ServiceCommand.unit(executable: CommandLine.executablePath, options: options)
             try AtomicFile.write(Data(unit.utf8), to: ServiceCommand.unitPath)
             print("wrote \(ServiceCommand.unitPath)")
             print("start it now and at every login: systemctl --user daemon-reload && systemctl --user enable --now directpipe")
         }
+    }
+
+    /// What the Debian package installs as /usr/lib/systemd/user/directpipe.service.
+    struct Unit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the unit instead of writing it (for packagers).")
+        @Option(help: "The program the unit starts.") var executable = CommandLine.executablePath
+        @Argument(parsing: .postTerminator, help: "Options for `directpipe run`, after --.") var options: [String] = []
+        func run() throws { print(ServiceCommand.unit(executable: executable, options: options), terminator: "") }
     }
 
     struct Uninstall: ParsableCommand {
