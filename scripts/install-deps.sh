@@ -2,8 +2,10 @@
 # Installs the Debian packages DirectPipe needs, only those missing (so a
 # second run does nothing), then checks for a Swift 6 toolchain.
 #   install-deps.sh           what building and running DirectPipe needs
-#   install-deps.sh --tests   that, and the servers and tools the tests start (jackd, a private PipeWire
-#                             with WirePlumber and pipewire-pulse/-alsa/-jack, recorders, stress-ng)
+#   install-deps.sh --package that, and what scripts/package.sh builds Debian packages with
+#   install-deps.sh --tests   all that, and the servers and tools the tests start (jackd, a private PipeWire
+#                             with WirePlumber and pipewire-pulse/-alsa/-jack, recorders, stress-ng, a
+#                             Debian 12 root for the packages)
 # The test packages stay off a user's machine unless asked for: pipewire-alsa, for one, makes PipeWire
 # ALSA's default device.
 set -euo pipefail
@@ -20,6 +22,9 @@ packages=(
     liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
     libspeexdsp-dev                              # the noise-suppression built-in
 )
+if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ]; then
+    packages+=(dpkg-dev)                             # dpkg-shlibdeps, dpkg-architecture (dpkg-deb is in dpkg)
+fi
 if [ "${1:-}" = "--tests" ]; then
     packages+=(
         jackd2                                       # a dummy jackd for the JACK tests
@@ -34,6 +39,7 @@ if [ "${1:-}" = "--tests" ]; then
         chromium chromium-driver                     # the web panel's tests, in a real headless browser
         x42-plugins swh-lv2 lsp-plugins-lv2 calf-plugins zam-plugins mda-lv2 abgate fomp  # ~480 LV2 plugins
         swh-plugins tap-plugins cmt                  # LADSPA plugins (ladspa-sdk brings applyplugin)
+        debootstrap lintian                          # a fresh Debian 12 root for the packages; their lint
     )
 fi
 missing=()
