@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The second command of the README, and what CI runs: the whole test suite.
-# Installs what is missing, builds, fuzzes segment validation for a bounded
-# time, then runs every Swift test (which start the servers and processes they
-# need: jackd with the dummy driver, readers, writers).
+# Installs what is missing, builds (the release build of README command 1 and
+# the debug build of the tests), starts README command 1 for a few seconds,
+# builds the Debian packages, fuzzes segment validation for a bounded time,
+# then runs every Swift test (which start the servers and processes they need:
+# jackd with the dummy driver, readers, writers, a Debian 12 root).
 DIRECTPIPE_DEPS=tests . "$(dirname "$0")/lib/prepare.sh"  # the servers the tests start, too
 
+. scripts/lib/build-release.sh
+directpipe_build_release        # what setup.sh builds, and what the packages hold
 swift build --build-tests
 scripts/build-native.sh .build/native
+scripts/lib/setup-check.sh      # README command 1 comes up, for a few seconds on the internal clock
+scripts/package.sh              # the Debian packages DebianPackageTests installs into a fresh Debian 12
 scripts/fuzz.sh "${DIRECTPIPE_FUZZ_SECONDS:-30}"
 scripts/check-benchmarks-build.sh
 scripts/lib/python-tools.sh  # schemathesis, for the API's OpenAPI test

@@ -58,7 +58,7 @@ import Testing
 final class OBSStudio {
     let home: URL
     let websocketPort = Int.random(in: 20000...29999)
-    private var display: TestProcess?
+    private var display: XvfbDisplay?
     private var obs: TestProcess?
     private var displayName = ""
 
@@ -87,8 +87,7 @@ final class OBSStudio {
     deinit {
         obs?.signal(SIGKILL)
         obs?.finish()
-        display?.signal(SIGTERM)
-        display?.finish()
+        display = nil
         try? FileManager.default.removeItem(at: home)
     }
 
@@ -113,12 +112,9 @@ final class OBSStudio {
 
     /// Starts Xvfb (it prints the display it took) and OBS on it.
     func start() throws {
-        let display = try TestProcess(URL(fileURLWithPath: "/usr/bin/Xvfb"), ["-displayfd", "1", "-nolisten", "tcp"])
+        let display = try XvfbDisplay()
         self.display = display
-        let deadline = Date().addingTimeInterval(10)
-        while !display.output.hasSuffix("\n"), Date() < deadline { usleep(10_000) }
-        let number = try #require(Int(display.output.trimmingCharacters(in: .whitespacesAndNewlines)), "Xvfb: \(display.errorOutput)")
-        displayName = ":\(number)"
+        displayName = display.name
         obs = try TestProcess(URL(fileURLWithPath: "/usr/bin/obs"), ["--disable-shutdown-check", "--disable-updater"],
                               environment: environment)
     }

@@ -109,6 +109,11 @@ enum Programs {
     static var readerLibrary: URL { nativeDirectory.appendingPathComponent("libdirectpipe-reader.so.1") }
 }
 
+/// What a test's own set-up (a server, a root, a display it starts) could not do, and why.
+struct SetupFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
 func uniquePipe(_ label: String) -> String {
     String("/DirectPipeAudio-c\(getpid())-\(label)-\(UInt16.random(in: 0...UInt16.max))".prefix(49))
 }
