@@ -1,5 +1,5 @@
 /*
- * The reader side of protocol v1 (shared/PROTOCOL.md, "Reader rules").
+ * The reader side of protocol v1 (docs/PROTOCOL.md, "Reader rules").
  * The single implementation of those rules: the OBS plugin, the Swift
  * `PipeReader` and any other program read through this file.
  */
@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,6 +51,10 @@ struct dp_reader {
     uint64_t next_reopen_ns;
     uint64_t overruns;
     uint64_t reconnects;
+    /* The last clock pair read whole. A writer preempted inside its clock seqlock leaves it odd for a
+       while: that is "not known now", not "lost", and the last pair still maps positions to times. */
+    uint64_t clock_pos, clock_ns;
+    int have_clock;
 };
 
 int dp_pipe_name_is_valid(const char *name) {
@@ -129,6 +134,10 @@ static uint64_t start_position(const dp_reader *r, uint64_t write_pos) {
     return write_pos > back ? write_pos - back : 0;
 }
 
+/* Frames the writer is ahead of position `pos`, negative when behind it. Positions wrap modulo 2^64 (a
+   reused object may hold any position), so they are compared by their difference, never by `<`. */
+static int64_t ahead_of(uint64_t write_pos, uint64_t pos) { return (int64_t)(write_pos - pos); }
+
 /* Rules 2 and 3: start `target_latency` behind the writer (first attach, lapped). */
 static void resync(dp_reader *r, int discontinuity) {
     r->pos = start_position(r, dp_atomic_load_u64_acquire(&r->header->write_pos));
@@ -172,8 +181,10 @@ static dp_error attach(dp_reader *r, uint64_t now) {
     dp_format format;
     uint32_t generation = 0;
     dp_error err = trap < 0 ? DP_ERR_NO_MEMORY : DP_OK;
-    /* The generation read before and after validation must agree, or the
-       format we validated may belong to another writer. */
+    /* The generation read before and after validation must agree, or the format we validated may belong
+       to another writer. A writer half-way through its start (rule 1: active 0, the fields, then the
+       generation) can still give a mix of two formats; but this reader is not connected while active is 0,
+       and the generation that ends the start makes refresh() validate again before it reads a frame. */
     for (int tries = 0; err == DP_OK && tries < 3; tries++) {
         generation = dp_atomic_load_u32_acquire(&((dp_header *)map)->generation);
         err = dp_segment_validate(map, size, &format);
@@ -203,6 +214,7 @@ static dp_error attach(dp_reader *r, uint64_t now) {
     r->last_seq = dp_atomic_load_u32_acquire(&r->header->data_seq);
     r->last_seq_change_ns = now;
     r->ever_attached = 1;
+    r->have_clock = 0; /* another object: another writer's clock */
     if (had_mapping) {
         resync_at_writer(r);
         r->reconnects++;
@@ -214,6 +226,7 @@ static dp_error attach(dp_reader *r, uint64_t now) {
 
 static int read_clock_pair(const dp_header *h, uint64_t *pos, uint64_t *ns) {
     for (int i = 0; i < DP_SEQLOCK_MAX_TRIES; i++) {
+        if (i % 64 == 63) sched_yield(); /* a writer preempted inside its seqlock needs the CPU back */
         uint32_t s1 = dp_atomic_load_u32_acquire(&h->clock_seq);
         if (s1 & 1u) continue;
         uint64_t p = dp_atomic_load_u64_relaxed(&h->clock_pos);
@@ -228,10 +241,18 @@ static int read_clock_pair(const dp_header *h, uint64_t *pos, uint64_t *ns) {
     return 0;
 }
 
+/* The writer's clock pair now, or the last one read whole when the seqlock is held (see have_clock). */
+static int clock_pair(dp_reader *r, uint64_t *pos, uint64_t *ns) {
+    if (r->header != NULL && read_clock_pair(r->header, &r->clock_pos, &r->clock_ns)) r->have_clock = 1;
+    *pos = r->clock_pos;
+    *ns = r->clock_ns;
+    return r->have_clock;
+}
+
 /* Rule 7: capture time of frame `position`. */
-static int timestamp_of(const dp_reader *r, uint64_t position, uint64_t *out) {
+static int timestamp_of(dp_reader *r, uint64_t position, uint64_t *out) {
     uint64_t clock_pos, clock_ns;
-    if (r->header == NULL || !read_clock_pair(r->header, &clock_pos, &clock_ns) || clock_ns == 0) return 0;
+    if (r->header == NULL || !clock_pair(r, &clock_pos, &clock_ns) || clock_ns == 0) return 0;
     int64_t delta = (int64_t)(position - clock_pos);
     int64_t offset;
     if (delta > -(1ll << 32) && delta < (1ll << 32)) /* the usual case: no 128-bit division */
@@ -271,6 +292,7 @@ static int refresh(dp_reader *r) {
                 } else {
                     r->generation = generation;
                     r->format = format;
+                    r->have_clock = 0; /* another writer's clock */
                     resync_at_writer(r);
                     r->reconnects++;
                     r->last_seq_change_ns = now;
@@ -280,7 +302,7 @@ static int refresh(dp_reader *r) {
             /* Fresh (rule 5): data_seq moved within 500 ms and the clock pair is not 500 ms old. */
             uint64_t clock_pos, clock_ns;
             int fresh = (r->last_seq_change_ns > now || now - r->last_seq_change_ns <= DP_LIVENESS_TIMEOUT_NS) &&
-                        read_clock_pair(h, &clock_pos, &clock_ns) &&
+                        clock_pair(r, &clock_pos, &clock_ns) &&
                         (clock_ns >= now || now - clock_ns <= DP_LIVENESS_TIMEOUT_NS);
             lost = !(valid && active && fresh);
             if (dp_memtrap_faulted(r->trap)) {
@@ -343,6 +365,14 @@ static void sleep_ns(uint64_t ns) {
     }
 }
 
+/* Rule 4's withdrawal, never below 0: a writer that started meanwhile zeroed the count (writer rule 1), so
+   that readers killed while waiting do not leave it raised for good. */
+static void withdraw_waiter(uint32_t *waiters) {
+    uint32_t count = __atomic_load_n(waiters, __ATOMIC_SEQ_CST);
+    while (count > 0 && !__atomic_compare_exchange_n(waiters, &count, count - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+    }
+}
+
 dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
     if (reader == NULL) return DP_WAIT_LOST;
     dp_reader *r = reader;
@@ -350,7 +380,7 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
     int was_connected = r->state == DP_READER_CONNECTED;
     for (;;) {
         int connected = refresh(r);
-        if (connected && dp_atomic_load_u64_acquire(&r->header->write_pos) > r->pos) return DP_WAIT_DATA;
+        if (connected && ahead_of(dp_atomic_load_u64_acquire(&r->header->write_pos), r->pos) > 0) return DP_WAIT_DATA;
         if (!connected && was_connected) return DP_WAIT_LOST; /* say so at once */
         uint64_t now = dp_monotonic_ns();
         if (now >= deadline) return connected ? DP_WAIT_TIMEOUT : DP_WAIT_LOST;
@@ -364,13 +394,16 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
             sleep_ns(until_reopen < slice ? until_reopen : slice);
             continue;
         }
-        /* Rule 4: announce, re-check, sleep on data_seq, withdraw. */
+        /* Rule 4: announce, re-check, sleep on data_seq, withdraw. Unread frames are a reason not to sleep
+           only while connected: a stopped writer's frames (left behind, or behind a target latency) are
+           not coming back, and a new writer's first publish bumps data_seq. */
         dp_header *h = r->header;
         uint32_t seen = dp_atomic_load_u32_seq_cst(&h->data_seq);
         dp_atomic_add_u32_seq_cst(&h->waiters, 1);
-        if (dp_atomic_load_u32_seq_cst(&h->data_seq) == seen && dp_atomic_load_u64_acquire(&h->write_pos) <= r->pos)
+        if (dp_atomic_load_u32_seq_cst(&h->data_seq) == seen &&
+            (!connected || ahead_of(dp_atomic_load_u64_acquire(&h->write_pos), r->pos) <= 0))
             dp_futex_wait(&h->data_seq, seen, slice);
-        dp_atomic_sub_u32_seq_cst(&h->waiters, 1);
+        withdraw_waiter(&h->waiters);
     }
 }
 
@@ -387,7 +420,7 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     const uint32_t channels = r->format.channels;
 
     uint64_t write_pos = dp_atomic_load_u64_acquire(&h->write_pos);
-    if (write_pos < r->pos) { /* cannot happen with a conforming writer */
+    if (ahead_of(write_pos, r->pos) < 0) { /* cannot happen with a conforming writer */
         resync(r, 1);
         return 0;
     }
@@ -409,6 +442,11 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     dp_atomic_fence_acquire();
     if (dp_memtrap_faulted(r->trap)) { /* the object shrank during the copy */
         drop_damaged(r);
+        return 0;
+    }
+    if (dp_atomic_load_u32_relaxed(&h->generation) != r->generation) {
+        /* A new writer started during the copy, perhaps with another layout of the same size: what was
+           copied may be its frames read with the old format. The next refresh takes the new one. */
         return 0;
     }
     if (dp_atomic_load_u64_relaxed(&h->write_pos) - r->pos > safe) { /* (no overflow near 2^64) */
@@ -445,7 +483,7 @@ void dp_reader_get_status(dp_reader *reader, dp_reader_status *status) {
         status->generation = r->generation;
         status->writer_pid = r->header->writer_pid;
         status->write_pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
-        if (status->write_pos > r->pos) {
+        if (ahead_of(status->write_pos, r->pos) > 0) {
             uint64_t fill = status->write_pos - r->pos;
             status->fill_frames = fill > UINT32_MAX ? UINT32_MAX : (uint32_t)fill;
         }

@@ -18,6 +18,9 @@
  * timestamps differ by other than frames/rate), max_clock_offset_ns (OBS's
  * timestamp against the writer's clock for the same position).
  *
+ * The final line also gives the CPU time the plugin's reader thread ("directpipe-obs") used over the run
+ * (reader_thread_cpu_ns, of window_ns): what the source costs while it waits.
+ *
  *   obs-host --plugin PATH --data DIR --pipe NAME --latency-samples N
  *
  * The OBS benchmark's probe: prints "ready" once the source exists, then, for
@@ -26,8 +29,10 @@
  * one number of nanoseconds per line, and exits.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +141,40 @@ static int measure_latency(obs_source_t *source) {
     return count == latency_wanted ? 0 : 1;
 }
 
+/* The CPU time so far of this process's thread named `name` (/proc/self/task/TID/schedstat), or -1. */
+static long long thread_cpu_ns(const char *name) {
+    long long cpu = -1;
+    DIR *tasks = opendir("/proc/self/task");
+    struct dirent *task;
+    while (tasks && cpu < 0 && (task = readdir(tasks))) {
+        if (task->d_name[0] == '.') continue;
+        char path[300], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", task->d_name);
+        FILE *file = fopen(path, "r");
+        if (!file) continue;
+        if (fgets(comm, sizeof comm, file)) comm[strcspn(comm, "\n")] = 0;
+        fclose(file);
+        if (strcmp(comm, name) != 0) continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", task->d_name);
+        if ((file = fopen(path, "r"))) {
+            if (fscanf(file, "%lld", &cpu) != 1) cpu = -1;
+            fclose(file);
+        }
+    }
+    if (tasks) closedir(tasks);
+    return cpu;
+}
+
+/* SIGTERM or SIGINT ends the run early, with the final line as usual (the fault campaign stops it). */
+static volatile sig_atomic_t stop_requested;
+static void request_stop(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
 int main(int argc, char **argv) {
+    signal(SIGTERM, request_stop);
+    signal(SIGINT, request_stop);
     const char *plugin = NULL, *data = NULL, *pipe = "/DirectPipeAudio";
     double seconds = 3;
     static struct option options[] = {
@@ -188,8 +226,9 @@ int main(int argc, char **argv) {
     dp_reader *clock_reader = NULL;
     dp_reader_open(pipe, 0, DP_READER_ALLOW_ABSENT, &clock_reader);
     static float scratch[65536 * 8];
-    uint64_t end = dp_monotonic_ns() + (uint64_t)(seconds * 1e9), next_status = 0;
-    while (dp_monotonic_ns() < end) {
+    uint64_t window_start = dp_monotonic_ns(), end = window_start + (uint64_t)(seconds * 1e9), next_status = 0;
+    long long reader_cpu_start = thread_cpu_ns("directpipe-obs");
+    while (dp_monotonic_ns() < end && !stop_requested) {
         if (clock_reader && dp_reader_wait(clock_reader, 20) == DP_WAIT_DATA) {
             dp_read_info info;
             if (dp_reader_read(clock_reader, scratch, sizeof scratch / sizeof scratch[0], &info) > 0 && info.timestamp_ns) {
@@ -206,6 +245,8 @@ int main(int argc, char **argv) {
         }
     }
     print_status(source, "status");
+    long long reader_cpu = thread_cpu_ns("directpipe-obs") - reader_cpu_start;
+    uint64_t window_ns = dp_monotonic_ns() - window_start;
     uint64_t destroy_start = dp_monotonic_ns();
     obs_source_remove_audio_capture_callback(source, on_audio, NULL);
     shut_down(source);
@@ -213,7 +254,8 @@ int main(int argc, char **argv) {
     if (clock_reader) dp_reader_close(clock_reader);
     printf("{\"event\":\"final\",\"frames\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"counter_errors\":%" PRIu64
            ",\"gaps\":%" PRIu64 ",\"timestamp_step_errors\":%" PRIu64 ",\"max_clock_offset_ns\":%" PRId64
-           ",\"shutdown_ns\":%" PRIu64 ",\"leaks\":%ld}\n",
-           frames, blocks, counter_errors, gaps, step_errors, max_clock_offset, shutdown_ns, bnum_allocs());
+           ",\"shutdown_ns\":%" PRIu64 ",\"leaks\":%ld,\"reader_thread_cpu_ns\":%lld,\"window_ns\":%" PRIu64 "}\n",
+           frames, blocks, counter_errors, gaps, step_errors, max_clock_offset, shutdown_ns, bnum_allocs(), reader_cpu,
+           window_ns);
     return 0;
 }

@@ -4,7 +4,7 @@
  * The one definition of the segment layout, shared by the Swift writer and
  * reader (through the Clang importer) and by the C reader library that the
  * OBS plugin and other programs use. The normative description is
- * shared/PROTOCOL.md; every offset in its table is checked below at compile
+ * docs/PROTOCOL.md; every offset in its table is checked below at compile
  * time, so a layout change cannot slip in unnoticed.
  */
 #ifndef DIRECTPIPE_PROTOCOL_H
