@@ -13,7 +13,7 @@ public enum CounterSignal {
     /// Fills interleaved frames starting at pipe position `position`.
     public static func fill(_ buffer: UnsafeMutableBufferPointer<Float>, position: UInt64, channels: Int) {
         for index in 0..<(buffer.count / channels * channels) {
-            buffer[index] = value(position: position + UInt64(index / channels), channel: index % channels, channels: channels)
+            buffer[index] = value(position: position &+ UInt64(index / channels), channel: index % channels, channels: channels)
         }
     }
 
@@ -21,7 +21,7 @@ public enum CounterSignal {
     public static func mismatches(in samples: UnsafeBufferPointer<Float>, position: UInt64, channels: Int) -> Int {
         var count = 0
         for index in 0..<(samples.count / channels * channels)
-        where samples[index] != value(position: position + UInt64(index / channels), channel: index % channels, channels: channels) {
+        where samples[index] != value(position: position &+ UInt64(index / channels), channel: index % channels, channels: channels) {
             count += 1
         }
         return count

@@ -45,7 +45,8 @@ public enum PipeError: Error, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let name): "pipe \(name) uses an unsupported protocol version (this program speaks version \(DP_PROTOCOL_VERSION))"
         case .unsupportedHeaderSize(let name): "pipe \(name) has an unsupported header size (expected \(DP_HEADER_BYTES))"
         case .badFormat(let detail): "bad format: \(detail)"
-        case .busy(let name, let pid): "pipe \(name) is already being written by process \(pid)"
+        case .busy(let name, let pid) where pid > 0: "pipe \(name) is already being written by process \(pid)"
+        case .busy(let name, _): "pipe \(name) is being taken by another writer that is starting"
         case .system(let error): error.description
         case .outOfMemory: "out of memory"
         }

@@ -83,6 +83,10 @@ public final class PipeWriter {
         // readers would never trust a timestamp from this writer.
         let clock = clockSeq.load(ordering: .relaxed)
         if clock & 1 != 0 { clockSeq.store(clock &+ 1, ordering: .releasing) }
+        // Readers killed while they waited left their count behind: without this reset every publish of this
+        // writer and the next would make a futex call for nobody. A reader waiting now decrements no lower
+        // than 0 and misses at most this writer's first wake (its wait times out in ≤ 500 ms).
+        waiters.store(0, ordering: .sequentiallyConsistent)
         generation.wrappingIncrement(ordering: .releasing)
         active.store(1, ordering: .releasing)
         isActive = true
@@ -125,7 +129,9 @@ public final class PipeWriter {
         clockPos.store(position, ordering: .relaxed)
         clockNs.store(captureTimeNs, ordering: .relaxed)
         clockSeq.store(seq &+ 2, ordering: .releasing)
-        position += frames
+        // Wrapping: a reused object may hold any position (another process of the user can write it), and a
+        // trap here would take the audio thread down. Readers resync when write_pos falls behind them.
+        position &+= frames
         writePos.store(position, ordering: .releasing)
         // Sequentially consistent with the readers' waiters increment: either
         // they see the new data_seq, or we see them waiting.
@@ -142,6 +148,7 @@ public final class PipeWriter {
         active.store(0, ordering: .releasing)
         dataSeq.wrappingIncrement(ordering: .sequentiallyConsistent)
         _ = dp_futex_wake_all(futexWord)
+        object.unlockForWriting()  // the pipe is free for the next writer, in this process or another
     }
 
     /// Frames written since the object was created.
@@ -175,7 +182,18 @@ public final class PipeWriter {
                 throw error.errno == EACCES || error.errno == EPERM ? .permissionDenied(name) : .system(error)
             }
         }
+        /// The object's writer lock, or busy: the pid its header names, if it got that far.
+        func lock(_ object: SharedMemoryObject) throws(PipeError) {
+            guard try system({ () throws(SystemError) in try object.lockForWriting() }) else {
+                var pid: Int32 = 0
+                if (try? object.size()) ?? 0 >= Int(DP_HEADER_BYTES), let header = try? object.map(bytes: Int(DP_HEADER_BYTES)) {
+                    pid = Int32(bitPattern: header.base.assumingMemoryBound(to: dp_header.self).pointee.writer_pid)
+                }
+                throw .busy(name, writerPID: pid)
+            }
+        }
         var object = try system { () throws(SystemError) in try SharedMemoryObject(name: name.rawValue, create: true) }
+        try lock(object)
         var existing = try system { () throws(SystemError) in try object.size() }
         if existing != 0 && existing != format.segmentBytes {
             if existing >= Int(DP_HEADER_BYTES) {
@@ -186,6 +204,7 @@ public final class PipeWriter {
             }
             try system { () throws(SystemError) in try SharedMemoryObject.unlink(name: name.rawValue) }
             object = try system { () throws(SystemError) in try SharedMemoryObject(name: name.rawValue, create: true) }
+            try lock(object)
             existing = try system { () throws(SystemError) in try object.size() }
         }
         try system { () throws(SystemError) in try object.restrictToOwner() }

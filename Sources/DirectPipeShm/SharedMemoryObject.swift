@@ -29,6 +29,18 @@ final class SharedMemoryObject {
         try systemCall("ftruncate", name) { ftruncate(fd, off_t(bytes)) }
     }
 
+    /// Takes the writer's advisory lock on the object (flock, held until the descriptor closes); false when
+    /// another writer holds it. Atomic, unlike looking at the header: two writers starting on a fresh name
+    /// at once cannot both get it.
+    func lockForWriting() throws(SystemError) -> Bool {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        guard errno == EWOULDBLOCK else { throw SystemError(call: "flock", subject: name, errno: errno) }
+        return false
+    }
+
+    /// Gives the writer's lock back (a stopped writer: the next one may start while this object lives on).
+    func unlockForWriting() { _ = flock(fd, LOCK_UN) }
+
     /// Only the owner may read or write the pipe (protocol: mode 0600).
     func restrictToOwner() throws(SystemError) {
         try systemCall("fchmod", name) { fchmod(fd, 0o600) }

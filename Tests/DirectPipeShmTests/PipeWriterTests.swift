@@ -22,6 +22,105 @@ import Testing
         try (FileManager.default.attributesOfItem(atPath: shmPath(name))[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
     }
 
+    @Test func aReusedObjectWhosePositionIsAboutToWrapIsWrittenOnNotTrappedOn() throws {
+        let name = uniquePipeName("wrap")
+        defer { removeSegment(name) }
+        let format = try PipeFormat(sampleRate: 48000, channels: 2, capacityFrames: 1024)
+        do { write(try PipeWriter(name: name, format: format), frames: 64) }  // stopped: the object stays
+        // Another process of the user leaves write_pos 100 frames short of 2^64; the next writer reuses the object.
+        try writeInteger(UInt64.max - 99, at: MemoryLayout<dp_header>.offset(of: \dp_header.write_pos)!, in: shmPath(name))
+        let writer = try PipeWriter(name: name, format: format)
+        let reader = try PipeReader(name: name)
+        for _ in 0..<4 { write(writer, frames: 64) }
+        #expect(writer.writePosition == 156, "the position wrapped past 2^64")
+        write(writer, frames: 64)
+        var buffer = [Float](repeating: 0, count: 4096)
+        #expect(reader.wait(timeoutMilliseconds: 1000) == .data)
+        let block = buffer.withUnsafeMutableBufferPointer { reader.read(into: $0) }
+        #expect((block?.frames ?? 0) > 0, "a reader reads on after the wrap")
+    }
+
+    @Test func aWriterStartingOverForgetsReadersThatDiedWhileWaiting() throws {
+        let name = uniquePipeName("waiters")
+        defer { removeSegment(name) }
+        let format = try PipeFormat(sampleRate: 48000, channels: 2, capacityFrames: 1024)
+        do { write(try PipeWriter(name: name, format: format), frames: 64) }
+        // A reader SIGKILLed inside its futex wait leaves its count behind.
+        let offset = MemoryLayout<dp_header>.offset(of: \dp_header.waiters)!
+        try writeInteger(UInt32(1), at: offset, in: shmPath(name))
+        _ = try PipeWriter(name: name, format: format)
+        #expect(try readInteger(UInt32.self, at: offset, in: shmPath(name)) == 0)
+    }
+
+    @Test func aReaderWaitingAcrossThatResetWithdrawsNoLowerThanZero() throws {
+        let name = uniquePipeName("withdraw")
+        defer { removeSegment(name) }
+        let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 2, capacityFrames: 1024))
+        write(writer, frames: 64)
+        let reader = try PipeReader(name: name)
+        var buffer = [Float](repeating: 0, count: 4096)
+        _ = buffer.withUnsafeMutableBufferPointer { reader.read(into: $0) }
+        let offset = MemoryLayout<dp_header>.offset(of: \dp_header.waiters)!
+        final class Outcome: @unchecked Sendable { var result: PipeReader.WaitResult? }
+        let outcome = Outcome(), returned = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let waiting = reader
+        Thread {
+            outcome.result = waiting.wait(timeoutMilliseconds: 5000)
+            returned.signal()
+        }.start()
+        let deadline = Date().addingTimeInterval(5)
+        while try readInteger(UInt32.self, at: offset, in: shmPath(name)) != 1, Date() < deadline { usleep(1000) }
+        try #require(try readInteger(UInt32.self, at: offset, in: shmPath(name)) == 1, "the reader is waiting")
+        try writeInteger(UInt32(0), at: offset, in: shmPath(name))  // what a new writer's start does
+        write(writer, frames: 64)
+        #expect(returned.wait(timeout: .now() + 10) == .success)
+        #expect(outcome.result == .data)
+        #expect(try readInteger(UInt32.self, at: offset, in: shmPath(name)) == 0, "not 2^32 - 1")
+    }
+
+    @Test func aWriterPreemptedInsideItsClockSeqlockCostsNoFrame() throws {
+        let name = uniquePipeName("seqlock")
+        defer { removeSegment(name) }
+        let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 2, capacityFrames: 4096))
+        let reader = try PipeReader(name: name)
+        for _ in 0..<8 { write(writer, frames: 128) }
+        var half = [Float](repeating: 0, count: 512 * 2)
+        let first = try #require(half.withUnsafeMutableBufferPointer { reader.read(into: $0) })
+        #expect(first.frames == 512)
+        // The writer is preempted between the odd and the even store of clock_seq (a non-real-time writer, a
+        // busy machine): readers find the seqlock held for as long as it sleeps.
+        let offset = MemoryLayout<dp_header>.offset(of: \dp_header.clock_seq)!
+        let sequence = try readInteger(UInt32.self, at: offset, in: shmPath(name))
+        try writeInteger(sequence | 1, at: offset, in: shmPath(name))
+        let during = half.withUnsafeMutableBufferPointer { reader.read(into: $0) }
+        #expect(during?.frames == 512 && during?.position == first.position + 512, "the unread frames, in order: \(String(describing: during))")
+        #expect(during?.followsDiscontinuity == false && during?.timestampNs != nil, "\(String(describing: during))")
+        #expect(reader.status.state == .connected)
+        try writeInteger((sequence | 1) &+ 1, at: offset, in: shmPath(name))  // it runs again and closes the seqlock
+        write(writer, frames: 128)
+        let after = half.withUnsafeMutableBufferPointer { reader.read(into: $0) }
+        #expect(after?.frames == 128 && after?.position == first.position + 1024 && after?.followsDiscontinuity == false,
+                "\(String(describing: after))")
+    }
+
+    @Test func aWriterHalfWayThroughItsStartKeepsASecondOneOut() throws {
+        let name = uniquePipeName("race")
+        defer { removeSegment(name) }
+        let format = try PipeFormat(sampleRate: 48000, channels: 2, capacityFrames: 1024)
+        // Another host between its ftruncate and its start on a fresh name: the object sized, the header still
+        // empty (active 0), its writer's lock held. Judged by the header alone, it looked free.
+        let fd = shm_open(name.rawValue, O_RDWR | O_CREAT, 0o600)
+        defer { close(fd) }
+        try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        try #require(ftruncate(fd, off_t(format.segmentBytes)) == 0)
+        do {
+            _ = try PipeWriter(name: name, format: format)
+            Issue.record("a second writer started on a pipe another was starting on")
+        } catch {
+            guard case .busy = error else { Issue.record("\(error)"); return }
+        }
+    }
+
     @Test func segmentIsOwnerOnly() throws {
         let name = uniquePipeName("mode")
         defer { removeSegment(name) }

@@ -44,3 +44,12 @@ func readInteger<T: FixedWidthInteger>(_: T.Type, at offset: Int, in path: Strin
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     return data[offset..<(offset + MemoryLayout<T>.size)].reversed().reduce(T(0)) { $0 << 8 | T($1) }
 }
+
+/// Writes a little-endian integer at a byte offset of a file, in place (what any process of the user can do
+/// to a segment it maps).
+func writeInteger<T: FixedWidthInteger>(_ value: T, at offset: Int, in path: String) throws {
+    let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    defer { try? file.close() }
+    try file.seek(toOffset: UInt64(offset))
+    try file.write(contentsOf: withUnsafeBytes(of: value.littleEndian) { Data($0) })
+}
