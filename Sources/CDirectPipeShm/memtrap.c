@@ -19,20 +19,31 @@ static struct sigaction previous_action;
 static int installed; /* under slots_lock */
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Hands a signal that is not ours to whoever had SIGBUS before. */
+/* Hands a signal that is not ours to whoever had SIGBUS before, as the kernel would have. */
 static void forward(int sig, siginfo_t *info, void *context) {
     void (*handler)(int) = previous_action.sa_handler; /* shares a union with sa_sigaction */
     if (handler == SIG_DFL || handler == SIG_IGN) {
+        /* What ends nothing leaves the trap in place: a sent SIGBUS the process ignores, and the kernel's
+           advisory notice of a memory error elsewhere (BUS_MCEERR_AO, which asks for no action). */
+        if (info->si_code == BUS_MCEERR_AO || (handler == SIG_IGN && info->si_code <= 0)) return;
+        /* The rest ends the process, as before the trap: a real fault repeats on return and meets the old
+           disposition (the kernel forces the default on an ignored one); a sent signal is raised again. */
         sigaction(SIGBUS, &previous_action, NULL);
-        /* A real fault repeats on return and meets the old disposition; a sent
-           signal (kill -BUS) must be raised again to. */
         if (info->si_code <= 0) raise(sig);
         return;
     }
+    /* The previous handler runs with the signals it asked to block, and once only if it asked for that. */
+    sigset_t saved;
+    pthread_sigmask(SIG_BLOCK, &previous_action.sa_mask, &saved);
     if (previous_action.sa_flags & SA_SIGINFO)
         previous_action.sa_sigaction(sig, info, context);
     else
         handler(sig);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (previous_action.sa_flags & SA_RESETHAND) {
+        previous_action.sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
+        previous_action.sa_handler = SIG_DFL;
+    }
 }
 
 /* Async-signal-safe: atomics and mmap only. */
@@ -66,7 +77,9 @@ static void install(void) {
     action.sa_sigaction = on_sigbus;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    if (sigaction(SIGBUS, &action, &previous_action) == 0) installed = 1;
+    /* Whose SIGBUS it was, known before ours is in place: a SIGBUS arriving in between finds it filled in. */
+    if (sigaction(SIGBUS, NULL, &previous_action) != 0) return;
+    if (sigaction(SIGBUS, &action, NULL) == 0) installed = 1;
 }
 
 /* When this library is unloaded (OBS unloading its plugins), put the previous

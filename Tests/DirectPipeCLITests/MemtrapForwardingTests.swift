@@ -19,4 +19,12 @@ import Testing
         writer.signal(SIGTERM)
         writer.finish()
     }
+
+    @Test func aSigbusIgnoredByTheProcessLeavesTheTrapInPlace() throws {
+        // Before: the trap put the old disposition back for good on any SIGBUS not its own, so the next
+        // truncation under a reader killed the process.
+        let check = try TestProcess(Programs.nativeDirectory.appendingPathComponent("memtrap-check"), [])
+        #expect(check.finish(timeout: 10) == 0, "killed by signal \(check.process.terminationStatus)? \(check.errorOutput)")
+        #expect(check.jsonLines.last?["caught_after"] as? Bool == true, "\(check.output)")
+    }
 }
