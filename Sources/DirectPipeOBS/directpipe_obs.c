@@ -3,7 +3,12 @@
  * (protocol v1) through libdirectpipe-reader, with the pipe's own capture
  * timestamps (CLOCK_MONOTONIC, as OBS uses), so OBS adds no buffering of its
  * own. One reader thread per source waits on the pipe's futex and hands each
- * block to obs_source_output_audio. Writer gone, restarted, reformatted, or
+ * block to obs_source_output_audio as soon as it is published. There is no
+ * buffering setting: OBS places each block by its timestamp and absorbs a late
+ * reader with its own audio buffering, so holding blocks back here would only
+ * add latency, and a first block made old on purpose makes OBS raise its
+ * buffering for every source for the rest of the session. (Scenes saved with
+ * the "Buffering" setting of earlier versions keep it; it is ignored.) Writer gone, restarted, reformatted, or
  * the pipe removed: the source says so in its status, outputs nothing, and
  * picks the audio up again by itself.
  *
@@ -14,6 +19,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +38,9 @@ OBS_MODULE_USE_DEFAULT_LOCALE("directpipe-obs", "en-US")
 struct directpipe_source {
     obs_source_t *source;
     pthread_t thread;
-    volatile int stop;      /* set by destroy/update, read by the reader thread */
+    atomic_int stop;        /* set by destroy, read by the reader thread */
     pthread_mutex_t lock;   /* guards the settings and the status below */
     char pipe[64];
-    uint32_t latency_frames;
     int reopen;             /* settings changed: open the pipe anew */
     dp_reader_status status;
     int have_status;
@@ -91,20 +96,19 @@ static void *reader_thread(void *data) {
     dp_reader *reader = NULL;
     dp_reader_state logged = DP_READER_WAITING;
     os_set_thread_name("directpipe-obs");
-    while (!s->stop) {
+    while (!atomic_load(&s->stop)) {
         pthread_mutex_lock(&s->lock);
         int reopen = s->reopen;
         s->reopen = 0;
         char pipe[64];
         snprintf(pipe, sizeof pipe, "%s", s->pipe);
-        uint32_t latency = s->latency_frames;
         pthread_mutex_unlock(&s->lock);
         if (reopen && reader) {
             dp_reader_close(reader);
             reader = NULL;
             logged = DP_READER_WAITING;
         }
-        dp_error opened = reader ? DP_OK : dp_reader_open(pipe[0] ? pipe : NULL, latency, DP_READER_ALLOW_ABSENT, &reader);
+        dp_error opened = reader ? DP_OK : dp_reader_open(pipe[0] ? pipe : NULL, 0, DP_READER_ALLOW_ABSENT, &reader);
         if (opened != DP_OK) {
             /* A name that is not a pipe name: the status says so until the settings change. */
             pthread_mutex_lock(&s->lock);
@@ -146,15 +150,10 @@ static void *reader_thread(void *data) {
     return NULL;
 }
 
-static uint32_t latency_setting(obs_data_t *settings) {
-    return (uint32_t)obs_data_get_int(settings, "buffer_frames");
-}
-
 static void directpipe_update(void *data, obs_data_t *settings) {
     struct directpipe_source *s = data;
     pthread_mutex_lock(&s->lock);
     snprintf(s->pipe, sizeof s->pipe, "%s", obs_data_get_string(settings, "pipe"));
-    s->latency_frames = latency_setting(settings);
     s->reopen = 1;
     pthread_mutex_unlock(&s->lock);
 }
@@ -178,7 +177,7 @@ static void *directpipe_create(obs_data_t *settings, obs_source_t *source) {
 
 static void directpipe_destroy(void *data) {
     struct directpipe_source *s = data;
-    s->stop = 1;
+    atomic_store(&s->stop, 1);
     pthread_join(s->thread, NULL);
     pthread_mutex_destroy(&s->lock);
     bfree(s->buffer);
@@ -187,7 +186,28 @@ static void directpipe_destroy(void *data) {
 
 static void directpipe_defaults(obs_data_t *settings) {
     obs_data_set_default_string(settings, "pipe", "/DirectPipeAudio");
-    obs_data_set_default_int(settings, "buffer_frames", 0);
+}
+
+/* A translated format for the status line, if its conversions are exactly `expected` ("u u u llu": the
+   letters of each, in order, no flags or widths); else the English one. A translation with other
+   conversions would be undefined behaviour in OBS's UI thread. */
+static const char *checked_format(const char *translated, const char *expected, const char *english) {
+    char found[64] = "";
+    size_t used = 0;
+    for (const char *p = translated; p && *p; p++) {
+        if (*p != '%') continue;
+        if (*++p == '%') continue;
+        const char *start = p;
+        while (*p == 'l' || *p == 'h') p++;
+        if (*p == '\0') return english;
+        size_t length = (size_t)(p - start) + 1;
+        if (used + length + 2 > sizeof found) return english;
+        if (used) found[used++] = ' ';
+        memcpy(found + used, start, length);
+        used += length;
+        found[used] = '\0';
+    }
+    return translated && strcmp(found, expected) == 0 ? translated : english;
 }
 
 /* The status line the properties show (hosts and tests read it there too: property "status"). */
@@ -198,14 +218,17 @@ static void status_text(struct directpipe_source *s, char *text, size_t size) {
     pthread_mutex_unlock(&s->lock);
     if (!have || status.state == DP_READER_WAITING) {
         if (have && status.last_error != DP_OK && status.last_error != DP_ERR_NOT_FOUND)
-            snprintf(text, size, obs_module_text("Status.Malformed"), dp_error_string(status.last_error));
+            snprintf(text, size, checked_format(obs_module_text("Status.Malformed"), "s", "Waiting: %s"),
+                     dp_error_string(status.last_error));
         else
             snprintf(text, size, "%s", obs_module_text("Status.Waiting"));
     } else if (status.state == DP_READER_LOST) {
         snprintf(text, size, "%s", obs_module_text("Status.Lost"));
     } else {
-        snprintf(text, size, obs_module_text("Status.Connected"), status.format.sample_rate, status.format.channels,
-                 status.fill_frames, (unsigned long long)status.overruns);
+        const char *format = checked_format(obs_module_text("Status.Connected"), "u u u llu",
+                                            "Connected: %u Hz, %u channels, %u frames buffered, %llu overruns");
+        snprintf(text, size, format, status.format.sample_rate, status.format.channels, status.fill_frames,
+                 (unsigned long long)status.overruns);
     }
 }
 
@@ -224,12 +247,6 @@ static obs_properties_t *directpipe_properties(void *data) {
         obs_property_list_add_string(pipe, name, name);
     }
     if (shm) closedir(shm);
-    obs_property_t *buffer = obs_properties_add_list(props, "buffer_frames", obs_module_text("Buffer"),
-                                                     OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_INT);
-    obs_property_list_add_int(buffer, obs_module_text("Buffer.Lowest"), 0);
-    obs_property_list_add_int(buffer, obs_module_text("Buffer.Small"), 256);
-    obs_property_list_add_int(buffer, obs_module_text("Buffer.Medium"), 1024);
-    obs_property_list_add_int(buffer, obs_module_text("Buffer.Safe"), 4096);
     if (s) {
         char text[256];
         status_text(s, text, sizeof text);

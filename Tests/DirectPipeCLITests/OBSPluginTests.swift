@@ -36,6 +36,30 @@ import Testing
         #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, 2 channels") }, "\(obs.output)")
     }
 
+    @Test func aTranslationWithOtherConversionsIsNeverUsedAsAFormat() throws {
+        // A locale whose status line has %s where the plugin passes numbers: used as a printf format, it would
+        // read an integer as a pointer in OBS's UI thread.
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("dp-obs-locale-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try FileManager.default.copyItem(at: Programs.nativeDirectory.appendingPathComponent("obs/data"), to: data)
+        let locale = data.appendingPathComponent("locale/en-US.ini")
+        let text = try String(contentsOf: locale, encoding: .utf8).split(separator: "\n")
+            .map { $0.hasPrefix("Status.Connected=") ? "Status.Connected=\"Verbunden: %s Hz, %s Kanäle\"" : String($0) }
+        try text.joined(separator: "\n").write(to: locale, atomically: true, encoding: .utf8)
+        let pipe = uniquePipe("obslocale")
+        defer { removePipe(pipe) }
+        let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
+        let obs = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
+            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
+            "--data", data.path, "--pipe", pipe, "--seconds", "2",
+        ])
+        #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(2000))")
+        sender.signal(SIGTERM)
+        sender.finish()
+        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, 2 channels") },
+                "the English line instead of the broken translation: \(obs.output)")
+    }
+
     @Test func aKilledWriterIsReportedLostAndAReturningOneIsPickedUp() throws {
         let pipe = uniquePipe("obskill")
         defer { removePipe(pipe) }
