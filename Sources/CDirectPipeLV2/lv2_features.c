@@ -219,13 +219,17 @@ dp_lv2_features *dp_lv2_features_new(dp_lv2_urids *urids, double sample_rate, ui
     return f;
 }
 
+void dp_lv2_features_stop_worker(dp_lv2_features *f) {
+    if (!f || !f->thread_started) return;
+    atomic_store(&f->stopping, 1);
+    sem_post(&f->pending);
+    pthread_join(f->thread, NULL);
+    f->thread_started = 0;
+}
+
 void dp_lv2_features_free(dp_lv2_features *f) {
     if (!f) return;
-    if (f->thread_started) {
-        atomic_store(&f->stopping, 1);
-        sem_post(&f->pending);
-        pthread_join(f->thread, NULL);
-    }
+    dp_lv2_features_stop_worker(f);
     sem_destroy(&f->pending);
     free(f);
 }

@@ -96,6 +96,7 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
 
     deinit {
         for (instance, feature) in zip(instances, features) {
+            dp_lv2_features_stop_worker(feature)  // no work() once deactivation begins
             lilv_instance_deactivate(instance)
             lilv_instance_free(instance)
             dp_lv2_features_free(feature)

@@ -34,7 +34,11 @@ LV2_URID_Unmap *dp_lv2_urids_unmap_feature(dp_lv2_urids *urids);
  * results are deterministic, as jalv does when not running live).
  */
 dp_lv2_features *dp_lv2_features_new(dp_lv2_urids *urids, double sample_rate, uint32_t max_block, int threaded_worker);
-/** Stops the worker thread (if any) and frees everything. */
+/** Stops the worker thread and waits for the job it runs: before the instance is deactivated, since
+    work() runs the plugin's code on its state, and LV2 allows neither during deactivate or cleanup. */
+void dp_lv2_features_stop_worker(dp_lv2_features *features);
+/** Stops the worker thread (if still running) and frees everything: after the instance is freed, since
+    its cleanup() may still log or schedule. */
 void dp_lv2_features_free(dp_lv2_features *features);
 /** The NULL-terminated list to pass to lilv_plugin_instantiate. */
 const LV2_Feature *const *dp_lv2_features_list(dp_lv2_features *features);
