@@ -30,6 +30,8 @@ struct listing {
     dp_pw_node_visitor visit;
     void *user;
     int sync, second_sync;
+    int answered;       /* the second round trip came back: the listing is whole */
+    char failure[256];  /* the daemon's error for the connection, if it sent one */
     struct bound_node nodes[MAX_NODES];
     int node_count;
 };
@@ -83,12 +85,19 @@ static void on_done(void *data, uint32_t id, int seq) {
     struct listing *listing = data;
     if (id != PW_ID_CORE) return;
     if (seq == listing->sync) listing->second_sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
-    else if (seq == listing->second_sync) pw_main_loop_quit(listing->loop);
+    else if (seq == listing->second_sync) {
+        listing->answered = 1;
+        pw_main_loop_quit(listing->loop);
+    }
 }
 
+/* Only an error of the connection itself ends the listing: one bound node refusing its info (a permission)
+   leaves that node out. */
 static void on_error(void *data, uint32_t id, int seq, int res, const char *message) {
-    (void)id, (void)seq, (void)res, (void)message;
+    (void)seq;
     struct listing *listing = data;
+    if (id != PW_ID_CORE) return;
+    snprintf(listing->failure, sizeof listing->failure, "%s", message ? message : spa_strerror(res));
     pw_main_loop_quit(listing->loop);
 }
 
@@ -131,6 +140,15 @@ int dp_pw_list_nodes(dp_pw_node_visitor visit, void *user, char *error, size_t e
     spa_zero(core_listener), spa_zero(registry_listener);
     pw_core_add_listener(listing->core, &core_listener, &core_events, listing);
     struct pw_registry *registry = pw_core_get_registry(listing->core, PW_VERSION_REGISTRY, 0);
+    if (!registry) {
+        if (error && error_size) snprintf(error, error_size, "no PipeWire registry: %s", spa_strerror(-errno));
+        spa_hook_remove(&core_listener);
+        pw_core_disconnect(listing->core);
+        pw_context_destroy(context);
+        pw_main_loop_destroy(listing->loop);
+        free(listing);
+        return -1;
+    }
     listing->registry = registry;
     pw_registry_add_listener(registry, &registry_listener, &registry_events, listing);
     listing->sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
@@ -149,8 +167,11 @@ int dp_pw_list_nodes(dp_pw_node_visitor visit, void *user, char *error, size_t e
     pw_core_disconnect(listing->core);
     pw_context_destroy(context);
     pw_main_loop_destroy(listing->loop);
+    int answered = listing->answered;
+    if (!answered && error && error_size)
+        snprintf(error, error_size, "%s", listing->failure[0] ? listing->failure : "the PipeWire daemon did not answer within 2 s");
     free(listing);
-    return 0;
+    return answered ? 0 : -1;
 }
 
 int dp_pw_daemon_available(void) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,11 +48,16 @@ struct dp_pw_node {
     uint64_t next_position; /* data thread only */
     uint64_t cycle_position; /* data thread only: this cycle's graph position */
     char error[256]; /* written on the loop thread, read under the loop lock */
+    int loop_started;
 };
 
+static void init_pipewire(void) { pw_init(NULL, NULL); }
+
+/* pthread_once, not a flag: a second thread (the API listing devices while the backend creates its node)
+   must wait until pw_init has finished, not go on with libpipewire half set up. */
 void dp_pw_init_once(void) {
-    static atomic_flag done = ATOMIC_FLAG_INIT;
-    if (!atomic_flag_test_and_set(&done)) pw_init(NULL, NULL);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_pipewire);
 }
 
 static void set_error(char *error, size_t size, const char *what, int code) {
@@ -147,6 +153,7 @@ static struct pw_proxy *create_virtual_source(struct dp_pw_node *node, const dp_
         PW_KEY_PRIORITY_DRIVER, "1",
         PW_KEY_OBJECT_LINGER, "false",
         NULL);
+    if (!props) return NULL;
     if (config->rate) pw_properties_setf(props, PW_KEY_AUDIO_RATE, "%u", config->rate);
     struct pw_proxy *proxy = pw_core_create_object(node->core, "adapter", PW_TYPE_INTERFACE_Node, PW_VERSION_NODE,
                                                    &props->dict, 0);
@@ -162,6 +169,7 @@ static void *add_port(struct dp_pw_node *node, enum pw_direction direction, cons
         PW_KEY_PORT_NAME, name,
         PW_KEY_AUDIO_CHANNEL, channel,
         NULL);
+    if (!props) return NULL;
     return pw_filter_add_port(node->filter, direction, PW_FILTER_PORT_FLAG_MAP_BUFFERS,
                               sizeof(struct dp_pw_port), props, NULL, 0);
 }
@@ -252,16 +260,19 @@ int dp_pw_node_create(const dp_pw_node_config *config, dp_pw_process_fn process,
     }
     node->links = dp_pw_links_new(node->core, config, renew_virtual_source, node);
     pw_filter_add_listener(node->filter, &node->filter_listener, &filter_events, node);
-    for (uint32_t g = 0; g < config->group_count; g++) {
+    int result = node->links ? 0 : -ENOMEM;
+    for (uint32_t g = 0; g < config->group_count && result >= 0; g++) {
         const dp_pw_port_group *group = &config->groups[g];
-        for (uint32_t c = 0; c < group->count; c++) {
+        for (uint32_t c = 0; c < group->count && result >= 0; c++) {
             void *port = add_port(node, group->is_output ? PW_DIRECTION_OUTPUT : PW_DIRECTION_INPUT, group->prefix,
                                   group->channels[c]);
-            if (group->is_output) node->outputs[node->output_count++] = port;
+            /* The data thread reads every port's buffer: a node short of one must not run. */
+            if (!port) result = errno ? -errno : -ENOMEM;
+            else if (group->is_output) node->outputs[node->output_count++] = port;
             else node->inputs[node->input_count++] = port;
         }
     }
-    int result = node->links ? pw_filter_connect(node->filter, PW_FILTER_FLAG_RT_PROCESS, NULL, 0) : -ENOMEM;
+    if (result >= 0) result = pw_filter_connect(node->filter, PW_FILTER_FLAG_RT_PROCESS, NULL, 0);
     if (result >= 0 && config->virtual_source.node_name) {
         /* Kept for making it anew after a session-manager restart (the caller's strings go away). */
         snprintf(node->virtual_source_name, sizeof node->virtual_source_name, "%s", config->virtual_source.node_name);
@@ -287,6 +298,7 @@ int dp_pw_node_create(const dp_pw_node_config *config, dp_pw_process_fn process,
         dp_pw_node_destroy(node);
         return -1;
     }
+    node->loop_started = 1;
     *out = node;
     return 0;
 }
@@ -329,15 +341,21 @@ int dp_pw_node_data_thread_realtime(dp_pw_node *node) {
     if (dp_pw_node_cycles(node) == 0) return -1;
     int realtime = -1;
     struct pw_loop *data_loop = pw_data_loop_get_loop(pw_context_get_data_loop(node->context));
+    /* PipeWire 0.3 and 1.0 queue invokes in a ring with one writer, and this context's own loop thread
+       invokes on the data loop too, under its lock while it dispatches: take that lock, so only one
+       thread writes there at a time. */
+    pw_thread_loop_lock(node->loop);
     pw_loop_invoke(data_loop, check_scheduling, 0, NULL, 0, true, &realtime);
+    pw_thread_loop_unlock(node->loop);
     return realtime;
 }
 
 void dp_pw_node_destroy(dp_pw_node *node) {
     if (!node) return;
-    if (node->loop && node->core && node->links) {
+    if (node->loop_started && node->core && node->links) {
         /* While the loop still runs: give the default source back, and wait (at most a second) until
-           the daemon has it, so nothing points at the virtual source once it is gone. */
+           the daemon has it, so nothing points at the virtual source once it is gone. (Not on create's
+           error paths: with no loop thread to dispatch the answer, the wait would last the whole second.) */
         pw_thread_loop_lock(node->loop);
         dp_pw_links_restore_default_source(node->links);
         node->synced = 0;
@@ -351,6 +369,7 @@ void dp_pw_node_destroy(dp_pw_node *node) {
     if (node->loop) pw_thread_loop_stop(node->loop);
     if (node->virtual_source) pw_proxy_destroy(node->virtual_source);
     if (node->links) dp_pw_links_free(node->links);
+    node->links = NULL; /* pw_filter_destroy below reports state changes, whose handler would link with it */
     if (node->filter) pw_filter_destroy(node->filter);
     if (node->core) pw_core_disconnect(node->core);
     if (node->context) pw_context_destroy(node->context);

@@ -2,6 +2,30 @@ import Foundation
 import Testing
 
 @Suite struct DevicesCommandTests {
+    @Test func aPipeWireDaemonThatAcceptsButNeverAnswersIsNoDaemon() throws {
+        // A hung daemon: its socket accepts connections (the kernel's backlog does) and nothing answers.
+        let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("dp-hung-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: runtime) }
+        let socketPath = runtime.appendingPathComponent("pipewire-0").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: socketPath.utf8.prefix($0.count - 1)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        try #require(bound && listen(fd, 16) == 0, "cannot listen on \(socketPath)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        environment["PIPEWIRE_RUNTIME_DIR"] = runtime.path
+        environment.removeValue(forKey: "PIPEWIRE_REMOTE")
+        let devices = try TestProcess(Programs.directpipe, ["devices"], environment: environment)
+        #expect(devices.finish(timeout: 60) == 0, "\(devices.errorOutput)")
+        #expect(devices.output.contains("PipeWire: no daemon answers"), "not an empty list: \(devices.output)")
+    }
+
     @Test func listsJackPortsAndAlsaDevices() throws {
         let server = try JackServer("devices")
         let list = try TestProcess(Programs.directpipe, ["devices", "--jack-server", server.name, "--json"])
