@@ -126,8 +126,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         jack_on_shutdown(client, { context in
             Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.supervisor.markLost() }
         }, context)
+        // The server's xruns are the graph's (any client or the driver late); the engine counts its own overruns.
         jack_set_xrun_callback(client, { context in
-            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countOverrun() }
+            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countGraphSkips() }
             return 0
         }, context)
         self.client = client

@@ -203,7 +203,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
             return
         }
         let skips = dp_pw_node_skipped_cycles(node)
-        if skips > countedSkips { engine?.meters.countOverrun(Int(skips - countedSkips)) }
+        if skips > countedSkips { engine?.meters.countGraphSkips(Int(skips - countedSkips)) }
         countedSkips = skips
         let rate = wrongRate.load(ordering: .relaxed)
         if rate != reportedRate, rate != 0 {

@@ -156,7 +156,7 @@ public final class ControlCenter: @unchecked Sendable {
         let pipe = host?.pipeStatus()
         return Telemetry(
             inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
-            cpuLoad: meters.cpuLoad, xruns: meters.overruns, callbacks: meters.callbacks, latencyFrames: live.editor.chain.latencyFrames,
+            cpuLoad: meters.cpuLoad, xruns: meters.overruns, graphXruns: meters.graphSkippedCycles, callbacks: meters.callbacks, latencyFrames: live.editor.chain.latencyFrames,
             pipeReaders: pipe?.readers, pipeFillFrames: pipe?.unreadFrames,
             gainReductionDB: live.editor.chain.slots.map { $0.effect.gainReductionDB.map { max($0, -96) } })
     }

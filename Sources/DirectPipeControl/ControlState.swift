@@ -82,7 +82,10 @@ public struct Telemetry: Sendable, Codable, Equatable {
     public var outputRMS: [Float]
     public var clipped: Bool
     public var cpuLoad: Float
+    /// DirectPipe's own overruns: periods it started late or processed for longer than a period.
     public var xruns: UInt64
+    /// The graph's: cycles the audio server skipped or reported as xruns, whoever was late.
+    public var graphXruns: UInt64
     public var callbacks: UInt64
     public var latencyFrames: Int
     /// The OBS pipe: readers waiting for audio, and frames the latest reader has not read yet (nil: no host).
@@ -101,6 +104,7 @@ public struct Telemetry: Sendable, Codable, Equatable {
         case clipped
         case cpuLoad = "cpu_load"
         case xruns, callbacks
+        case graphXruns = "graph_xruns"
         case latencyFrames = "latency_frames"
     }
 }

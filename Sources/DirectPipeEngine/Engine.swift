@@ -448,7 +448,8 @@ enum MeterWord {
     static var callbacks: Int { 24 }
     static var overruns: Int { 25 }
     static var nonFinite: Int { 26 }
-    static var count: Int { 27 }
+    static var graphSkips: Int { 27 }
+    static var count: Int { 28 }
 }
 
 /// What the audio thread writes into ``EngineMeters``.

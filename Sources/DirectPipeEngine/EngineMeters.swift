@@ -19,8 +19,11 @@ public final class EngineMeters: Sendable {
         /// Share of the period the last callback took, and the most since the previous snapshot.
         public var cpuLoad: Float, maxCPULoad: Float
         public var callbacks: UInt64
-        /// Periods that started late or callbacks that took longer than a period.
+        /// DirectPipe's own: periods it started late or callbacks that took longer than a period.
         public var overruns: UInt64
+        /// The audio graph's: cycles the server skipped or reported as xruns (PipeWire's driver moving on
+        /// without this node, JACK's xrun callback), whoever in the graph was late.
+        public var graphSkippedCycles: UInt64
         /// Samples that were NaN or infinite after the chain and were replaced by silence.
         public var nonFiniteSamples: UInt64
     }
@@ -43,12 +46,19 @@ public final class EngineMeters: Sendable {
             cpuLoad: words.float(MeterWord.load),
             maxCPULoad: Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.maxLoad, 0))),
             callbacks: words.load(MeterWord.callbacks), overruns: words.load(MeterWord.overruns),
-            nonFiniteSamples: words.load(MeterWord.nonFinite))
+            graphSkippedCycles: words.load(MeterWord.graphSkips), nonFiniteSamples: words.load(MeterWord.nonFinite))
     }
 
     /// A period started late (the backend saw it) or a callback overran.
     public func countOverrun(_ count: Int = 1) { words.add(MeterWord.overruns, UInt64(count)) }
 
-    /// Starts the overrun (xrun) count again from zero (a user's "reset xruns").
-    public func resetOverruns() { words.store(MeterWord.overruns, 0) }
+    /// Cycles the graph skipped or reported as xruns: counted apart from DirectPipe's own overruns, so a user
+    /// reading the status can tell whose they are.
+    public func countGraphSkips(_ count: Int = 1) { words.add(MeterWord.graphSkips, UInt64(count)) }
+
+    /// Starts both xrun counts again from zero (a user's "reset xruns").
+    public func resetOverruns() {
+        words.store(MeterWord.overruns, 0)
+        words.store(MeterWord.graphSkips, 0)
+    }
 }

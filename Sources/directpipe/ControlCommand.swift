@@ -105,7 +105,7 @@ struct ControlCommand: ParsableCommand {
                             peaks.map { String(format: "%.1f", 20 * log10(max(Double($0), 1e-9))) }.joined(separator: "/")
                         }
                         line = "in \(decibels(t.inputPeak)) dBFS  out \(decibels(t.outputPeak)) dBFS\(t.clipped ? " CLIP" : "")  "
-                            + "cpu \(String(format: "%.1f", t.cpuLoad * 100))%  xruns \(t.xruns)  latency \(t.latencyFrames) frames"
+                            + "cpu \(String(format: "%.1f", t.cpuLoad * 100))%  xruns \(t.xruns) (graph \(t.graphXruns))  latency \(t.latencyFrames) frames"
                     }
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each line at once
                 } catch {

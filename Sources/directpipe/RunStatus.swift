@@ -36,7 +36,10 @@ struct RunStatus {
         var cpuLoad: Double
         var maxCpuLoad: Double
         var callbacks: UInt64
+        /// DirectPipe's own: periods started late or processed for longer than a period.
         var overruns: UInt64
+        /// The graph's: cycles the server skipped or reported as xruns (whoever was late).
+        var graphXruns: UInt64
         var nonFiniteSamples: UInt64
         var pipe: String
         /// Frames written to the pipe that its most recent reader has not yet consumed.
@@ -80,7 +83,7 @@ struct RunStatus {
             inputPeakDbfs: meters.inputPeak.map(decibels), outputPeakDbfs: meters.outputPeak.map(decibels),
             outputRmsDbfs: meters.outputRMS.map(decibels), clipped: meters.inputClipped || meters.outputClipped,
             cpuLoad: Double(meters.cpuLoad), maxCpuLoad: Double(meters.maxCPULoad), callbacks: meters.callbacks,
-            overruns: meters.overruns, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
+            overruns: meters.overruns, graphXruns: meters.graphSkippedCycles, nonFiniteSamples: meters.nonFiniteSamples, pipe: writer.name.rawValue,
             pipeReaderLag: writer.readPosition == 0 ? 0 : lag, pipeWaitingReaders: writer.waitingReaders,
             audioThreadAllocations: final ? backend.countedAllocations : nil,
             processCPUNs: processCPUNs() &- cpuAtStartNs, mainLoopWakeups: wakeups)
@@ -121,7 +124,7 @@ struct RunStatus {
         text += report.clipped ? " CLIP" : ""
         text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)
         let lagMs = Double(report.pipeReaderLag) * 1000 / Double(report.rate)
-        text += "  xruns \(report.overruns)  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
+        text += "  xruns \(report.overruns) (graph \(report.graphXruns))  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
         if let drift = report.micDriftPpm {

@@ -62,7 +62,7 @@ import Testing
 
     /// What disturbs a monitor bridge from outside: the engine late (an xrun, a burst the bridge cannot
     /// smooth) or the device run out of data (the bridge's thread held off the CPU).
-    private static let disturbances = ["overruns", "monitor_device_underruns"]
+    private static let disturbances = ["overruns", "graph_xruns", "monitor_device_underruns"]
 
     /// With nothing outside disturbing it, the bridge never ran dry and never had to cut the ring back.
     private func expectNoTroubleOfItsOwn(in stretch: QuietStretch) {
@@ -101,7 +101,7 @@ import Testing
         environment["XDG_RUNTIME_DIR"] = home.path  // no PipeWire here: the ALSA device is the mic's only way out
         let pipe = uniquePipe("alsamic")
         defer { removePipe(pipe) }
-        let (_, stretch) = try runUntilQuiet(disturbances: ["overruns"]) {
+        let (_, stretch) = try runUntilQuiet(disturbances: ["overruns", "graph_xruns"]) {
             try bridgeRun(["--backend", "clock", "--mic-to", "alsa:dp_loop", "--pipe", pipe, "--seconds", "12"], environment: environment,
                           says: "virtual mic on ALSA 'dp_loop', its own clock")
         }

@@ -27,6 +27,17 @@ import Testing
         return (0..<count).map { _ in Float.random(in: -0.9...0.9, using: &generator) }
     }
 
+    @Test func theGraphsXrunsAreCountedApartFromTheEnginesOwnAndResetTogether() {
+        let meters = EngineMeters()
+        meters.countOverrun()
+        meters.countGraphSkips(7)
+        let counted = meters.snapshot(inputChannels: 1, outputChannels: 1)
+        #expect(counted.overruns == 1 && counted.graphSkippedCycles == 7)
+        meters.resetOverruns()
+        let reset = meters.snapshot(inputChannels: 1, outputChannels: 1)
+        #expect(reset.overruns == 0 && reset.graphSkippedCycles == 0)
+    }
+
     @Test func aFileProcessedOfflineIsTheInputTimesTheGain() throws {
         // Through a real WAV file, as the file input will read it.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dp-engine-\(UUID().uuidString).wav").path

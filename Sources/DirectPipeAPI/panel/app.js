@@ -264,7 +264,8 @@ function telemetry(t) {
   chain.setInputLevel(loudest > 0 ? 20 * Math.log10(loudest) : -Infinity);
   chain.setReductions(t.gain_reduction_db);
   $('cpu').textContent = `CPU ${(t.cpu_load * 100).toFixed(1)} %`;
-  $('xruns').textContent = `xruns ${t.xruns}`;
+  $('xruns').textContent = `xruns ${t.xruns} · graph ${t.graph_xruns}`;
+  $('xruns').title = 'xruns: DirectPipe late with a period. graph: cycles the audio server skipped, whoever was late.';
   const pipe = document.querySelector('[data-output=pipe] .detail');
   if (pipe && t.pipe_readers != null) {
     pipe.textContent = `${t.pipe_readers} reader${t.pipe_readers === 1 ? '' : 's'} waiting, ${t.pipe_fill_frames} frames unread`;
