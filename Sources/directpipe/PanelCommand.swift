@@ -57,7 +57,7 @@ struct PanelCommand: ParsableCommand {
 
     /// Runs `arguments` with its output in `output` (truncated), waits for it, and gives its exit status
     /// (-1: killed). posix_spawn, not Foundation's Process: Process waits until every copy of the child's
-    /// descriptors closes, and a host started in the background keeps them for as long as it runs.
+    /// descriptors closes, and a host started in the background would keep them for as long as it runs.
     @discardableResult
     private static func spawn(_ arguments: [String], output: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
@@ -66,6 +66,10 @@ struct PanelCommand: ParsableCommand {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours reaches the child: a descriptor a host started in the background kept open
+        // (whoever started this command waiting for it to close) would outlive this command.
+        let inherited = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in inherited.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         var argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
