@@ -4,13 +4,17 @@
 # so they must depend on libc only (tests check with readelf):
 #   libdirectpipe-reader.so    the C reader library (protocol v1)
 #   directpipe-reader-check    a C reader used by the cross-process tests
+#   reader-idle-check          the CPU a reader spends waiting on a stopped writer
+#   memtrap-check              the SIGBUS trap in a process that ignores SIGBUS, after a sent one
 #   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
 #   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
 #   jack-ramp                  a JACK peer that feeds and checks DirectPipe's ports
 #   pw-ramp                    the same as a PipeWire source node (on DirectPipe's own PipeWire glue)
+#   pw-stress                  that glue's node started and stopped beside a device lister (AddressSanitizer)
 #   obs/directpipe-obs.so      the OBS source plugin (libobs and libc only), with obs/data/
 #   obs-host                   a libobs host that loads the plugin, for its tests
 #   ladspa-test/*.so           LADSPA plugins that misbehave (crash, hang, NaN) and one that does not
+#   lv2/dp-busy-worker.lv2     an LV2 plugin whose worker is always busy, and checks the host's removal order
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -41,6 +45,10 @@ ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 "$cc" "${cflags[@]}" -o "$out/directpipe-reader-check" "$root/Tests/Native/reader_check.c" \
     -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'
 
+"$cc" "${cflags[@]}" -o "$out/reader-idle-check" "$root/Tests/Native/reader_idle_check.c" \
+    -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'
+"$cc" "${cflags[@]}" -pthread -o "$out/memtrap-check" "$root/Tests/Native/memtrap_check.c" "$src/memtrap.c"
+
 "$cc" "${cflags[@]}" -shared -o "$out/libdirectpipe-alloc-counter.so" "$root/Tests/Native/alloc_counter.c"
 "$cc" "${cflags[@]}" -o "$out/alloc-counter-check" "$root/Tests/Native/alloc_counter_check.c" \
     -L"$out" -l:libdirectpipe-alloc-counter.so -Wl,-rpath,'$ORIGIN'
@@ -57,6 +65,10 @@ if pkg-config --exists libpipewire-0.3; then
     pw=$root/Sources/CDirectPipePipeWire
     "$cc" "${cflags[@]}" -I"$pw/include" -I"$pw" -o "$out/pw-ramp" "$root/Tests/Native/pw_ramp.c" \
         "$pw/pipewire_node.c" "$pw/pipewire_links.c" "$pw/pipewire_graph.c" $(pkg-config --cflags --libs libpipewire-0.3)
+    # The node started and stopped beside a thread listing devices, under AddressSanitizer.
+    "$cc" "${cflags[@]}" -O1 -fsanitize=address -fno-omit-frame-pointer -I"$pw/include" -I"$pw" -o "$out/pw-stress" \
+        "$root/Tests/Native/pw_stress.c" "$pw/pipewire_node.c" "$pw/pipewire_links.c" "$pw/pipewire_graph.c" \
+        $(pkg-config --cflags --libs libpipewire-0.3)
 fi
 
 # Misbehaving LADSPA plugins for the scanner's and the chain's tests (need ladspa.h; skipped without it).
@@ -66,6 +78,12 @@ if [ -f /usr/include/ladspa.h ]; then
         "$cc" "${cflags[@]}" -Wno-unused-parameter -D"${mode%%:*}" -shared -o "$out/ladspa-test/${mode##*:}.so" \
             "$root/Tests/Native/ladspa_misbehaving.c" -lm
     done
+fi
+
+# An LV2 plugin whose worker is always busy, for the plugin host's removal test (needs lv2-dev).
+if [ -f /usr/include/lv2/worker/worker.h ] || [ -f /usr/include/lv2/lv2plug.in/ns/ext/worker/worker.h ]; then
+    rm -rf "$out/lv2/dp-busy-worker.lv2" && mkdir -p "$out/lv2" && cp -r "$root/Tests/Native/lv2/dp-busy-worker.lv2" "$out/lv2/"
+    "$cc" "${cflags[@]}" -shared -o "$out/lv2/dp-busy-worker.lv2/dp_busy_worker.so" "$root/Tests/Native/lv2_busy_worker.c"
 fi
 
 # The OBS plugin and its test host (need libobs; skipped without it).

@@ -1,7 +1,7 @@
 /*
  * directpipe-reader-check: reads a pipe through libdirectpipe-reader (the
  * library the OBS plugin uses) and reports, as JSON lines on stdout, every
- * state change as it is seen and a final summary. With --verify-counter it
+ * change of state or of writer (generation) as it is seen and a final summary. With --verify-counter it
  * checks every sample against `directpipe send --signal counter`.
  *
  *   directpipe-reader-check --pipe NAME --seconds S [--latency FRAMES]
@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,16 @@ static float counter_value(uint64_t position, uint32_t channel, uint32_t channel
     return (float)((position * channels + channel) % 8388608u) / 8388608.0f;
 }
 
+/* SIGTERM or SIGINT ends the run early, with the final line as usual (the fault campaign stops it). */
+static volatile sig_atomic_t stop_requested;
+static void request_stop(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
 int main(int argc, char **argv) {
+    signal(SIGTERM, request_stop);
+    signal(SIGINT, request_stop);
     const char *pipe = NULL;
     double seconds = 1;
     uint32_t latency = 0;
@@ -82,9 +92,10 @@ int main(int argc, char **argv) {
     uint64_t ramp_channel_frames[8] = {0};
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
+    uint32_t last_generation = 0;
     dp_reader_status status;
 
-    while (dp_monotonic_ns() < end) {
+    while (dp_monotonic_ns() < end && !stop_requested) {
         dp_reader_wait(reader, 50);
         if (!stalled && stall_ms > 0 && dp_monotonic_ns() - start >= stall_after_ms * 1000000ull) {
             stalled = 1;
@@ -127,8 +138,9 @@ int main(int argc, char **argv) {
             }
         }
         dp_reader_get_status(reader, &status);
-        if (status.state != last_state) {
+        if (status.state != last_state || status.generation != last_generation) { /* a new writer is news too */
             last_state = status.state;
+            last_generation = status.generation;
             printf("{\"event\":\"state\",\"state\":\"%s\",\"time_ns\":%" PRIu64 ",\"generation\":%u,\"capacity\":%u,"
                    "\"error\":\"%s\"}\n",
                    dp_reader_state_string(status.state), dp_monotonic_ns(), status.generation,
