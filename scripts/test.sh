@@ -19,16 +19,45 @@ scripts/lib/python-tools.sh  # schemathesis, for the API's OpenAPI test
 # Serially: the real-time tests (jackd without real-time scheduling, the clock's
 # pacing, xrun-free ramps) must not fight each other for this machine's cores.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if swift test --no-parallel 2>&1 | tee "$log"; then exit 0; fi
+flakes=$(mktemp)
+trap 'rm -f "$log" "$flakes"' EXIT
+# What a run's failures were: each failed test's recorded issues (file, line, the assertion), for the summary.
+record_failures() {
+    echo "--- run $1: $(grep -oE '✘ Suite [A-Za-z0-9_]+ failed' "$log" | awk '{print $3}' | sort -u | paste -sd' ' -)" >> "$flakes"
+    grep -E '✘ Test .* recorded an issue' "$log" | sed 's/^/    /' | cut -c1-400 >> "$flakes" || true
+}
+# Says, last thing in the output, which suites needed a re-run and why, so a pass after a retry is never
+# mistaken for a clean pass.
+summary() {
+    echo
+    echo "test: SUMMARY: $1"
+    if [ -s "$flakes" ]; then
+        echo "test: these suites failed and were run again; what failed each time:"
+        cat "$flakes"
+    fi
+    grep -E '(✔|✘) Test run with' "$log" | tail -1  # the last run's closing line, last
+}
+if swift test --no-parallel 2>&1 | tee "$log"; then
+    summary "every suite passed at the first run"
+    exit 0
+fi
 # A shared VM stalls real-time threads for milliseconds now and then (cyclictest at SCHED_FIFO: up to 5 ms),
 # which can break a ramp check or an xrun-free stretch through no fault of DirectPipe. The suites that failed
 # run again on their own, at most twice; a failure that keeps coming back fails the run. A crash (no failed
 # suite named) fails at once.
 for retry in 1 2; do
+    record_failures "$retry"
     failed=$(grep -oE '✘ Suite [A-Za-z0-9_]+ failed' "$log" | awk '{print $3}' | sort -u | paste -sd'|' || true)
-    if [ -z "$failed" ]; then exit 1; fi
+    if [ -z "$failed" ]; then
+        summary "the run stopped without naming a failed suite (a crash?)"
+        exit 1
+    fi
     echo "test: these suites failed; running them again on their own ($retry of 2): $failed"
-    if swift test --no-parallel --skip-build --filter "$failed" 2>&1 | tee "$log"; then exit 0; fi
+    if swift test --no-parallel --skip-build --filter "$failed" 2>&1 | tee "$log"; then
+        summary "PASSED ONLY AFTER RE-RUNNING SUITES (flaky: see below, and fix them)"
+        exit 0
+    fi
 done
+record_failures 3
+summary "FAILED: a suite kept failing"
 exit 1
