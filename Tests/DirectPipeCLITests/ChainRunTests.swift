@@ -70,9 +70,10 @@ import Testing
         defer { removePipe(pipe) }
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
-        // 96 kHz in 32-frame periods: 3,000 callbacks a second through twelve effects.
+        // 96 kHz in 32-frame periods: 3,000 callbacks a second through twelve effects, until 8,000 were counted
+        // (waited for, not timed: a stalled machine runs fewer a second).
         let run = try TestProcess(
-            Programs.directpipe, ["run", "--pipe", pipe, "--rate", "96000", "--period", "32", "--seconds", "4", "--chain", chain, "--json"],
+            Programs.directpipe, ["run", "--pipe", pipe, "--rate", "96000", "--period", "32", "--seconds", "120", "--chain", chain, "--json"],
             environment: environment)
         // Two live edits: an effect replaced (denoise out, a gain in, the EQ's parameter changed), then back.
         let edited = Self.mixedChain.replacingOccurrences(of: #"{"id": "denoise"},"#, with: #"{"id": "gain", "parameters": {"gain": -1}},"#)
@@ -82,6 +83,8 @@ import Testing
             _ = try writeChain("chain.json", text)
             run.signal(SIGHUP)
         }
+        #expect(run.waitForLine(timeout: 100) { ($0.int("callbacks") ?? 0) >= 8_000 } != nil, "\(run.output.suffix(500))")
+        run.signal(SIGTERM)
         #expect(run.finish() == 0, "\(run.errorOutput)")
         #expect(run.errorOutput.contains("chain reloaded (1 parameter, 0 bypasses, 1 added, 1 removed, 0 moved)"), "\(run.errorOutput)")
         #expect(run.errorOutput.components(separatedBy: "chain reloaded").count == 3, "\(run.errorOutput)")
