@@ -136,15 +136,35 @@ struct dp_lv2_features {
     sem_t pending;
     _Atomic int stopping;
     _Atomic uint64_t dropped;
+
+    /* Log messages: the four kinds' URIDs, resolved once (unmapping takes a lock). In live use, what the
+       plugin logs on the thread that runs it (the audio thread) is counted and the last one kept, never
+       printed there: stdio locks and may page-fault. */
+    LV2_URID log_error, log_warning, log_note, log_trace;
+    int live;
+    _Atomic unsigned long run_thread; /* pthread_self() of the thread in run(), updated every block */
+    _Atomic uint64_t run_messages;
+    char last_run_message[256];
     message_ring requests, responses;
     uint8_t worker_scratch[RING_BYTES], audio_scratch[RING_BYTES];
 };
 
+static const char *log_kind(const dp_lv2_features *f, LV2_URID type) {
+    return type == f->log_error ? "Error" : type == f->log_warning ? "Warning" : type == f->log_note ? "Note"
+         : type == f->log_trace ? "Trace" : "log";
+}
+
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *format, va_list args) {
     dp_lv2_features *features = handle;
-    const char *kind = dp_lv2_urid_unmap(features->urids, type);
-    const char *hash = kind ? strrchr(kind, '#') : NULL;
-    fprintf(stderr, "lv2 %s: ", hash ? hash + 1 : "log");
+    if (features->live && (unsigned long)pthread_self() == atomic_load_explicit(&features->run_thread, memory_order_relaxed)) {
+        /* The one thread in run(): keep the message, print it later from another thread. */
+        int length = snprintf(features->last_run_message, sizeof features->last_run_message, "%s: ", log_kind(features, type));
+        if (length > 0 && (size_t)length < sizeof features->last_run_message)
+            vsnprintf(features->last_run_message + length, sizeof features->last_run_message - (size_t)length, format, args);
+        atomic_fetch_add_explicit(&features->run_messages, 1, memory_order_relaxed);
+        return 0;
+    }
+    fprintf(stderr, "lv2 %s: ", log_kind(features, type));
     return vfprintf(stderr, format, args);
 }
 
@@ -198,6 +218,11 @@ dp_lv2_features *dp_lv2_features_new(dp_lv2_urids *urids, double sample_rate, ui
     f->nominal_block = (int32_t)max_block;
     f->sequence_size = 8192;
     f->threaded = threaded_worker;
+    f->live = threaded_worker;
+    f->log_error = dp_lv2_urid_map(urids, LV2_LOG__Error);
+    f->log_warning = dp_lv2_urid_map(urids, LV2_LOG__Warning);
+    f->log_note = dp_lv2_urid_map(urids, LV2_LOG__Note);
+    f->log_trace = dp_lv2_urid_map(urids, LV2_LOG__Trace);
     f->options[0] = option(urids, LV2_PARAMETERS__sampleRate, LV2_ATOM__Float, sizeof f->sample_rate, &f->sample_rate);
     f->options[1] = option(urids, LV2_BUF_SIZE__minBlockLength, LV2_ATOM__Int, sizeof f->min_block, &f->min_block);
     f->options[2] = option(urids, LV2_BUF_SIZE__maxBlockLength, LV2_ATOM__Int, sizeof f->max_block, &f->max_block);
@@ -230,6 +255,13 @@ void dp_lv2_features_stop_worker(dp_lv2_features *f) {
 void dp_lv2_features_free(dp_lv2_features *f) {
     if (!f) return;
     dp_lv2_features_stop_worker(f);
+    uint64_t unprinted = atomic_load(&f->run_messages);
+    if (unprinted > 0) {
+        size_t length = strlen(f->last_run_message);
+        fprintf(stderr, "lv2: the plugin logged %llu message%s on the audio thread, not printed there; the last: %s%s",
+                (unsigned long long)unprinted, unprinted == 1 ? "" : "s", f->last_run_message,
+                length > 0 && f->last_run_message[length - 1] == '\n' ? "" : "\n");
+    }
     sem_destroy(&f->pending);
     free(f);
 }
@@ -243,6 +275,10 @@ void dp_lv2_features_set_worker(dp_lv2_features *f, const LV2_Worker_Interface *
         f->thread_started = pthread_create(&f->thread, NULL, worker_main, f) == 0;
         if (!f->thread_started) f->threaded = 0; /* no thread: do the work inline rather than never */
     }
+}
+
+void dp_lv2_features_before_run(dp_lv2_features *f) {
+    atomic_store_explicit(&f->run_thread, (unsigned long)pthread_self(), memory_order_relaxed);
 }
 
 void dp_lv2_features_after_run(dp_lv2_features *f) {

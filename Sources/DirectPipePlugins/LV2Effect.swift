@@ -152,6 +152,7 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         for index in 0..<atomInputTotal { dp_lv2_atom_input_clear(atomInputList[index], sequenceType) }
         for index in 0..<atomOutputTotal { dp_lv2_atom_output_reset(atomOutputList[index], UInt32(Self.atomCapacity), chunkType) }
         for index in 0..<instanceTotal {
+            dp_lv2_features_before_run(featureList[index])
             lilv_instance_run(instanceList[index], UInt32(frames))
             dp_lv2_features_after_run(featureList[index])
         }

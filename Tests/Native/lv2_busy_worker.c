@@ -5,9 +5,12 @@
  * deactivate() and cleanup() never while work() runs. A broken rule aborts the process with a line on
  * stderr saying which. cleanup() reports on stderr how many jobs were scheduled and done, and keeps the
  * instance's memory (a test plugin: a late work() must find its state, to be caught rather than crash).
+ * With the log feature it also logs a trace from run() every 64 cycles, as some plugins do.
  */
 #define _GNU_SOURCE
 #include <lv2/core/lv2.h>
+#include <lv2/log/log.h>
+#include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
 #include <stdatomic.h>
@@ -24,6 +27,8 @@ typedef struct {
     const float *in;
     float *out;
     LV2_Worker_Schedule *schedule;
+    LV2_Log_Log *log;
+    LV2_URID trace;
     _Atomic int phase;
     _Atomic int working;
     _Atomic long scheduled, worked, answered;
@@ -39,11 +44,21 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
                               const LV2_Feature *const *features) {
     (void)descriptor, (void)rate, (void)bundle;
     LV2_Worker_Schedule *schedule = NULL;
-    for (int i = 0; features && features[i]; i++)
+    LV2_Log_Log *log = NULL;
+    LV2_URID_Map *map = NULL;
+    for (int i = 0; features && features[i]; i++) {
         if (strcmp(features[i]->URI, LV2_WORKER__schedule) == 0) schedule = features[i]->data;
+        if (strcmp(features[i]->URI, LV2_LOG__log) == 0) log = features[i]->data;
+        if (strcmp(features[i]->URI, LV2_URID__map) == 0) map = features[i]->data;
+    }
     if (!schedule) return NULL;
     busy_worker *plugin = calloc(1, sizeof *plugin);
-    if (plugin) plugin->schedule = schedule;
+    if (!plugin) return NULL;
+    plugin->schedule = schedule;
+    if (log && map) {
+        plugin->log = log;
+        plugin->trace = map->map(map->handle, LV2_LOG__Trace);
+    }
     return plugin;
 }
 
@@ -60,6 +75,7 @@ static void run(LV2_Handle handle, uint32_t frames) {
     if (plugin->in != plugin->out) memmove(plugin->out, plugin->in, frames * sizeof(float));
     long job = atomic_fetch_add(&plugin->scheduled, 1);
     plugin->schedule->schedule_work(plugin->schedule->handle, sizeof job, &job);
+    if (plugin->log && job % 64 == 0) plugin->log->printf(plugin->log->handle, plugin->trace, "dp-busy-worker: cycle %ld\n", job);
 }
 
 static void deactivate(LV2_Handle handle) {

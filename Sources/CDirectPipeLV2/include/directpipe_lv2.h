@@ -46,6 +46,9 @@ const LV2_Feature *const *dp_lv2_features_list(dp_lv2_features *features);
 void dp_lv2_features_set_worker(dp_lv2_features *features, const LV2_Worker_Interface *iface, LV2_Handle handle);
 /** Real-time safe. After each run: hands the worker's responses to the plugin, then calls end_run. */
 void dp_lv2_features_after_run(dp_lv2_features *features);
+/** On the audio thread, before the instance runs: says which thread that is, so what the plugin logs from
+    run() is kept and counted rather than printed there (printed when the features are freed). */
+void dp_lv2_features_before_run(dp_lv2_features *features);
 /** Work scheduled but dropped because the ring was full (reported, never blocks the audio thread). */
 uint64_t dp_lv2_features_dropped_work(dp_lv2_features *features);
 
