@@ -138,12 +138,13 @@ import Testing
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
         let pipe = uniquePipe("alsaalloc")
         defer { removePipe(pipe) }
-        // 48 kHz in 32-frame periods, clocked by jackd through the plugin: 1,500 callbacks a second.
+        // 48 kHz in 32-frame periods, clocked by jackd through the plugin: 1,500 callbacks a second, until 10,000.
         let run = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "alsa", "--input", "dp_jack", "--period", "32", "--periods", "3", "--pipe", pipe, "--seconds", "8",
+            ["run", "--backend", "alsa", "--input", "dp_jack", "--period", "32", "--periods", "3", "--pipe", pipe, "--seconds", "300",
              "--json"],
             environment: environment)
+        #expect(run.stop(afterCallbacks: 10_000), "\(run.output.suffix(500))")
         #expect(run.finish() == 0, "\(run.errorOutput)")
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
         print("ALSA audio thread: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks")

@@ -83,8 +83,7 @@ import Testing
             _ = try writeChain("chain.json", text)
             run.signal(SIGHUP)
         }
-        #expect(run.waitForLine(timeout: 100) { ($0.int("callbacks") ?? 0) >= 8_000 } != nil, "\(run.output.suffix(500))")
-        run.signal(SIGTERM)
+        #expect(run.stop(afterCallbacks: 8_000), "\(run.output.suffix(500))")
         #expect(run.finish() == 0, "\(run.errorOutput)")
         #expect(run.errorOutput.contains("chain reloaded (1 parameter, 0 bypasses, 1 added, 1 removed, 0 moved)"), "\(run.errorOutput)")
         #expect(run.errorOutput.components(separatedBy: "chain reloaded").count == 3, "\(run.errorOutput)")

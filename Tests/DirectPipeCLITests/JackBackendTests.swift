@@ -135,10 +135,11 @@ final class JackServer: @unchecked Sendable {
         defer { removePipe(pipe) }
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
-        // 48 kHz in 32-frame periods: 1,500 callbacks a second, with the ramp flowing through.
-        let directpipe = try run(server, pipe, seconds: 9, environment: environment)
+        // 48 kHz in 32-frame periods: 1,500 callbacks a second, with the ramp flowing through, until 10,000.
+        let directpipe = try run(server, pipe, seconds: 300, environment: environment)
         try waitForPort(server, "directpipe:mic_out_2")
         _ = try ramp(server, seconds: 7.5)
+        #expect(directpipe.stop(afterCallbacks: 10_000), "\(directpipe.output.suffix(500))")
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
         let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
         print("JACK audio thread: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks")

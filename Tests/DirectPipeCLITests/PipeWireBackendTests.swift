@@ -248,12 +248,13 @@ import Testing
         var environment = session.environment
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
         let ramp = try source(session)
-        // A 32-frame quantum: 1,500 cycles a second, with the ramp flowing through.
+        // A 32-frame quantum: 1,500 cycles a second, with the ramp flowing through, until 10,000.
         let directpipe = try TestProcess(
             Programs.directpipe,
             ["run", "--backend", "pipewire", "--pipe", pipe, "--input", "dp_test_source", "--period", "32",
-             "--seconds", "8", "--json"],
+             "--seconds", "300", "--json"],
             environment: environment)
+        #expect(directpipe.stop(afterCallbacks: 10_000), "\(directpipe.output.suffix(500))")
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
         ramp.signal(SIGTERM)
         ramp.finish()

@@ -83,6 +83,17 @@ final class TestProcess: @unchecked Sendable {
     }
 }
 
+extension TestProcess {
+    /// Lets a `directpipe run --json` go until its status lines count `callbacks` callbacks, then stops it
+    /// (SIGTERM): waited for, not timed, since a stalled machine runs fewer a second. Whether it got there.
+    @discardableResult
+    func stop(afterCallbacks callbacks: Int, timeout: TimeInterval = 120) -> Bool {
+        let reached = waitForLine(timeout: timeout) { ($0.int("callbacks") ?? 0) >= callbacks } != nil
+        signal(SIGTERM)
+        return reached
+    }
+}
+
 /// The programs under test: `directpipe` from the SwiftPM build, and the C
 /// pieces built with cc by scripts/build-native.sh (run once per test process).
 enum Programs {

@@ -168,10 +168,13 @@ function showOutputs(s) {
       row.querySelector('.enabled').addEventListener('change', (event) => perform({ action: 'enable_output', output: id, on: event.target.checked }));
       row.querySelector('.mute').addEventListener('click', (event) => perform({ action: 'mute_output', output: id, on: event.target.getAttribute('aria-pressed') !== 'true' }));
       const slider = row.querySelector('input[type=range]');
-      let timer = null;
+      // The value the user set is kept here: a state arriving within the 40 ms may put the host's old value
+      // back into an unfocused slider, and that must not be what is sent.
+      let timer = null, wanted = null;
       slider.addEventListener('input', () => {
-        row.querySelector('.unit').textContent = volumeText(Number(slider.value));
-        if (!timer) timer = setTimeout(() => { timer = null; perform({ action: 'set_output_volume', output: id, volume: Number(slider.value) }); }, 40);
+        wanted = Number(slider.value);
+        row.querySelector('.unit').textContent = volumeText(wanted);
+        if (!timer) timer = setTimeout(() => { timer = null; perform({ action: 'set_output_volume', output: id, volume: wanted }); }, 40);
       });
       list.append(row);
     }
@@ -289,10 +292,11 @@ $('measure-latency').addEventListener('click', () => {
   perform({ action: 'measure_latency' }).then((measured) => { if (!measured && state) show(state); });
 });
 $('record').addEventListener('click', () => perform(state?.recording ? { action: 'record_stop' } : { action: 'record_start' }));
-let gainTimer = null;
+let gainTimer = null, wantedGain = null;
 $('gain').addEventListener('input', () => {
+  wantedGain = Number($('gain').value);  // kept, as for the output volumes
   $('gain-number').value = $('gain').value;
-  if (!gainTimer) gainTimer = setTimeout(() => { gainTimer = null; perform({ action: 'set_input_gain', decibels: Number($('gain').value) }); }, 40);
+  if (!gainTimer) gainTimer = setTimeout(() => { gainTimer = null; perform({ action: 'set_input_gain', decibels: wantedGain }); }, 40);
 });
 $('gain-number').addEventListener('change', () => perform({ action: 'set_input_gain', decibels: Number($('gain-number').value) }));
 $('backend').addEventListener('change', () => {
