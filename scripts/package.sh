@@ -2,8 +2,8 @@
 # Builds DirectPipe's two Debian packages from this checkout, into .build/packages/ (or $1):
 #   directpipe_VERSION_ARCH.deb       the program (static Swift standard library) with its web panel and API
 #                                     document; the C reader library with its header and pkg-config file
-#                                     (directpipe-reader); a systemd user unit; a desktop entry and icon; man
-#                                     pages and bash/zsh/fish completions generated from the command line
+#                                     (directpipe-reader); a systemd user unit; a desktop entry and icon; the
+#                                     man page and bash/zsh/fish completions generated from the command line
 #   obs-directpipe_VERSION_ARCH.deb   the OBS source "DirectPipe Audio", where Debian's OBS loads plugins
 # The version is the program's own (`directpipe --version`, set in DirectPipeVersion.swift); the Depends:
 # lines are dpkg-shlibdeps' reading of the binaries. Install both with: apt-get install ./.build/packages/*.deb
@@ -77,7 +77,7 @@ mkdir -p "$stage/usr/lib/systemd/user"
 install -D -m644 packaging/directpipe.desktop "$stage/usr/share/applications/directpipe.desktop"
 install -D -m644 packaging/directpipe.svg "$stage/usr/share/icons/hicolor/scalable/apps/directpipe.svg"
 
-# Man pages (swift-argument-parser's generate-manual plugin reads the command-line definitions) and
+# The man page (swift-argument-parser's generate-manual plugin reads the command-line definitions) and
 # completions (the program writes its own).
 scripts/lib/man-pages.sh "$work/man"
 mkdir -p "$stage/usr/share/man/man1"
