@@ -157,7 +157,7 @@ static const char *log_kind(const dp_lv2_features *f, LV2_URID type) {
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *format, va_list args) {
     dp_lv2_features *features = handle;
     if (features->live && (unsigned long)pthread_self() == atomic_load_explicit(&features->run_thread, memory_order_relaxed)) {
-        /* The one thread in run(): keep the message, print it later from another thread. */
+        /* The one thread in run(): keep the message; dp_lv2_features_free prints it. */
         int length = snprintf(features->last_run_message, sizeof features->last_run_message, "%s: ", log_kind(features, type));
         if (length > 0 && (size_t)length < sizeof features->last_run_message)
             vsnprintf(features->last_run_message + length, sizeof features->last_run_message - (size_t)length, format, args);

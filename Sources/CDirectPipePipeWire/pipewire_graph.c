@@ -140,30 +140,25 @@ int dp_pw_list_nodes(dp_pw_node_visitor visit, void *user, char *error, size_t e
     spa_zero(core_listener), spa_zero(registry_listener);
     pw_core_add_listener(listing->core, &core_listener, &core_events, listing);
     struct pw_registry *registry = pw_core_get_registry(listing->core, PW_VERSION_REGISTRY, 0);
-    if (!registry) {
-        if (error && error_size) snprintf(error, error_size, "no PipeWire registry: %s", spa_strerror(-errno));
-        spa_hook_remove(&core_listener);
-        pw_core_disconnect(listing->core);
-        pw_context_destroy(context);
-        pw_main_loop_destroy(listing->loop);
-        free(listing);
-        return -1;
-    }
     listing->registry = registry;
-    pw_registry_add_listener(registry, &registry_listener, &registry_events, listing);
-    listing->sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
-    /* A daemon that accepts the connection but never answers must not hang `devices`. */
-    struct spa_source *timer = pw_loop_add_timer(pw_main_loop_get_loop(listing->loop), on_timeout, listing);
-    struct timespec timeout = {.tv_sec = 2};
-    pw_loop_update_timer(pw_main_loop_get_loop(listing->loop), timer, &timeout, NULL, false);
-    pw_main_loop_run(listing->loop);
-    for (int i = 0; i < listing->node_count; i++) {
-        spa_hook_remove(&listing->nodes[i].listener);
-        pw_proxy_destroy(listing->nodes[i].proxy);
+    if (registry) {
+        pw_registry_add_listener(registry, &registry_listener, &registry_events, listing);
+        listing->sync = pw_core_sync(listing->core, PW_ID_CORE, 0);
+        /* A daemon that accepts the connection but never answers must not hang `devices`. */
+        struct spa_source *timer = pw_loop_add_timer(pw_main_loop_get_loop(listing->loop), on_timeout, listing);
+        struct timespec timeout = {.tv_sec = 2};
+        pw_loop_update_timer(pw_main_loop_get_loop(listing->loop), timer, &timeout, NULL, false);
+        pw_main_loop_run(listing->loop);
+        for (int i = 0; i < listing->node_count; i++) {
+            spa_hook_remove(&listing->nodes[i].listener);
+            pw_proxy_destroy(listing->nodes[i].proxy);
+        }
+        spa_hook_remove(&registry_listener);
+        pw_proxy_destroy((struct pw_proxy *)registry);
+    } else {
+        snprintf(listing->failure, sizeof listing->failure, "no PipeWire registry: %s", spa_strerror(-errno));
     }
-    spa_hook_remove(&registry_listener);
     spa_hook_remove(&core_listener);
-    pw_proxy_destroy((struct pw_proxy *)registry);
     pw_core_disconnect(listing->core);
     pw_context_destroy(context);
     pw_main_loop_destroy(listing->loop);

@@ -1,4 +1,4 @@
-/// DirectPipe's version: `directpipe --version`, the API's state, and the Debian packages
+/// DirectPipe's version: `directpipe --version` and the Debian packages
 /// (`scripts/package.sh` reads it from the built program). Raise it here and nowhere else.
 public enum DirectPipeVersion {
     public static let string = "0.1.0"

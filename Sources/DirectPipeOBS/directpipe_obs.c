@@ -8,9 +8,9 @@
  * reader with its own audio buffering, so holding blocks back here would only
  * add latency, and a first block made old on purpose makes OBS raise its
  * buffering for every source for the rest of the session. (Scenes saved with
- * the "Buffering" setting of earlier versions keep it; it is ignored.) Writer gone, restarted, reformatted, or
- * the pipe removed: the source says so in its status, outputs nothing, and
- * picks the audio up again by itself.
+ * the "Buffering" setting of earlier versions keep it; it is ignored.)
+ * Writer gone, restarted, reformatted, or the pipe removed: the source says
+ * so in its status, outputs nothing, and picks the audio up again by itself.
  *
  * Built with cc against libobs and the reader library's sources (no Swift,
  * nothing but libobs and libc at run time): scripts/build-native.sh.
