@@ -25,6 +25,13 @@ final class JackServer: @unchecked Sendable {
         wait.finish()
     }
 
+    /// The cycles jackd reported late so far (a client not finished in time, the driver woken late), from what
+    /// it prints: an ALSA device on this server (ALSA's jack plugin) loses those cycles, which its user cannot see.
+    var reportedXruns: Int {
+        guard let process else { return 0 }
+        return (process.output + process.errorOutput).components(separatedBy: "XRun").count - 1
+    }
+
     func stop() {
         process?.signal(SIGTERM)
         process?.finish()

@@ -11,8 +11,9 @@
  * each sample continues the previous one, across blocks unless a
  * discontinuity was reported, each channel on its own (a player connects and
  * disconnects its ports one at a time). Silence before the ramp arrives on a
- * channel and after it stops is not an error; silence inside it is, sample by
- * sample. ramp_frames is what the least-fed channel carried.
+ * channel and after it stops is not an error; silence inside it is. Each jump
+ * and each dropout (however long) is one ramp error, what one skipped graph
+ * cycle costs. ramp_frames is what the least-fed channel carried.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -88,7 +89,7 @@ int main(int argc, char **argv) {
     /* Per channel, as a player connects and disconnects its ports one at a time. */
     uint32_t ramp_expected[8] = {0};
     int ramp_started[8] = {0};
-    uint64_t ramp_silent[8] = {0};        /* silent samples since the ramp last played: errors only if it plays again */
+    uint64_t ramp_silent[8] = {0};        /* silent samples since the ramp last played: a dropout if it plays again */
     uint64_t ramp_channel_frames[8] = {0};
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
@@ -120,10 +121,12 @@ int main(int argc, char **argv) {
                             if (ramp_started[k]) ramp_silent[k]++;
                             continue;
                         }
-                        ramp_errors += ramp_silent[k];
-                        ramp_silent[k] = 0;
+                        /* A dropout (silence, then the ramp resuming further on) is one error however long, as a
+                         * jump is: a skipped graph cycle costs one or the other, and the tests allow one error per
+                         * channel for each skip counted. */
                         uint32_t index = ramp_index(value, k);
-                        if (ramp_started[k] && index != ramp_expected[k]) ramp_errors++;
+                        if (ramp_silent[k] > 0 || (ramp_started[k] && index != ramp_expected[k])) ramp_errors++;
+                        ramp_silent[k] = 0;
                         ramp_expected[k] = (index + 1) % RAMP_MODULUS;
                         ramp_started[k] = 1;
                         ramp_channel_frames[k]++;
