@@ -5,6 +5,7 @@
 #   libdirectpipe-reader.so    the C reader library (protocol v1)
 #   directpipe-reader-check    a C reader used by the cross-process tests
 #   reader-idle-check          the CPU a reader spends waiting on a stopped writer
+#   copy-window-check          a writer restarting in another format during a reader's copy (reader.c built in)
 #   memtrap-check              the SIGBUS trap in a process that ignores SIGBUS, after a sent one
 #   segment-validate-fuzz      libFuzzer target (only if clang has libFuzzer)
 #   libdirectpipe-alloc-counter.so  LD_PRELOAD allocation counter for the audio-thread test
@@ -47,6 +48,8 @@ ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
 
 "$cc" "${cflags[@]}" -o "$out/reader-idle-check" "$root/Tests/Native/reader_idle_check.c" \
     -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'
+"$cc" "${cflags[@]}" -pthread -o "$out/copy-window-check" "$root/Tests/Native/copy_window_check.c" \
+    "$src/segment_validate.c" "$src/futex.c" "$src/memtrap.c"
 "$cc" "${cflags[@]}" -pthread -o "$out/memtrap-check" "$root/Tests/Native/memtrap_check.c" "$src/memtrap.c"
 
 "$cc" "${cflags[@]}" -shared -o "$out/libdirectpipe-alloc-counter.so" "$root/Tests/Native/alloc_counter.c"
