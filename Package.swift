@@ -20,7 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
@@ -88,9 +88,18 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml"), .copy("panel")]
         ),
+        // Swift: the host: session planning (backend choice), the running audio side and its restarts, latency.
+        .target(
+            name: "DirectPipeHost",
+            dependencies: [
+                "DirectPipeShm", "CDirectPipeShm", "DirectPipeAudioFile", "DirectPipeEngine", "DirectPipeAudio", "DirectPipeControl",
+                "DirectPipeDSP", "DirectPipePlugins", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "directpipe",
             dependencies: [
+                "DirectPipeHost",
                 "DirectPipeShm",
                 "DirectPipeAudioFile",
                 "DirectPipeEngine",
@@ -100,6 +109,7 @@ let package = Package(
                 "DirectPipeDSP",
                 "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -113,6 +123,10 @@ let package = Package(
         .testTarget(
             name: "DirectPipeAPITests",
             dependencies: ["DirectPipeAPI", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "DirectPipeHostTests",
+            dependencies: ["DirectPipeHost", "DirectPipeAudio", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import CDirectPipeShm
 import DirectPipeAudio
 import DirectPipeControl
+import DirectPipeHost
 import DirectPipeShm
 import Foundation
 

@@ -1,4 +1,5 @@
 import DirectPipeControl
+import DirectPipeHost
 import Foundation
 
 /// OBS's custom browser docks (Docks → Custom Browser Docks): a JSON list under `[BasicWindow]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DirectPipeAPI
 import DirectPipeControl
+import DirectPipeHost
 import Foundation
 
 /// `directpipe obs install|uninstall|status`: the OBS source plugin in OBS's plugin folders; `obs dock`: the

@@ -5,9 +5,11 @@ import DirectPipeAudioFile
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
+import DirectPipeHost
 import DirectPipePlugins
 import DirectPipeShm
 import Foundation
+import Logging
 
 /// `directpipe run`: the engine on a backend, feeding the OBS pipe and the backend's outputs.
 struct RunCommand: ParsableCommand {
@@ -161,12 +163,14 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }
-        let plan = try AudioSession.Plan(settings, chain: chainDescription)
+        let log = ConsoleLog.logger("directpipe run")
+        let plan = try SessionPlan(settings, chain: chainDescription)
+        for note in plan.notes { log.notice("\(note)") }
         let writer = try PipeWriter(
             name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
             format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels)))
         let audio = try AudioSession(plan, controls: controls, writer: writer, fast: fast, fileOutput: output)
-        let host = RunHost(audio, controls: controls)
+        let host = RunHost(audio, controls: controls, log: log)
         // One host per config folder: taken before the audio starts (a second one must not grab the device).
         let lock: InstanceLock?
         do { lock = api ? try InstanceLock(folder: PresetStore.defaultFolder) : nil } catch { throw RunError("\(error)") }
@@ -178,7 +182,7 @@ struct RunCommand: ParsableCommand {
         RunLoopWake.prepare()
         StopRequest.installHandlers()
         if settings.chain != nil { ReloadRequest.installHandler() }
-        try audio.start()
+        try audio.start(log: log)
         let center = try lock.map { try startAPI(host: host, holding: $0, slot: session?.slot, audio: session?.audio) }
 
         var running = audio
@@ -314,10 +318,4 @@ struct RunCommand: ParsableCommand {
         return flags
     }
 
-}
-
-/// A condition found while running (not a mistake in the arguments): one line, no usage text.
-struct RunError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import DirectPipeHost
 import Glibc
 
 /// Wakes `directpipe run`'s main loop when a signal asks for something (stop, reload): the kernel hands a
@@ -31,7 +32,7 @@ enum RunLoopWake {
     static func sleep(untilNs deadlineNs: UInt64) {
         let now = MonotonicClock.nowNs
         guard deadlineNs > now else { return }
-        guard reader >= 0 else { return MonotonicClock.sleep(untilNs: deadlineNs) }
+        guard reader >= 0 else { return MonotonicClock.sleep(untilNs: deadlineNs) { StopRequest.isRequested } }
         let milliseconds = Int32(min((deadlineNs - now + 999_999) / 1_000_000, UInt64(Int32.max)))
         var watched = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
         _ = poll(&watched, 1, milliseconds)

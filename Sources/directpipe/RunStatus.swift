@@ -1,5 +1,6 @@
 import DirectPipeAudio
 import DirectPipeEngine
+import DirectPipeHost
 import DirectPipeShm
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DirectPipeHost
 import DirectPipeShm
 import Foundation
 
@@ -57,7 +58,7 @@ struct SendCommand: ParsableCommand {
             let frames = totalFrames.map { min(UInt64(block), $0 - sent) } ?? UInt64(block)
             let firstFrameNs = startNs + sent * 1_000_000_000 / UInt64(rate)
             // A device delivers a block when its last frame has been captured.
-            MonotonicClock.sleep(untilNs: startNs + (sent + frames) * 1_000_000_000 / UInt64(rate))
+            MonotonicClock.sleep(untilNs: startNs + (sent + frames) * 1_000_000_000 / UInt64(rate)) { StopRequest.isRequested }
             let slice = UnsafeMutableBufferPointer(rebasing: buffer[..<(Int(frames) * channelCount)])
             signal.render(into: slice, position: writer.writePosition, channels: channelCount, sampleRate: Double(rate))
             writer.write(UnsafeBufferPointer(slice), captureTimeNs: firstFrameNs)

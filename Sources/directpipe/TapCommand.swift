@@ -1,5 +1,6 @@
 import ArgumentParser
 import DirectPipeAudioFile
+import DirectPipeHost
 import DirectPipeShm
 import Foundation
 

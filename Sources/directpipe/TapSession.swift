@@ -1,4 +1,5 @@
 import DirectPipeAudioFile
+import DirectPipeHost
 import DirectPipeShm
 import Foundation
 

@@ -4,31 +4,40 @@ import DirectPipeDSP
 import DirectPipeEngine
 import DirectPipeShm
 import Foundation
+import Logging
 
 /// The audio side of `directpipe run` as the control API sees it: the session running now, replaced whole by
 /// `configure_audio` (the chain rebuilt in the new format, the controls and, when the format stays, the pipe
 /// writer kept: OBS stays attached), and latency measured from inside.
-final class RunHost: AudioHost, @unchecked Sendable {
-    let controls: EngineControls
+public final class RunHost: AudioHost, @unchecked Sendable {
+    public let controls: EngineControls
     /// Guards `session`, only for reading or swapping it: telemetry never waits for a restart.
     private let lock = NSLock()
     private var session: AudioSession
     /// One restart at a time.
     private let restarting = NSLock()
     private var writer: PipeWriter
+    /// Where a restarted session says what started.
+    private let log: Logger
 
-    init(_ session: AudioSession, controls: EngineControls) {
+    /// Asked again at each restart: what answers may have changed since.
+    private let probe: BackendProbe
+
+    /// `session` runs already; `log` hears what each restart starts.
+    public init(_ session: AudioSession, controls: EngineControls, log: Logger, probe: BackendProbe = .system) {
+        self.log = log
+        self.probe = probe
         self.session = session
         self.controls = controls
         writer = session.writer
     }
 
     /// The session running now (another one after a restart).
-    var current: AudioSession { lock.withLock { session } }
+    public var current: AudioSession { lock.withLock { session } }
 
-    var status: AudioStatus { current.status }
+    public var status: AudioStatus { current.status }
 
-    func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
+    public func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
         restarting.lock()
         defer { restarting.unlock() }
         let old = current
@@ -39,8 +48,8 @@ final class RunHost: AudioHost, @unchecked Sendable {
             if request.monitor == nil { settings.monitor = nil }
         }
         // Everything that can be found wrong without stopping anything: the backend, the format, the chain.
-        let plan: AudioSession.Plan
-        do { plan = try AudioSession.Plan(settings, chain: chain) } catch { throw AudioRestartFailure(ActionError(.conflict, "\(error)")) }
+        let plan: SessionPlan
+        do { plan = try SessionPlan(settings, chain: chain, probe: probe) } catch { throw AudioRestartFailure(ActionError(.conflict, "\(error)")) }
         old.stop()
         do {
             let next = try start(plan)
@@ -52,7 +61,7 @@ final class RunHost: AudioHost, @unchecked Sendable {
             let problem = "\(error)"
             let again: AudioSession
             do {
-                again = try start(try AudioSession.Plan(old.plan.settings, chain: chain))
+                again = try start(try SessionPlan(old.plan.settings, chain: chain, probe: probe))
             } catch {
                 throw AudioRestartFailure(ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)"))
             }
@@ -67,24 +76,24 @@ final class RunHost: AudioHost, @unchecked Sendable {
     }
 
     /// Builds and starts a session on the pipe writer, a new one only when the format changes.
-    private func start(_ plan: AudioSession.Plan) throws -> AudioSession {
+    private func start(_ plan: SessionPlan) throws -> AudioSession {
         let format = try PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels))
         if writer.format != format {
             writer.stop()  // readers see the writer go, then attach to the new one
             writer = try PipeWriter(name: writer.name, format: format)
         }
         let next = try AudioSession(plan, controls: controls, writer: writer)
-        try next.start()
+        try next.start(log: log)
         return next
     }
 
-    func pipeStatus() -> (readers: Int, unreadFrames: Int) {
+    public func pipeStatus() -> (readers: Int, unreadFrames: Int) {
         let writer = current.writer
         let read = writer.readPosition
         return (Int(writer.waitingReaders), read == 0 ? 0 : Int(writer.writePosition &- read))
     }
 
-    func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport {
+    public func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport {
         let session = current
         do {
             let reader = try PipeReader(name: session.writer.name)

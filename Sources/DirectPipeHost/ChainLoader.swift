@@ -4,19 +4,19 @@ import DirectPipePlugins
 
 /// The run's effects chain from its source (a chain file, or "voice"), built off the audio thread in the
 /// engine's format: live plugins, scheduled work on worker threads, blocks up to the engine's largest period.
-enum ChainLoader {
+public enum ChainLoader {
     /// The factory for live chains in the engine's format.
-    static func factory(_ format: EngineFormat) -> EffectFactory {
+    public static func factory(_ format: EngineFormat) -> EffectFactory {
         EffectFactory(channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
     }
 
     /// `source`'s chain description: "voice", or a chain file's (the error names the file and what is wrong).
-    static func description(of source: String) throws -> ChainDescription {
+    public static func description(of source: String) throws -> ChainDescription {
         source == "voice" ? ChainDescription.voice : try ChainDescription(contentsOf: source)
     }
 
     /// What the chain is, for the log: where it came from, its effects and latency.
-    static func describe(_ chain: EffectChain, from source: String) -> String {
+    public static func describe(_ chain: EffectChain, from source: String) -> String {
         let names = chain.slots.map(\.effect.info.id).joined(separator: " → ")
         return "\(source): \(names.isEmpty ? "empty" : names), latency \(chain.latencyFrames) frames"
     }

@@ -5,10 +5,10 @@ import Foundation
 
 /// The three ways of measuring a running DirectPipe's latency with an impulse, shared by `directpipe latency`
 /// (another process) and the `measure_latency` action (the host itself).
-enum LatencyMeasurement {
+public enum LatencyMeasurement {
     /// A probe node plays an impulse into DirectPipe's input in the PipeWire graph and times it at the virtual
     /// mic and the monitor (frames), and in the pipe (ms).
-    static func pipewire(_ reader: PipeReader) throws -> LatencyReport {
+    public static func pipewire(_ reader: PipeReader) throws -> LatencyReport {
         let probe = try PipeWireLatencyProbe()
         let pipeLatency = findImpulse(in: reader, sentNs: { probe.impulseSentNs })
         let measured = probe.measure()
@@ -18,7 +18,7 @@ enum LatencyMeasurement {
     }
 
     /// A probe client does the same in the JACK graph (mic_out_1, monitor_out_1).
-    static func jack(_ reader: PipeReader, serverName: String?) throws -> LatencyReport {
+    public static func jack(_ reader: PipeReader, serverName: String?) throws -> LatencyReport {
         let probe = try JackLatencyProbe(serverName: serverName)
         let pipeLatency = findImpulse(in: reader, sentNs: { probe.impulseSentNs })
         let ports = probe.measure()
@@ -31,7 +31,7 @@ enum LatencyMeasurement {
     /// put an impulse at its input, and its arrival in the pipe is timed from the impulse frame's capture.
     /// `chainLatencyFrames`, the chain's own delay (a limiter's lookahead), is added: the impulse comes out that
     /// much later than the frame it seems to belong to.
-    static func engine(_ reader: PipeReader, chainLatencyFrames: Int = 0, request: (Int32) throws -> Void) throws -> LatencyReport {
+    public static func engine(_ reader: PipeReader, chainLatencyFrames: Int = 0, request: (Int32) throws -> Void) throws -> LatencyReport {
         let measured = try EngineLatencyProbe(reader: reader).measure(request: request)
         let ms = { (ns: Double) in ns / 1e6 }
         let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)

@@ -1,0 +1,140 @@
+import DirectPipeAudio
+import DirectPipeAudioFile
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipeEngine
+import DirectPipePlugins
+import DirectPipeShm
+import Foundation
+import Logging
+
+/// One start of the audio side of `directpipe run`: the backend, the engine in its format, the chain, and
+/// the bridges to outputs on other clocks. `configure_audio` replaces the whole session; the pipe writer and
+/// the engine's controls outlive it.
+public final class AudioSession {
+    public let plan: SessionPlan
+    public let backend: any AudioBackend
+    public let engine: Engine
+    public let writer: PipeWriter
+    /// The monitor's bridge when its device runs on another clock.
+    public let monitorBridge: AlsaBridge?
+    /// The virtual mic in a PipeWire graph when the engine runs elsewhere.
+    public let micBridge: PipeWireMicBridge?
+    /// The virtual mic on an ALSA device (`--mic-to alsa:PCM`).
+    public let micAlsaBridge: AlsaBridge?
+    public var format: EngineFormat { plan.format }
+
+    /// Builds the session `plan` describes (opening the bridges' devices); `start()` sets it going.
+    /// `fileOutput`: with a file played as fast as possible, where what the pipe carries is written.
+    public init(_ plan: SessionPlan, controls: EngineControls, writer: PipeWriter, fast: Bool = false, fileOutput: String? = nil) throws {
+        self.plan = plan
+        self.writer = writer
+        let settings = plan.settings, format = plan.format
+        // A monitor on another clock goes through the bridge; the backend's own monitor then stays off.
+        let bridgedMonitor = Self.bridgedMonitor(plan.kind, settings)
+        let backendMonitor = bridgedMonitor == nil ? settings.monitor : nil
+        switch plan.kind {
+        case .clock(let clockInput):
+            // A stand-in for a drifting device clock, for testing the monitor's drift compensation.
+            let drift = ProcessInfo.processInfo.environment["DIRECTPIPE_CLOCK_DRIFT_PPM"].flatMap(Double.init) ?? 0
+            backend = ClockBackend(input: clockInput, driftPPM: drift)
+        case .jack:
+            var options = JackBackend.Options(serverName: settings.jackServer)
+            options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
+            options.micTargets = settings.micTo.map { $0.hasPrefix("alsa:") ? [] : Self.list($0) } ?? []
+            options.monitorTargets = backendMonitor.map(Self.list) ?? []
+            backend = JackBackend(options: options)
+        case .pipewire:
+            var options = PipeWireBackend.Options()
+            options.capture = settings.input
+            options.monitor = backendMonitor
+            if settings.virtualMic ?? true {
+                options.virtualMic = PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)
+            }
+            backend = PipeWireBackend(options: options)
+        case .file(let path):
+            let writer = try fileOutput.map { (path) throws(AudioFileError) in
+                try AudioFileWriter(path: path, sampleRate: format.sampleRate, channels: format.outputChannels)
+            }
+            backend = FileBackend(path: path, pacing: fast ? .asFastAsPossible : .realTime, output: writer)
+        case .alsa:
+            backend = AlsaBackend(options: AlsaBackend.Options(
+                captureDevice: settings.input ?? "default",
+                playbackDevice: backendMonitor.map { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : $0 },
+                periods: settings.periods ?? 2))
+        }
+        monitorBridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
+        // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.
+        let micDevice = settings.micTo.flatMap { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : nil }
+        micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
+        micBridge = micAlsaBridge == nil && plan.virtualMicBridge
+            ? try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)) : nil
+        engine = try Engine(
+            format: format, controls: controls, pipe: writer, monitorRing: monitorBridge?.ring,
+            micRing: micAlsaBridge?.ring ?? micBridge?.ring, chain: plan.chain?.chain)
+    }
+
+    /// Starts the backend, then the bridges (each thing that happened is one line in `log`). On failure
+    /// whatever started is stopped again.
+    public func start(log: Logger) throws {
+        do {
+            try backend.start(engine)
+            log.info("backend \(backend.name) (\(plan.reason)), \(format), pipe \(writer.name)")
+            for warning in backend.startReport?.warnings ?? [] { log.warning("\(warning)") }
+            if let micBridge {
+                try micBridge.start()
+                log.info("virtual mic '\(micBridge.mic.description)' in the PipeWire graph, resampled to follow the \(backend.name) engine's clock")
+            }
+            if let micAlsaBridge {
+                let report = try micAlsaBridge.start()
+                log.info("virtual mic on ALSA '\(micAlsaBridge.deviceName)', its own clock: resampled to follow the drift")
+                for warning in report.warnings { log.warning("virtual mic: \(warning)") }
+            }
+            if let monitorBridge {
+                let report = try monitorBridge.start()
+                log.info("monitor on ALSA '\(monitorBridge.deviceName)', its own clock: resampled to follow the drift")
+                for warning in report.warnings { log.warning("monitor: \(warning)") }
+            }
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// Stops the bridges first (a bridge outliving the engine would run dry and count it), then the backend.
+    public func stop() {
+        monitorBridge?.stop()
+        micBridge?.stop()
+        micAlsaBridge?.stop()
+        backend.stop()
+    }
+
+    /// What runs, as the control state shows it.
+    public var status: AudioStatus {
+        AudioStatus(
+            backend: backend.name, reason: plan.reason, input: plan.settings.input, monitor: plan.settings.monitor,
+            connected: backend.isConnected)
+    }
+
+    /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
+    /// clock backend, `alsa:PCM` on PipeWire and JACK, and on ALSA another device than the capture one
+    /// (unless --monitor-clock says it shares the capture card's clock).
+    private static func bridgedMonitor(_ kind: BackendKind, _ settings: RunSettings) -> String? {
+        guard let monitor = settings.monitor else { return nil }
+        let device = monitor.hasPrefix("alsa:") ? String(monitor.dropFirst(5)) : nil
+        switch kind {
+        case .clock, .file: return device ?? monitor
+        case .jack, .pipewire: return device
+        case .alsa:
+            switch settings.monitorClock ?? "auto" {
+            case "shared": return nil
+            case "own": return device ?? monitor
+            default: return (device ?? monitor) == (settings.input ?? "default") ? nil : device ?? monitor
+            }
+        }
+    }
+
+    private static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,126 @@
+import DirectPipeAudio
+import DirectPipeAudioFile
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipeEngine
+import DirectPipePlugins
+import Foundation
+
+/// What a session will be, worked out before anything stops: the backend chosen (and why), the engine's
+/// format, the chain built in that format. A plan that fails leaves the running session alone.
+public struct SessionPlan {
+    public var settings: RunSettings
+    public var kind: BackendKind
+    /// Why that backend, for the start line ("as asked", "auto: a PipeWire daemon answers").
+    public var reason: String
+    public var format: EngineFormat
+    public var chain: (description: ChainDescription, chain: EffectChain)?
+    public var factory: EffectFactory
+    /// The virtual mic in a PipeWire graph when the engine runs elsewhere (JACK, ALSA, a file, the clock) and a
+    /// PipeWire daemon answers; on PipeWire the backend makes its own.
+    public var virtualMicBridge = false
+    /// What the user should know about the plan (the JACK server decides the rate and period, not the settings).
+    public var notes: [String] = []
+
+    /// `chain`: what the engine runs (nil: no chain at all, the engine passes its input through). `probe`: what
+    /// answers on this machine, asked only as the settings need it.
+    public init(_ settings: RunSettings, chain: ChainDescription?, probe: BackendProbe = .system) throws {
+        self.settings = settings
+        (kind, reason) = try Self.chooseBackend(settings, probe: probe)
+        let channelMode: ChannelMode = (settings.channels ?? 2) == 1 ? .mono : .stereo
+        switch kind {
+        case .clock(let clockInput):
+            format = try EngineFormat(
+                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
+                inputChannels: try Self.inputChannels(of: clockInput), channelMode: channelMode)
+        case .jack(let serverRate, let serverPeriod):
+            if let rate = settings.rate, rate != serverRate {
+                notes.append("the JACK server runs at \(serverRate) Hz, not \(rate)")
+            }
+            if let period = settings.period, period != serverPeriod {
+                notes.append("the JACK server's period is \(serverPeriod) frames, not \(period)")
+            }
+            format = try EngineFormat(
+                sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+        case .file(let path):
+            let info: (sampleRate: Int, channels: Int)
+            do { info = try AudioFileInfo.format(of: path) } catch { throw RunError(error.description) }  // the header only
+            if let rate = settings.rate, rate != info.sampleRate {
+                throw RunError("\(path) is \(info.sampleRate) Hz, not \(rate) (leave --rate out to run at the file's rate)")
+            }
+            format = try EngineFormat(
+                sampleRate: info.sampleRate, periodFrames: settings.period ?? 128, inputChannels: info.channels, channelMode: channelMode)
+        case .pipewire, .alsa:
+            format = try EngineFormat(
+                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
+                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+        }
+        virtualMicBridge = !kind.isPipeWire && (settings.virtualMic ?? true) && probe.pipeWireAnswers()
+        factory = ChainLoader.factory(format)
+        do {
+            self.chain = try chain.map { [factory] in ($0, try factory.chain($0)) }
+        } catch {
+            throw RunError("chain \(settings.chain ?? ""): \(error)")
+        }
+    }
+
+    /// Which backend the settings mean, and why (for the start line).
+    private static func chooseBackend(_ settings: RunSettings, probe: BackendProbe) throws -> (kind: BackendKind, reason: String) {
+        func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {
+            (.clock(try ClockInput(settings.input ?? "tone:440")), reason)
+        }
+        func jack() -> BackendKind? {
+            probe.jackServer(settings.jackServer).map { .jack(sampleRate: $0.sampleRate, period: $0.period) }
+        }
+        let name = settings.backend ?? "auto"
+        switch name {
+        case "clock":
+            return try clock("as asked")
+        case "jack":
+            guard let found = jack() else {
+                let server = settings.jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default"
+                throw RunError("no JACK server '\(server)' is running (start jackd, or use --backend clock)")
+            }
+            return (found, "as asked")
+        case "pipewire":
+            guard probe.pipeWireAnswers() else {
+                throw RunError("no PipeWire daemon answers (is pipewire running, and XDG_RUNTIME_DIR set?); or use --backend jack, alsa or clock")
+            }
+            return (.pipewire, "as asked")
+        case "auto":
+            if probe.pipeWireAnswers() { return (.pipewire, "auto: a PipeWire daemon answers") }
+            if let found = jack() { return (found, "auto: no PipeWire; a JACK server is running") }
+            if probe.alsaCaptureOpens(settings.input ?? "default") {
+                return (.alsa, "auto: no PipeWire or JACK; ALSA's '\(settings.input ?? "default")' device opens")
+            }
+            return try clock("auto: no PipeWire, no JACK server, no ALSA capture device")
+        case "alsa":
+            return (.alsa, "as asked")
+        case "file":
+            guard let path = settings.input else { throw RunError("backend 'file' needs --input FILE (a WAV or FLAC file)") }
+            return (.file(path: path), "as asked")
+        default:
+            throw RunError("unknown backend '\(name)': expected auto, pipewire, jack, alsa, clock or file")
+        }
+    }
+
+    /// Tones and silence are stereo, like most USB microphones; a file has its own channel count.
+    private static func inputChannels(of input: ClockInput) throws -> Int {
+        guard case .file(let path) = input else { return 2 }
+        return try AudioFileInfo.channels(of: path)
+    }
+}
+
+/// The backend a plan chose, with what it found out choosing it (a JACK server's rate and period).
+public enum BackendKind: Sendable {
+    case pipewire
+    case file(path: String)
+    case clock(ClockInput)
+    case jack(sampleRate: Int, period: Int)
+    case alsa
+
+    public var isPipeWire: Bool {
+        if case .pipewire = self { return true }
+        return false
+    }
+}
