@@ -22,6 +22,8 @@ public final class FileBackend: AudioBackend, @unchecked Sendable {
     private let output: AudioFileWriter?
     private var thread: RealtimeThread?
     private let finished = Atomic<Bool>(false)
+    /// Who waits in ``untilFinished()``, resumed when the pass ends (after the audio has all been played).
+    private let finishWaiters = Mutex<(done: Bool, next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((false, 0, [:]))
     private let outputFailure = Mutex<String?>(nil)
 
     /// `output`, if given (as-fast-as-possible only), receives the pipe's signal; it is finished (moved into
@@ -38,6 +40,26 @@ public final class FileBackend: AudioBackend, @unchecked Sendable {
     public var reconnects: Int { 0 }
     public var hasFinished: Bool { finished.load(ordering: .acquiring) }
 
+    /// Returns once the file has been played through (or the backend stopped), at once if it has been, or when
+    /// the waiting task is cancelled.
+    public func untilFinished() async {
+        let id = finishWaiters.withLock { state in
+            defer { state.next += 1 }
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter in
+                let now = finishWaiters.withLock { state in
+                    if !state.done, !Task.isCancelled { state.waiting[id] = waiter }
+                    return state.done || Task.isCancelled
+                }
+                if now { waiter.resume() }
+            }
+        } onCancel: {
+            finishWaiters.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
+        }
+    }
+
     /// Why the output file could not be written, if it could not.
     public var outputError: String? { outputFailure.withLock { $0 } }
 
@@ -47,7 +69,9 @@ public final class FileBackend: AudioBackend, @unchecked Sendable {
         guard input.channels == format.inputChannels else {
             throw .badInput("\(path) has \(input.channels) channels but the engine expects \(format.inputChannels)")
         }
-        let thread = RealtimeThread(realtime: pacing == .realTime) { [self, engine, input] thread in run(engine, input, thread) }
+        let thread = RealtimeThread(
+            realtime: pacing == .realTime, body: { [self, engine, input] thread in run(engine, input, thread) },
+            whenDone: { [self] in resumeFinishWaiters() })
         self.thread = thread
         startReport = try thread.start()
     }
@@ -80,6 +104,16 @@ public final class FileBackend: AudioBackend, @unchecked Sendable {
             do { try output.finish() } catch { outputFailure.withLock { $0 = error.description } }
         }
         finished.store(true, ordering: .releasing)
+    }
+
+    /// After the pass, off the counted audio path: whoever waits in ``untilFinished()`` goes on.
+    private func resumeFinishWaiters() {
+        let waiting = finishWaiters.withLock { state in
+            state.done = true
+            defer { state.waiting = [:] }
+            return state.waiting.values
+        }
+        for waiter in waiting { waiter.resume() }
     }
 
     private func write(_ samples: UnsafeBufferPointer<Float>, to output: AudioFileWriter) {

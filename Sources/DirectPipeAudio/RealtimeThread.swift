@@ -30,10 +30,14 @@ public final class RealtimeThread: @unchecked Sendable {
     /// Read once, before counting starts (a Swift string to C allocates).
     private let probeSelfTest = getenv("DIRECTPIPE_ALLOCATION_PROBE_SELF_TEST") != nil
 
-    /// `body` runs on the new thread until ``isRunning`` turns false.
-    public init(realtime: Bool = true, body: @escaping @Sendable (RealtimeThread) -> Void) {
+    /// Runs on the thread after `body` returned and allocation counting ended: what may lock or allocate.
+    private let whenDone: (@Sendable () -> Void)?
+
+    /// `body` runs on the new thread until ``isRunning`` turns false; then `whenDone`, uncounted.
+    public init(realtime: Bool = true, body: @escaping @Sendable (RealtimeThread) -> Void, whenDone: (@Sendable () -> Void)? = nil) {
         self.realtime = realtime
         self.body = body
+        self.whenDone = whenDone
     }
 
     public var isRunning: Bool { running.load(ordering: .relaxed) }
@@ -101,5 +105,6 @@ public final class RealtimeThread: @unchecked Sendable {
         body(self)
 
         if dp_alloc_probe_present() != 0 { allocations.store(Int64(dp_alloc_probe_end()), ordering: .releasing) }
+        whenDone?()
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import DirectPipeControl
 
 @main
-struct DirectPipeCommand: ParsableCommand {
+struct DirectPipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directpipe",
         abstract: "A low-latency microphone processor: one microphone to OBS, a virtual mic and your headphones.",

@@ -10,9 +10,10 @@ import DirectPipePlugins
 import DirectPipeShm
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `directpipe run`: the engine on a backend, feeding the OBS pipe and the backend's outputs.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the audio engine: capture, process, and feed the OBS pipe, the virtual mic and the monitor.",
@@ -138,7 +139,7 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let api = self.api ?? !fast
         var settings = try effectiveSettings()
         let controls = EngineControls()
@@ -179,69 +180,66 @@ struct RunCommand: ParsableCommand {
             printError("directpipe run: chain \(ChainLoader.describe(chain, from: source))")
         }
 
-        RunLoopWake.prepare()
-        StopRequest.installHandlers()
-        if settings.chain != nil { ReloadRequest.installHandler() }
         try audio.start(log: log)
-        let center = try lock.map { try startAPI(host: host, holding: $0, slot: session?.slot, audio: session?.audio) }
-
-        var running = audio
-        var status = RunStatus(session: running, json: json, quiet: quiet)
-        let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
-        var nextReport = MonotonicClock.nowNs + 1_000_000_000
-        var wakeups = 0
-        // A file ends by itself: look for that every 50 ms. Nothing else is polled: every needless
-        // wake-up is a context switch beside the audio thread.
-        let finishCheckNs: UInt64? = running.backend is FileBackend ? 50_000_000 : nil
-        while !StopRequest.isRequested, !running.backend.hasFinished, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
-            // Sleep until the next report or the end; SIGINT, SIGTERM and SIGHUP wake it at once. (No "now + .max":
-            // it wraps round to the past, and the loop spun for a sixth of a core.)
-            let finishCheck = finishCheckNs.map { MonotonicClock.nowNs + $0 } ?? .max
-            RunLoopWake.sleep(untilNs: min(nextReport, endNs ?? .max, finishCheck))
-            wakeups += 1
-            if host.current !== running {  // the API restarted the audio side
-                running = host.current
-                status = status.following(running)
-            }
-            if ReloadRequest.take(), let source = settings.chain {
-                // What stays keeps running; a chain that fails to load leaves the running one alone.
-                do {
-                    let description = try ChainLoader.description(of: source)
-                    if let center {
-                        let changes = try center.loadChain(description)
-                        printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
-                    } else if let chainEditor {
-                        let factory = running.plan.factory
-                        let changes = try chainEditor.apply(description) { try factory.effect($0) }
-                        printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(chainEditor.chain, from: source))")
-                    }
-                } catch {
-                    printError("directpipe run: chain not reloaded, the running one stays: \(error)")
-                }
-            }
-            running.engine.collectRetiredChains()
-            if MonotonicClock.nowNs >= nextReport {
-                nextReport += 1_000_000_000
-                status.report(final: false)
-            }
+        let wakeups = RunService.Wakeups()
+        let status = RunStatus(host: host, json: json, quiet: quiet)
+        var center: ControlCenter?
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let lock {
+            let api = try apiService(host: host, log: log, slot: session?.slot, audio: session?.audio)
+            center = api.center
+            services.append(.init(service: api))
+            _ = lock  // held while the API serves: the life of the run
         }
+        let reload = settings.chain.map { source in
+            { @Sendable [center] in Self.reloadChain(from: source, center: center, editor: chainEditor, host: host) }
+        }
+        let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
+        // The run loop first: it ends the group when the run ends by itself; on SIGINT/SIGTERM the API stops first.
+        services.insert(
+            .init(service: RunService(host: host, status: status, endNs: endNs, reload: reload, wakeups: wakeups),
+                  successTerminationBehavior: .gracefullyShutdownGroup),
+            at: 0)
+        var quietLog = log
+        quietLog.logLevel = .error
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quietLog))
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        withExtendedLifetime(lock) {}
+
         center?.shutdown()  // a recording under way is completed
         if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
             unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
         }
-        if host.current !== running {
-            running = host.current
-            status = status.following(running)
-        }
+        let running = host.current
         running.stop()
         running.writer.stop()
-        status.report(final: true, wakeups: wakeups)
+        if let failure { throw RunError("\(failure)") }
+        status.report(final: true, wakeups: wakeups.value)
         if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
     }
 
-    /// Starts the control API for `host`'s engine (`lock`: this config folder is ours), the token made on
-    /// first start, the address published for `directpipe ctl`. Returns the dispatcher every action goes through.
-    private func startAPI(host: RunHost, holding lock: InstanceLock, slot: String?, audio: AudioRequest?) throws -> ControlCenter {
+    /// SIGHUP: the chain file again. What stays keeps running; a chain that fails to load leaves the running one alone.
+    private static func reloadChain(from source: String, center: ControlCenter?, editor: ChainEditor?, host: RunHost) {
+        do {
+            let description = try ChainLoader.description(of: source)
+            if let center {
+                let changes = try center.loadChain(description)
+                printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
+            } else if let editor {
+                let factory = host.current.plan.factory
+                let changes = try editor.apply(description) { try factory.effect($0) }
+                printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(editor.chain, from: source))")
+            }
+        } catch {
+            printError("directpipe run: chain not reloaded, the running one stays: \(error)")
+        }
+    }
+
+    /// The control API for `host`'s engine: the dispatcher every action goes through, in a service that serves it
+    /// once the group runs (the token made on first start); its address is published for `directpipe ctl` once it
+    /// listens.
+    private func apiService(host: RunHost, log: Logger, slot: String?, audio: AudioRequest?) throws -> APIService {
         let folder = PresetStore.defaultFolder
         let running = host.current
         let chain = try running.plan.chain ?? (ChainDescription(effects: []), try running.plan.factory.chain(ChainDescription(effects: [])))
@@ -253,41 +251,19 @@ struct RunCommand: ParsableCommand {
         configuration.jackServer = running.plan.settings.jackServer
         if let listen {
             configuration.host = listen
-            printError("directpipe run: warning: the API listens on \(listen): other machines can reach it (the token is still required)")
+            log.warning("the API listens on \(listen): other machines can reach it (the token is still required)")
         }
-        var served = Self.serve(APIServer(center: center, configuration: configuration), holding: lock)
-        if case .failure(let error) = served, apiPort == nil {
-            // The default port is taken (another program): any free one will do; `ctl` finds it in api.json.
-            printError("directpipe run: note: port \(configuration.port) is taken (\(error)): the API takes a free one")
-            configuration.port = 0
-            served = Self.serve(APIServer(center: center, configuration: configuration), holding: lock)
-        }
-        let port: Int
-        switch served {
-        case .success(let bound): port = bound
-        case .failure(let error): throw RunError("the API could not start on \(configuration.host):\(configuration.port): \(error)")
-        }
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        try APIAccess.publish(APIAccess(url: "http://\(host):\(port)", pid: getpid()), folder: folder)
-        printError("directpipe run: API on http://\(host):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
-        printError("directpipe run: panel \(APIAccess.panelURL("http://\(host):\(port)", token: configuration.token))")
-        return center
-    }
-
-    /// Starts `server` on its own task; the port it listens on, or why it could not start. `lock` is held for as
-    /// long as the server runs: the life of the process.
-    private static func serve(_ server: APIServer, holding lock: InstanceLock) -> Result<Int, RunError> {
-        let started = APIStart()
-        Task.detached {
+        let token = configuration.token
+        let address = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return APIService(center: center, configuration: configuration, fallback: apiPort == nil, log: log) { port in
             do {
-                try await server.run { port in started.finish(port: port, error: nil) }
+                try APIAccess.publish(APIAccess(url: "http://\(address):\(port)", pid: getpid()), folder: folder)
             } catch {
-                started.finish(port: nil, error: error)
+                log.warning("\(APIAccess.endpointPath(folder: folder)) not written, `directpipe ctl` will not find this API: \(error)")
             }
-            _ = lock
+            log.info("API on http://\(address):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
+            log.info("panel \(APIAccess.panelURL("http://\(address):\(port)", token: token))")
         }
-        guard let port = started.wait(seconds: 15) else { return .failure(RunError(started.error.map { "\($0)" } ?? "no answer")) }
-        return .success(port)
     }
 
     /// The configuration file's settings with the flags given on top.

@@ -4,20 +4,14 @@ import DirectPipeHost
 import DirectPipeShm
 import Foundation
 
-/// The `run` command's status: a line a second for people, or JSON for scripts.
-struct RunStatus {
-    let session: AudioSession
+/// The `run` command's status: a line a second for people, or JSON for scripts, on whatever session the host
+/// runs at the time (another one after `configure_audio`).
+struct RunStatus: Sendable {
+    let host: RunHost
     let json: Bool
     let quiet: Bool
     /// This process's CPU time when audio first started, so the report counts only what running costs.
-    var cpuAtStartNs = processCPUNs()
-
-    /// The same report for the session that replaced this one (`configure_audio`), counting CPU from the start.
-    func following(_ next: AudioSession) -> RunStatus {
-        var status = RunStatus(session: next, json: json, quiet: quiet)
-        status.cpuAtStartNs = cpuAtStartNs
-        return status
-    }
+    let cpuAtStartNs = processCPUNs()
 
     /// One JSON status object (`event`: "status" each second, "final" at the end).
     struct Report: Encodable {
@@ -72,6 +66,7 @@ struct RunStatus {
 
     /// One report; `wakeups`, at the end: how often the main loop woke.
     func report(final: Bool, wakeups: Int? = nil) {
+        let session = host.current
         let engine = session.engine, writer = session.writer, backend = session.backend
         let monitorBridge = session.monitorBridge, micBridge = session.micBridge, micAlsaBridge = session.micAlsaBridge
         let format = engine.format

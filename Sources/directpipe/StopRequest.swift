@@ -16,7 +16,6 @@ enum StopRequest {
         for signal in [SIGINT, SIGTERM] {
             Glibc.signal(signal) { _ in
                 StopRequest.flag.store(true, ordering: .relaxed)
-                RunLoopWake.wake()
             }
             sigaddset(&signals, signal)
         }

@@ -74,25 +74,6 @@ import Testing
     }
 }
 
-/// The port a server got, handed from its start callback to the test.
-private actor PortBox {
-    private var port: Int?
-    private var waiters: [CheckedContinuation<Int, Never>] = []
-
-    nonisolated func set(_ port: Int) { Task { await self.store(port) } }
-
-    private func store(_ port: Int) {
-        self.port = port
-        for waiter in waiters { waiter.resume(returning: port) }
-        waiters = []
-    }
-
-    func value() async -> Int {
-        if let port { return port }
-        return await withCheckedContinuation { waiters.append($0) }
-    }
-}
-
 /// A TCP socket listening on a free loopback port, accepting nothing itself.
 private struct ListeningSocket {
     let fd: Int32
