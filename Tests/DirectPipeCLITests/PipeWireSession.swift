@@ -52,6 +52,12 @@ final class PipeWireSession: @unchecked Sendable {
         try wait("the PipeWire daemon to answer") { try tool("pw-cli", ["info", "0"]).contains("PipeWire") }
         if withSessionManager { try startSessionManager() }
         if withPulse {
+            // pipewire-pulse stats $XDG_RUNTIME_DIR/pulse and then mkdirs it, failing on EEXIST; the `pactl`
+            // polled below creates the same folder meanwhile (seen in CI: "mkdir() …/pulse failed: File exists").
+            // Made here first, pipewire-pulse finds it and both orders work.
+            let pulseDirectory = directory.appendingPathComponent("pulse")
+            try FileManager.default.createDirectory(at: pulseDirectory, withIntermediateDirectories: true)
+            chmod(pulseDirectory.path, 0o700)
             pulse = try TestProcess(URL(fileURLWithPath: "/usr/bin/pipewire-pulse"), [], environment: environment)
             do {
                 try wait("pipewire-pulse to answer", timeout: 20) { try tool("pactl", ["info"]).contains("PipeWire") }
