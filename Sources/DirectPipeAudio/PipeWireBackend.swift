@@ -20,10 +20,10 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     public struct Options: Sendable {
         public var nodeName = "directpipe"
         public var description = "DirectPipe"
-        /// The source node to capture (node.name or id); nil: the default source; "none": leave unlinked.
-        public var capture: String?
-        /// The sink node for the monitor (node.name or id, or "default"); nil: no monitor ports linked.
-        public var monitor: String?
+        /// The source node the input ports are linked to.
+        public var capture = Target.defaultNode
+        /// The sink node the monitor ports are linked to.
+        public var monitor = Target.none
         /// The virtual microphone; nil: none.
         public var virtualMic: VirtualMic?
 
@@ -76,7 +76,7 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     /// Connected to the daemon and, when a source was asked for, linked to it.
     public var isConnected: Bool {
-        supervisor.isConnected && (options.capture == "none" || captureLinked.load(ordering: .relaxed))
+        supervisor.isConnected && (options.capture == .none || captureLinked.load(ordering: .relaxed))
     }
 
     public var reconnects: Int { supervisor.reconnects }
@@ -118,10 +118,16 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         }
     }
 
+    /// A node to link ports to: the session's default (source or sink), none, or one by `node.name` or id.
+    public enum Target: Sendable, Equatable {
+        case defaultNode, none
+        case node(String)
+    }
+
     private func connect() throws(BackendError) {
         guard let engine else { return }
-        let captureTarget = options.capture == "none" ? nil : (options.capture ?? DP_PW_DEFAULT_SOURCE)
-        let monitorTarget = options.monitor.map { $0 == "default" ? DP_PW_DEFAULT_SINK : $0 }
+        let captureTarget = Self.name(of: options.capture, default: DP_PW_DEFAULT_SOURCE)
+        let monitorTarget = Self.name(of: options.monitor, default: DP_PW_DEFAULT_SINK)
         let mic = options.virtualMic
         let texts = [options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor", "mic",
                      captureTarget ?? "", monitorTarget ?? "", mic?.nodeName ?? "", mic?.description ?? ""]
@@ -229,7 +235,19 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         return true
     }
 
-    private var sourceName: String { options.capture ?? "the default source" }
+    /// What the glue links to for `target` (nil: nothing).
+    private static func name(of target: Target, default defaultNode: String) -> String? {
+        switch target {
+        case .defaultNode: defaultNode
+        case .none: nil
+        case .node(let name): name
+        }
+    }
+
+    private var sourceName: String {
+        if case .node(let name) = options.capture { return name }
+        return "the default source"
+    }
 
     /// Why nothing is captured, naming the sources there are (a typo shows at once).
     private func waitingMessage(present: Bool) -> String {

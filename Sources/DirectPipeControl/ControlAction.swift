@@ -33,7 +33,8 @@ public enum ControlAction: Sendable, Equatable {
     case stopRecording
     case resetXruns
     /// Another backend, device, rate, period or channel mode: the audio side restarts (a short gap).
-    case configureAudio(AudioRequest)
+    /// Only ``RunSettings/audioKeys``.
+    case configureAudio(RunSettings)
     /// An impulse through the running path, timed at each output; the result goes into the state.
     case measureLatency
 
@@ -78,7 +79,6 @@ public enum ControlAction: Sendable, Equatable {
 extension ControlAction: Codable {
     private enum Key: String, CodingKey {
         case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name, newName = "new_name"
-        case backend, input, monitor, rate, period, channels
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,6 +92,8 @@ extension ControlAction: Codable {
             }
             return id
         }
+        // Numbers are read as JSON has them (doubles) and made Float after: 1e300 is a number, out of range for the
+        // parameter it is for (said so by the effect), not "invalid JSON".
         // An optional argument may be left out, but not given as null (null is not a boolean, a name…).
         func optional<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? { c.contains(key) ? try c.decode(type, forKey: key) : nil }
         func on() throws -> Bool? { try optional(Bool.self, .on) }
@@ -107,11 +109,11 @@ extension ControlAction: Codable {
         case "set_parameter":
             self = .setParameter(
                 effect: try c.decode(Int.self, forKey: .effect), symbol: try c.decode(String.self, forKey: .symbol),
-                value: try c.decode(Float.self, forKey: .value))
+                value: Float(try c.decode(Double.self, forKey: .value)))
         case "add_effect":
             self = .addEffect(
                 id: try c.decode(String.self, forKey: .id), at: try optional(Int.self, .at),
-                parameters: try optional([String: Float].self, .parameters) ?? [:])
+                parameters: (try optional([String: Double].self, .parameters) ?? [:]).mapValues(Float.init))
         case "remove_effect": self = .removeEffect(try c.decode(Int.self, forKey: .effect))
         case "move_effect": self = .moveEffect(from: try c.decode(Int.self, forKey: .from), to: try c.decode(Int.self, forKey: .to))
         case "switch_slot": self = .switchSlot(try c.decode(String.self, forKey: .slot))
@@ -125,10 +127,12 @@ extension ControlAction: Codable {
         case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
         case "configure_audio":
-            self = .configureAudio(AudioRequest(
-                backend: try optional(String.self, .backend), input: try optional(String.self, .input),
-                monitor: try optional(String.self, .monitor), rate: try optional(Int.self, .rate),
-                period: try optional(Int.self, .period), channels: try optional(Int.self, .channels)))
+            do {
+                self = .configureAudio(try RunSettings(from: decoder, accepting: RunSettings.audioKeys, ignoring: [Key.action.rawValue]))
+            } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+                // "rate 5 is outside 8000–384000 Hz": the setting's name first, as everywhere settings are checked.
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(context.codingPath.last!.stringValue) \(context.debugDescription)"))
+            }
         case "measure_latency": self = .measureLatency
         default:
             throw DecodingError.dataCorruptedError(
@@ -173,12 +177,7 @@ extension ControlAction: Codable {
             try c.encode(newName, forKey: .newName)
         case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
         case .configureAudio(let request):
-            try c.encodeIfPresent(request.backend, forKey: .backend)
-            try c.encodeIfPresent(request.input, forKey: .input)
-            try c.encodeIfPresent(request.monitor, forKey: .monitor)
-            try c.encodeIfPresent(request.rate, forKey: .rate)
-            try c.encodeIfPresent(request.period, forKey: .period)
-            try c.encodeIfPresent(request.channels, forKey: .channels)
+            try request.encode(to: encoder)  // its keys beside "action"
         case .nextSlot, .previousSlot, .stopRecording, .resetXruns, .measureLatency: break
         }
     }

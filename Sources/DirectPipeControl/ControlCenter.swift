@@ -41,7 +41,7 @@ public final class ControlCenter: @unchecked Sendable {
     private var description: ChainDescription
     private var slot: String?
     /// The audio setup asked for through `configure_audio` since the session began (remembered in the session).
-    private var audio: AudioRequest?
+    private var audio: RunSettings?
     /// The last latency measured, until the audio side changes.
     private var latency: LatencyReport?
     /// Each output's mute before panic, restored when panic ends.
@@ -57,7 +57,7 @@ public final class ControlCenter: @unchecked Sendable {
     /// what the saved session asked for, to be remembered again.
     public init(
         engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory, store: PresetStore = PresetStore(),
-        sessionFolder: String? = nil, slot: String? = nil, audio: AudioRequest? = nil, host: (any AudioHost)? = nil
+        sessionFolder: String? = nil, slot: String? = nil, audio: RunSettings? = nil, host: (any AudioHost)? = nil
     ) {
         running = Running(engine, chain: chain, description: description, factory: factory)
         self.sessionFolder = sessionFolder
@@ -176,8 +176,7 @@ public final class ControlCenter: @unchecked Sendable {
         let engine = running.engine, controls = engine.controls
         switch action {
         case .setInputGain(let decibels):
-            guard (-60...24).contains(decibels) else { throw ActionError(.invalid, "input gain \(decibels) dB is outside −60…+24 dB") }
-            controls.inputGain = Float(pow(10, decibels / 20))
+            do { controls.inputGain = try InputGain(decibels).linear } catch { throw ActionError(.invalid, "input gain \(error)") }
         case .muteInput(let on):
             controls.isInputMuted = on ?? !controls.isInputMuted
         case .muteOutput(let id, let on):
@@ -288,12 +287,17 @@ public final class ControlCenter: @unchecked Sendable {
         }
     }
 
-    private var inputGainDB: Double { 20 * log10(max(Double(running.engine.controls.inputGain), 1e-6)) }
+    private var inputGainDB: Double { Double(gainToDecibels(running.engine.controls.inputGain)) }
 
     /// Restarts the audio side as `request` asks. A recording stops cleanly first (its file completed): the
     /// audio is interrupted either way, and a file cannot change its rate or channels halfway.
-    private func configureAudio(_ request: AudioRequest) throws(ActionError) {
-        if let problem = request.problem { throw ActionError(.invalid, problem) }
+    private func configureAudio(_ request: RunSettings) throws(ActionError) {
+        if let key = request.givenKeys.first(where: { !RunSettings.audioKeys.contains($0) }) {
+            throw ActionError(.invalid, "'\(key)' can't be changed while running (only \(RunSettings.audioKeys.sorted().joined(separator: ", ")))")
+        }
+        if request.backend == .file {
+            throw ActionError(.invalid, "backend 'file' can't be chosen here: a file plays once and ends the run (use `directpipe run --backend file`)")
+        }
         guard let host else { throw ActionError(.conflict, "there is no audio host here to reconfigure") }
         _ = try? running.recorder.stop()
         do {
@@ -302,7 +306,7 @@ public final class ControlCenter: @unchecked Sendable {
             if let restarted = error.restarted { install(restarted) }
             throw error.error
         }
-        audio = (audio ?? AudioRequest()).overridden(by: request)
+        audio = (audio ?? RunSettings()).overridden(by: request)
     }
 
     /// Makes `started` the audio side the actions work on.
@@ -339,7 +343,7 @@ public final class ControlCenter: @unchecked Sendable {
 
     private func load(_ preset: Preset) throws(ActionError) {
         try edit(preset.chain)
-        if let gain = preset.inputGainDB, (-60...24).contains(gain) { running.engine.controls.inputGain = Float(pow(10, gain / 20)) }
+        if let gain = preset.inputGainDB.flatMap({ try? InputGain($0) }) { running.engine.controls.inputGain = gain.linear }
     }
 
     private func currentState() -> ControlState {

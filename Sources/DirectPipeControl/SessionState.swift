@@ -19,7 +19,7 @@ public struct SessionState: Sendable, Codable, Equatable {
     public var chain: ChainDescription
     public var slot: String?
     /// The backend, devices, rate, period, channels chosen through `configure_audio` (nil: none chosen).
-    public var audio: AudioRequest?
+    public var audio: RunSettings?
 
     enum CodingKeys: String, CodingKey {
         case format, outputs, chain, slot, audio
@@ -48,7 +48,7 @@ public struct SessionState: Sendable, Codable, Equatable {
 
     /// Sets the engine's input and outputs as they were saved.
     public func apply(to controls: EngineControls) {
-        controls.inputGain = Float(pow(10, min(max(inputGainDB, -60), 24) / 20))
+        controls.inputGain = InputGain(clamping: inputGainDB).linear
         controls.isInputMuted = inputMuted
         for id in OutputID.allCases {
             guard let saved = outputs[id.rawValue] else { continue }

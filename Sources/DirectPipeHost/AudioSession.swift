@@ -32,7 +32,7 @@ public final class AudioSession {
         let settings = plan.settings, format = plan.format
         // A monitor on another clock goes through the bridge; the backend's own monitor then stays off.
         let bridgedMonitor = Self.bridgedMonitor(plan.kind, settings)
-        let backendMonitor = bridgedMonitor == nil ? settings.monitor : nil
+        let backendMonitor = bridgedMonitor == nil ? settings.monitor ?? .none : .none
         switch plan.kind {
         case .clock(let clockInput):
             // A stand-in for a drifting device clock, for testing the monitor's drift compensation.
@@ -40,14 +40,19 @@ public final class AudioSession {
             backend = ClockBackend(input: clockInput, driftPPM: drift)
         case .jack:
             var options = JackBackend.Options(serverName: settings.jackServer)
-            options.captureSources = settings.input.map { $0 == "none" ? [] : Self.list($0) }
-            options.micTargets = settings.micTo.map { $0.hasPrefix("alsa:") ? [] : Self.list($0) } ?? []
-            options.monitorTargets = backendMonitor.map(Self.list) ?? []
+            switch settings.input ?? .default {
+            case .default: options.captureSources = nil
+            case .none: options.captureSources = []
+            case .named: options.captureSources = settings.input?.names
+            case .alsa: throw RunError("JACK captures from ports, not from an ALSA device (`directpipe devices` lists the ports)")
+            }
+            options.micTargets = settings.micTo?.names ?? []
+            options.monitorTargets = backendMonitor.names
             backend = JackBackend(options: options)
         case .pipewire:
             var options = PipeWireBackend.Options()
-            options.capture = settings.input
-            options.monitor = backendMonitor
+            options.capture = try Self.pipeWireTarget(settings.input ?? .default)
+            options.monitor = try Self.pipeWireTarget(backendMonitor)
             if settings.virtualMic ?? true {
                 options.virtualMic = PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)
             }
@@ -59,13 +64,13 @@ public final class AudioSession {
             backend = FileBackend(path: path, pacing: fast ? .asFastAsPossible : .realTime, output: writer)
         case .alsa:
             backend = AlsaBackend(options: AlsaBackend.Options(
-                captureDevice: settings.input ?? "default",
-                playbackDevice: backendMonitor.map { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : $0 },
-                periods: settings.periods ?? 2))
+                captureDevice: try SessionPlan.alsaCapture(settings.input),
+                playbackDevice: Self.alsaDevice(backendMonitor),
+                periods: settings.periods?.value ?? 2))
         }
         monitorBridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.
-        let micDevice = settings.micTo.flatMap { $0.hasPrefix("alsa:") ? String($0.dropFirst(5)) : nil }
+        let micDevice = settings.micTo?.alsaDevice
         micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         micBridge = micAlsaBridge == nil && plan.virtualMicBridge
             ? try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)) : nil
@@ -112,29 +117,43 @@ public final class AudioSession {
     /// What runs, as the control state shows it.
     public var status: AudioStatus {
         AudioStatus(
-            backend: backend.name, reason: plan.reason, input: plan.settings.input, monitor: plan.settings.monitor,
-            connected: backend.isConnected)
+            backend: backend.name, reason: plan.reason, input: plan.settings.input?.description,
+            monitor: plan.monitorIsOn ? plan.settings.monitor?.description : nil, connected: backend.isConnected)
     }
 
     /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
     /// clock backend, `alsa:PCM` on PipeWire and JACK, and on ALSA another device than the capture one
     /// (unless --monitor-clock says it shares the capture card's clock).
     private static func bridgedMonitor(_ kind: BackendKind, _ settings: RunSettings) -> String? {
-        guard let monitor = settings.monitor else { return nil }
-        let device = monitor.hasPrefix("alsa:") ? String(monitor.dropFirst(5)) : nil
+        guard let monitor = settings.monitor, let device = alsaDevice(monitor) else { return nil }
         switch kind {
-        case .clock, .file: return device ?? monitor
-        case .jack, .pipewire: return device
+        case .clock, .file: return device
+        case .jack, .pipewire: return monitor.alsaDevice
         case .alsa:
-            switch settings.monitorClock ?? "auto" {
-            case "shared": return nil
-            case "own": return device ?? monitor
-            default: return (device ?? monitor) == (settings.input ?? "default") ? nil : device ?? monitor
+            switch settings.monitorClock ?? .auto {
+            case .shared: return nil
+            case .own: return device
+            case .auto: return device == (try? SessionPlan.alsaCapture(settings.input)) ? nil : device
             }
         }
     }
 
-    private static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// The ALSA PCM an endpoint names where ALSA devices are meant (the ALSA and clock backends): `alsa:PCM` or a
+    /// plain name; nil for none.
+    private static func alsaDevice(_ endpoint: Endpoint) -> String? {
+        switch endpoint {
+        case .none: nil
+        case .default: "default"
+        case .alsa(let pcm), .named(let pcm): pcm
+        }
+    }
+
+    private static func pipeWireTarget(_ endpoint: Endpoint) throws -> PipeWireBackend.Target {
+        switch endpoint {
+        case .default: return .defaultNode
+        case .none: return .none
+        case .named(let name): return .node(name)
+        case .alsa: throw RunError("an ALSA device is not a PipeWire node: here only the monitor and --mic-to take alsa:PCM")
+        }
     }
 }

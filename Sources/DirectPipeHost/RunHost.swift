@@ -37,11 +37,11 @@ public final class RunHost: AudioHost, @unchecked Sendable {
 
     public var status: AudioStatus { current.status }
 
-    public func restart(_ request: AudioRequest, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
+    public func restart(_ request: RunSettings, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
         restarting.lock()
         defer { restarting.unlock() }
         let old = current
-        var settings = old.plan.settings.applying(request)
+        var settings = old.plan.settings.overridden(by: request)
         if request.backend != nil, request.backend != old.plan.settings.backend {
             // Another backend: its own default input and no monitor, unless given; names from the old one mean nothing.
             if request.input == nil { settings.input = nil }
@@ -54,7 +54,7 @@ public final class RunHost: AudioHost, @unchecked Sendable {
         do {
             let next = try start(plan)
             lock.withLock { session = next }
-            if let monitor = request.monitor { controls.monitor.isEnabled = monitor != "none" }
+            if request.monitor != nil { controls.monitor.isEnabled = next.plan.monitorIsOn }
             return Self.running(next)
         } catch {
             // Back to what ran: its plan worked a moment ago.

@@ -27,33 +27,34 @@ public struct SessionPlan {
     public init(_ settings: RunSettings, chain: ChainDescription?, probe: BackendProbe = .system) throws {
         self.settings = settings
         (kind, reason) = try Self.chooseBackend(settings, probe: probe)
-        let channelMode: ChannelMode = (settings.channels ?? 2) == 1 ? .mono : .stereo
+        let channelMode = settings.channels?.channelMode ?? .stereo
+        let rate = settings.rate?.value, period = settings.period?.value
+        let inputChannels = settings.inputChannels?.value ?? 2
         switch kind {
         case .clock(let clockInput):
             format = try EngineFormat(
-                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
+                sampleRate: rate ?? 48000, periodFrames: period ?? 128,
                 inputChannels: try Self.inputChannels(of: clockInput), channelMode: channelMode)
         case .jack(let serverRate, let serverPeriod):
-            if let rate = settings.rate, rate != serverRate {
+            if let rate, rate != serverRate {
                 notes.append("the JACK server runs at \(serverRate) Hz, not \(rate)")
             }
-            if let period = settings.period, period != serverPeriod {
+            if let period, period != serverPeriod {
                 notes.append("the JACK server's period is \(serverPeriod) frames, not \(period)")
             }
             format = try EngineFormat(
-                sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+                sampleRate: serverRate, periodFrames: serverPeriod, inputChannels: inputChannels, channelMode: channelMode)
         case .file(let path):
             let info: (sampleRate: Int, channels: Int)
             do { info = try AudioFileInfo.format(of: path) } catch { throw RunError(error.description) }  // the header only
-            if let rate = settings.rate, rate != info.sampleRate {
+            if let rate, rate != info.sampleRate {
                 throw RunError("\(path) is \(info.sampleRate) Hz, not \(rate) (leave --rate out to run at the file's rate)")
             }
             format = try EngineFormat(
-                sampleRate: info.sampleRate, periodFrames: settings.period ?? 128, inputChannels: info.channels, channelMode: channelMode)
+                sampleRate: info.sampleRate, periodFrames: period ?? 128, inputChannels: info.channels, channelMode: channelMode)
         case .pipewire, .alsa:
             format = try EngineFormat(
-                sampleRate: settings.rate ?? 48000, periodFrames: settings.period ?? 128,
-                inputChannels: settings.inputChannels ?? 2, channelMode: channelMode)
+                sampleRate: rate ?? 48000, periodFrames: period ?? 128, inputChannels: inputChannels, channelMode: channelMode)
         }
         virtualMicBridge = !kind.isPipeWire && (settings.virtualMic ?? true) && probe.pipeWireAnswers()
         factory = ChainLoader.factory(format)
@@ -64,43 +65,63 @@ public struct SessionPlan {
         }
     }
 
+    /// Monitoring asked for: a monitor named, not `none`.
+    public var monitorIsOn: Bool { settings.monitor.map { $0 != .none } ?? false }
+
     /// Which backend the settings mean, and why (for the start line).
     private static func chooseBackend(_ settings: RunSettings, probe: BackendProbe) throws -> (kind: BackendKind, reason: String) {
         func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {
-            (.clock(try ClockInput(settings.input ?? "tone:440")), reason)
+            (.clock(try clockInput(settings.input ?? .default)), reason)
         }
         func jack() -> BackendKind? {
             probe.jackServer(settings.jackServer).map { .jack(sampleRate: $0.sampleRate, period: $0.period) }
         }
-        let name = settings.backend ?? "auto"
-        switch name {
-        case "clock":
+        switch settings.backend ?? .auto {
+        case .clock:
             return try clock("as asked")
-        case "jack":
+        case .jack:
             guard let found = jack() else {
                 let server = settings.jackServer ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default"
                 throw RunError("no JACK server '\(server)' is running (start jackd, or use --backend clock)")
             }
             return (found, "as asked")
-        case "pipewire":
+        case .pipewire:
             guard probe.pipeWireAnswers() else {
                 throw RunError("no PipeWire daemon answers (is pipewire running, and XDG_RUNTIME_DIR set?); or use --backend jack, alsa or clock")
             }
             return (.pipewire, "as asked")
-        case "auto":
+        case .auto:
             if probe.pipeWireAnswers() { return (.pipewire, "auto: a PipeWire daemon answers") }
             if let found = jack() { return (found, "auto: no PipeWire; a JACK server is running") }
-            if probe.alsaCaptureOpens(settings.input ?? "default") {
-                return (.alsa, "auto: no PipeWire or JACK; ALSA's '\(settings.input ?? "default")' device opens")
+            if let device = try? alsaCapture(settings.input), probe.alsaCaptureOpens(device) {
+                return (.alsa, "auto: no PipeWire or JACK; ALSA's '\(device)' device opens")
             }
             return try clock("auto: no PipeWire, no JACK server, no ALSA capture device")
-        case "alsa":
+        case .alsa:
+            _ = try alsaCapture(settings.input)
             return (.alsa, "as asked")
-        case "file":
-            guard let path = settings.input else { throw RunError("backend 'file' needs --input FILE (a WAV or FLAC file)") }
+        case .file:
+            guard case .named(let path) = settings.input else { throw RunError("backend 'file' needs --input FILE (a WAV or FLAC file)") }
             return (.file(path: path), "as asked")
-        default:
-            throw RunError("unknown backend '\(name)': expected auto, pipewire, jack, alsa, clock or file")
+        }
+    }
+
+    /// What the clock plays for `input`: its default is a 440 Hz tone, `none` is silence.
+    private static func clockInput(_ input: Endpoint) throws -> ClockInput {
+        switch input {
+        case .default: return .tone(hertz: 440)
+        case .none: return .silence
+        case .named(let text): return try ClockInput(text)
+        case .alsa: throw RunError("the clock backend plays tone:HZ, silence or a file, not an ALSA device (use --backend alsa)")
+        }
+    }
+
+    /// The PCM the ALSA backend captures from for `input` (absent or `default`: ALSA's `default`).
+    static func alsaCapture(_ input: Endpoint?) throws -> String {
+        switch input ?? .default {
+        case .default: return "default"
+        case .none: throw RunError("the ALSA backend needs a capture device (--input hw:1,0, say)")
+        case .alsa(let pcm), .named(let pcm): return pcm
         }
     }
 

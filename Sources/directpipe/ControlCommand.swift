@@ -233,15 +233,9 @@ struct ControlCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Switch backend, devices, rate, period or channels: the audio restarts (a short gap); what is not given stays.",
             discussion: "A change that cannot start says why, and what ran before runs again. `directpipe devices` lists the names.")
-        @Option(help: "auto, pipewire, jack, alsa or clock.") var backend: String?
-        @Option(help: "What to capture, as `directpipe run --input` takes it.") var input: String?
-        @Option(help: "Where monitoring goes, as `directpipe run --monitor` takes it, or 'none'.") var monitor: String?
-        @Option(help: "Sample rate in Hz.") var rate: Int?
-        @Option(help: "Frames per period.") var period: Int?
-        @Option(help: "1 (mono) or 2 (stereo).") var channels: Int?
+        @OptionGroup var audio: AudioOptions
         func run() throws {
-            try ControlCommand.run(.configureAudio(AudioRequest(
-                backend: backend, input: input, monitor: monitor, rate: rate, period: period, channels: channels)))
+            try ControlCommand.run(.configureAudio(audio.settings))
         }
     }
 

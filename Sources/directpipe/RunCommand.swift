@@ -29,37 +29,19 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "auto, pipewire, jack, alsa, file or clock. Default auto.")
-    var backend: String?
-
-    @Option(help: """
-        What to capture. clock: tone:HZ, silence, or a WAV/FLAC file (looped); default tone:440. \
-        pipewire: a source node's name or id, or 'none'; default the default source. \
-        jack: capture ports, comma-separated, or 'none'; default the physical capture ports. \
-        alsa: a PCM name (hw:1,0, plughw:1,0, default); default 'default'. file: the WAV/FLAC file.
-        """)
-    var input: String?
+    @OptionGroup var audio: AudioOptions
 
     @Option(help: "Pipe name: /DirectPipeAudio (default), /DirectPipeAudio-NAME, or just NAME.")
     var pipe: String?
 
-    @Option(help: "Sample rate in Hz (default 48000; on JACK the server decides).")
-    var rate: Int?
+    @Option(help: "ALSA: periods in the device buffer, 2-16 (default 2, the lowest latency).", transform: BufferPeriods.init(argument:))
+    var periods: BufferPeriods?
 
-    @Option(help: "Frames per period, 16-8192 (default 128; on PipeWire the quantum asked for; on JACK the server decides).")
-    var period: Int?
+    @Option(help: "Input channels on PipeWire, JACK and ALSA, 1-8 (default 2).", transform: InputChannels.init(argument:))
+    var inputChannels: InputChannels?
 
-    @Option(help: "ALSA: periods in the device buffer, 2-16 (default 2, the lowest latency).")
-    var periods: Int?
-
-    @Option(help: "Output channels: 1 (mono, the average of the inputs) or 2 (stereo, default).")
-    var channels: Int?
-
-    @Option(help: "Input channels on PipeWire, JACK and ALSA (default 2).")
-    var inputChannels: Int?
-
-    @Option(help: "Input gain in dB (-60 to +24; default 0).")
-    var gain: Double?
+    @Option(help: "Input gain in dB (-60 to +24; default 0).", transform: InputGain.init(argument:))
+    var gain: InputGain?
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
@@ -83,15 +65,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: """
         Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
         alsa:PCM for an ALSA device on its own clock (e.g. alsa:hw:Loopback,0 for snd-aloop), drift-compensated.
-        """)
-    var micTo: String?
-
-    @Option(help: """
-        Turn monitoring on: on PipeWire, the sink node (or 'default'); on JACK, the playback ports for \
-        monitor_out_N (comma-separated); on ALSA and the clock, the playback PCM; anywhere, alsa:PCM for an \
-        ALSA device on its own clock (drift-compensated).
-        """)
-    var monitor: String?
+        """, transform: Endpoint.init(argument:))
+    var micTo: Endpoint?
 
     @Flag(inversion: .prefixedNo, help: """
         PipeWire: the "DirectPipe Virtual Mic" (node directpipe_mic), a source every app can record from, fed in \
@@ -106,8 +81,8 @@ struct RunCommand: AsyncParsableCommand {
         Whose clock an ALSA monitor runs on: 'shared' (the capture card's: written in lockstep), 'own' (another \
         card: through a ring, resampled to follow the drift), or 'auto' (shared when --monitor is the capture \
         device, else own). On the clock backend, and with --monitor alsa:PCM on PipeWire or JACK, it is always own.
-        """)
-    var monitorClock: String?
+        """, transform: MonitorClock.init(argument:))
+    var monitorClock: MonitorClock?
 
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
     var config: String?
@@ -128,15 +103,8 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if let channels, !(1...2).contains(channels) { throw ValidationError("--channels must be 1 or 2") }
-        if let inputChannels, !(1...8).contains(inputChannels) { throw ValidationError("--input-channels must be 1-8") }
-        if let periods, !(2...16).contains(periods) { throw ValidationError("--periods must be 2-16") }
-        if let gain, !(-60...24).contains(gain) { throw ValidationError("--gain must be between -60 and +24 dB") }
         if let seconds, !(seconds > 0 && seconds.isFinite) { throw ValidationError("--seconds must be a positive number") }
         if output != nil, !fast { throw ValidationError("--output needs --fast (a real-time run records through the control API)") }
-        if let monitorClock, !["auto", "shared", "own"].contains(monitorClock) {
-            throw ValidationError("--monitor-clock must be auto, shared or own")
-        }
     }
 
     func run() async throws {
@@ -145,17 +113,17 @@ struct RunCommand: AsyncParsableCommand {
         let controls = EngineControls()
         // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
         LatencyRequest.install(for: controls)
-        controls.inputGain = Float(pow(10, (settings.gainDB ?? 0) / 20))
-        controls.monitor.isEnabled = settings.monitor != nil
+        controls.inputGain = settings.gainDB?.linear ?? 1
+        controls.monitor.isEnabled = settings.monitor.map { $0 != .none } ?? false
         // With the API, the last session comes back: the audio setup chosen through it, outputs, volumes, the
         // chain unless --chain gives one. Flags given now win.
         var session: SessionState?
         if api {
             do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
-            if let audio = session?.audio { settings = settings.applying(audio).overridden(by: flagSettings()) }
+            if let audio = session?.audio { settings = settings.overridden(by: audio).overridden(by: flagSettings()) }
             session?.apply(to: controls)
-            if let gain = settings.gainDB { controls.inputGain = Float(pow(10, gain / 20)) }
-            if monitor != nil { controls.monitor.isEnabled = true }
+            if let gain = settings.gainDB { controls.inputGain = gain.linear }
+            if let monitor = audio.monitor { controls.monitor.isEnabled = monitor != .none }
         }
         // The API edits the chain: it gets one (empty) even when none is given.
         let chainDescription: ChainDescription?
@@ -239,7 +207,7 @@ struct RunCommand: AsyncParsableCommand {
     /// The control API for `host`'s engine: the dispatcher every action goes through, in a service that serves it
     /// once the group runs (the token made on first start); its address is published for `directpipe ctl` once it
     /// listens.
-    private func apiService(host: RunHost, log: Logger, slot: String?, audio: AudioRequest?) throws -> APIService {
+    private func apiService(host: RunHost, log: Logger, slot: String?, audio: RunSettings?) throws -> APIService {
         let folder = PresetStore.defaultFolder
         let running = host.current
         let chain = try running.plan.chain ?? (ChainDescription(effects: []), try running.plan.factory.chain(ChainDescription(effects: [])))
@@ -274,19 +242,13 @@ struct RunCommand: AsyncParsableCommand {
 
     /// What the flags given set (nil where a flag was not given).
     private func flagSettings() -> RunSettings {
-        var flags = RunSettings()
-        flags.backend = backend
-        flags.input = input
+        var flags = audio.settings
         flags.pipe = pipe
-        flags.rate = rate
-        flags.period = period
         flags.periods = periods
-        flags.channels = channels
         flags.inputChannels = inputChannels
         flags.gainDB = gain
         flags.jackServer = jackServer
         flags.micTo = micTo
-        flags.monitor = monitor
         flags.monitorClock = monitorClock
         flags.virtualMic = virtualMic
         flags.micDefault = micDefault

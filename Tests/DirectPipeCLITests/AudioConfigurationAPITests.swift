@@ -116,6 +116,6 @@ extension ControlAPITests {
         let latency = try #require(measured.jsonLines.last, "\(measured.output)\(measured.errorOutput)")
         #expect(latency.int("period_frames") == 256 && (latency["pipe_readable_ms"] as? Double ?? 0) > 256_000 / 48000, "\(latency)")
         let wrong = try TestProcess(Programs.directpipe, ["ctl", "audio", "--backend", "sndio"], environment: environment)
-        #expect(wrong.finish() != 0 && wrong.errorOutput.contains("backend 'sndio' is not one of"), "\(wrong.errorOutput)")
+        #expect(wrong.finish() != 0 && wrong.errorOutput.contains("'sndio' is not one of auto"), "\(wrong.errorOutput)")
     }
 }

@@ -116,6 +116,6 @@ import Testing
         let broken = try TestProcess(Programs.directpipe, ["run", "--seconds", "1"], environment: environment)
         #expect(broken.finish() != 0)
         let lines = broken.errorOutput.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].contains("config.json: 'period' must be a whole number"), "\(broken.errorOutput)")
+        #expect(lines.count == 1 && lines[0].contains("config.json:1: 'period' must be a whole number of frames"), "\(broken.errorOutput)")
     }
 }

@@ -33,6 +33,15 @@ import Testing
         }
     }
 
+    /// A number too large for a parameter is still a number: the effect refuses it by its range, not the decoder as
+    /// "invalid JSON" (schemathesis sent 4e225 once).
+    @Test func hugeNumbersDecodeAndAreLeftToTheRangeCheck() throws {
+        let set = try JSONDecoder().decode(ControlAction.self, from: Data(#"{"action": "set_parameter", "effect": 0, "symbol": "g", "value": 1e300}"#.utf8))
+        #expect(set == .setParameter(effect: 0, symbol: "g", value: .infinity))
+        let add = try JSONDecoder().decode(ControlAction.self, from: Data(#"{"action": "add_effect", "id": "gain", "parameters": {"gain": -4e225}}"#.utf8))
+        #expect(add == .addEffect(id: "gain", at: nil, parameters: ["gain": -.infinity]))
+    }
+
     @Test func atomicWritesKeepTheOldFileAsBackupAndSetTheMode() throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = "\(folder)/sub/file.json"

@@ -13,12 +13,13 @@ import Testing
         let path = try file(#"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice", "mic_default": true}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let settings = try #require(try SettingsFile.load(path: path))
-        #expect(settings.rate == 44100 && settings.period == 256 && settings.channels == 1 && settings.gainDB == -3.5)
+        #expect(settings.rate?.value == 44100 && settings.period?.value == 256 && settings.channels?.value == 1)
+        #expect(settings.gainDB?.value == -3.5 && settings.backend == .clock)
         #expect(settings.micDefault == true && settings.virtualMic == nil)
         var flags = RunSettings()
-        flags.period = 64
+        flags.period = try PeriodFrames(argument: "64")
         let merged = settings.overridden(by: flags)
-        #expect(merged.period == 64 && merged.rate == 44100 && merged.pipe == "voice")
+        #expect(merged.period?.value == 64 && merged.rate?.value == 44100 && merged.pipe == "voice")
     }
 
     @Test func aMissingDefaultFileIsFineAndAMissingNamedOneIsNot() throws {
@@ -28,15 +29,18 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"period": 5}"#, "'period' 5 is outside 16–8192 frames"),
-        (#"{"rate": "fast"}"#, "'rate' must be a whole number, not \"fast\""),
-        (#"{"rate": 48000.5}"#, "'rate' must be a whole number, not 48000.5"),
-        (#"{"channels": true}"#, "'channels' must be a whole number, not true"),
+        (#"{"period": 5}"#, ":1: 'period' 5 is outside 16–8192 frames"),
+        (#"{"rate": "fast"}"#, "'rate' must be a whole number of Hz, not \"fast\""),
+        (#"{"rate": 48000.5}"#, "'rate' must be a whole number of Hz, not 48000.5"),
+        (#"{"channels": true}"#, "'channels' must be a whole number of channels (1 mono, 2 stereo), not true"),
         (#"{"perod": 128}"#, "'perod' is not a setting (did you mean 'period'?)"),
-        (#"{"backend": "asio"}"#, "'backend' 'asio' is not one of"),
-        (#"{"gain_db": 40}"#, "'gain_db' 40.0 is outside -60–+24 dB"),
+        (#"{"backend": "asio"}"#, "'backend' 'asio' is not one of auto, pipewire, jack, alsa, file, clock"),
+        (#"{"gain_db": 40}"#, "'gain_db' 40 is outside -60–24 dB"),
         (#"{"virtual_mic": "yes"}"#, "'virtual_mic' must be true or false, not \"yes\""),
         (#"{"monitor_clock": "ours"}"#, "'monitor_clock' 'ours' is not one of auto, shared, own"),
+        (#"{"monitor": ""}"#, "'monitor' is empty: leave it out for the default, or say \"none\""),
+        (#"{"mic_to": "alsa:"}"#, "'mic_to' 'alsa:' names no device"),
+        ("{\n  \"rate\": 48000,\n  \"input\": 7\n}", ":3: 'input' must be a device name as a string, not 7"),
         (#"[1, 2]"#, "must hold a JSON object"),
         (#"{"rate": 48000,"#, "is not valid JSON"),
     ])

@@ -17,7 +17,7 @@ import Testing
     private func runningHost(_ lines: LogLines) throws -> (RunHost, PipeName) {
         let name = try PipeName("host-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         var settings = RunSettings()
-        settings.backend = "clock"
+        settings.backend = .clock
         let plan = try SessionPlan(settings, chain: ChainDescription(effects: []), probe: clockOnly)
         let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 2))
         let controls = EngineControls()
@@ -44,7 +44,7 @@ import Testing
         #expect(callbacks(of: host, reach: 10))
         let first = host.current
 
-        let running = try host.restart(AudioRequest(period: 256), chain: ChainDescription(effects: []))
+        let running = try host.restart(try request(#"{"period": 256}"#), chain: ChainDescription(effects: []))
         #expect(host.current !== first && running.engine === host.current.engine)
         #expect(host.current.format.periodFrames == 256)
         #expect(callbacks(of: host, reach: 10), "the new engine runs")
@@ -59,8 +59,9 @@ import Testing
         defer { stop(host, name) }
         #expect(callbacks(of: host, reach: 10))
         let before = host.current
+        let missingMonitor = try request(#"{"monitor": "no_such_card"}"#)
         do {
-            _ = try host.restart(AudioRequest(monitor: "no_such_card"), chain: ChainDescription(effects: []))
+            _ = try host.restart(missingMonitor, chain: ChainDescription(effects: []))
             Issue.record("a monitor that is not there was started")
         } catch {
             #expect(error.error.message.contains("cannot open ALSA playback device 'no_such_card'"), "\(error.error.message)")
@@ -78,8 +79,9 @@ import Testing
         let (host, name) = try runningHost(lines)
         defer { stop(host, name) }
         let before = host.current
+        let missingFile = try request(#"{"input": "/no/such/file.wav"}"#)
         do {
-            _ = try host.restart(AudioRequest(input: "/no/such/file.wav"), chain: ChainDescription(effects: []))
+            _ = try host.restart(missingFile, chain: ChainDescription(effects: []))
             Issue.record("planned a missing file")
         } catch {
             #expect(error.restarted == nil, "nothing was stopped, so nothing was started again")
@@ -87,6 +89,11 @@ import Testing
         #expect(host.current === before)
         let count = before.engine.meters.snapshot(inputChannels: 2, outputChannels: 2).callbacks
         #expect(callbacks(of: host, reach: count + 10), "what ran still runs")
+    }
+
+    /// A `configure_audio` request as the API decodes it.
+    private func request(_ json: String) throws -> RunSettings {
+        try JSONDecoder().decode(RunSettings.self, from: Data(json.utf8))
     }
 
     private func stop(_ host: RunHost, _ name: PipeName) {
