@@ -24,7 +24,16 @@ public struct APIService: Service {
         self.onRunning = onRunning
     }
 
+    /// Serves, with the center saving the session after changes beside it, until the group shuts down.
     public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { [center] in await center.saveSessionAfterChanges() }
+            try await serve()
+            group.cancelAll()
+        }
+    }
+
+    private func serve() async throws {
         let listening = Atomic<Bool>(false)
         let onRunning = self.onRunning
         let heard: @Sendable (Int) -> Void = { port in

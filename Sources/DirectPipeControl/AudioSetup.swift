@@ -24,44 +24,58 @@ public struct AudioStatus: Sendable, Codable, Equatable {
     }
 }
 
-/// A freshly started audio side: the engine running `chain`, and the factory for effects in its format.
-/// Handed once from the host to the control center, on the action queue (hence unchecked).
-public struct AudioRunning: @unchecked Sendable {
-    public var engine: Engine
-    public var chain: EffectChain
-    public var factory: EffectFactory
+/// What one start of the audio side comes with: the engine, the editor of its chain, the recorder of its output,
+/// and the factory for effects in its format. Made once per start, by whoever starts the audio, and replaced
+/// whole by a restart: the ``AudioHost`` is its one owner, everyone else asks the host for the current one.
+public final class RunningAudio: Sendable {
+    public let engine: Engine
+    public let editor: ChainEditor
+    public let recorder: Recorder
+    public let factory: EffectFactory
 
-    public init(engine: Engine, chain: EffectChain, factory: EffectFactory) {
+    /// `chain` runs in `engine` already, built from `description` by `factory`.
+    public init(engine: Engine, chain: EffectChain, description: ChainDescription, factory: EffectFactory) {
         self.engine = engine
-        self.chain = chain
         self.factory = factory
+        editor = ChainEditor(engine: engine, chain: chain, description: description)
+        recorder = Recorder(engine: engine)
     }
 }
 
-/// Why `configure_audio` did not happen, and what runs instead when the old setup had to be started again.
-public struct AudioRestartFailure: Error {
-    public var error: ActionError
-    /// The setup that ran before, started again (nil: nothing was stopped, or it could not start again).
-    public var restarted: AudioRunning?
-
-    public init(_ error: ActionError, restarted: AudioRunning? = nil) {
-        self.error = error
-        self.restarted = restarted
-    }
-}
-
-/// The program that runs the audio side (`directpipe run`), for the actions that need more than the engine:
-/// changing backend, devices, rate or period, and measuring latency with an impulse.
+/// The owner of the running audio side, for the actions that need more than the engine: changing backend,
+/// devices, rate or period, and measuring latency with an impulse.
 public protocol AudioHost: AnyObject, Sendable {
-    /// What runs now.
-    var status: AudioStatus { get }
+    /// What runs now (another one after a restart).
+    var running: RunningAudio { get }
+    /// The backend and devices running now, for the state (nil: an engine with nothing behind it to show).
+    var status: AudioStatus? { get }
     /// Stops what runs and starts `request` (``RunSettings/audioKeys`` only, on top of what runs) with `chain` built
-    /// in the new format. On failure what ran before runs again (a new start of it, in the failure), and the error
-    /// says what was wrong.
-    func restart(_ request: RunSettings, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning
+    /// in the new format. On failure what ran before runs again (a new start of it) and the error says both.
+    func restart(_ request: RunSettings, chain: ChainDescription) throws(ActionError)
     /// Sends an impulse through the running path and times its arrival at each output (`chainLatencyFrames`:
     /// the running chain's own delay, which the engine's impulse cannot tell by itself).
     func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport
-    /// The OBS pipe now: readers waiting for audio, and frames written that the latest reader has not read.
-    func pipeStatus() -> (readers: Int, unreadFrames: Int)
+    /// The OBS pipe now: readers waiting for audio, and frames written that the latest reader has not read (nil:
+    /// no pipe).
+    func pipeStatus() -> (readers: Int, unreadFrames: Int)?
+}
+
+/// One engine and nothing behind it to restart or measure: what the control center works on where no backend
+/// runs (an engine driven by hand, in tests and tools).
+public final class FixedAudioHost: AudioHost {
+    public let running: RunningAudio
+
+    public init(_ running: RunningAudio) { self.running = running }
+
+    public var status: AudioStatus? { nil }
+
+    public func restart(_ request: RunSettings, chain: ChainDescription) throws(ActionError) {
+        throw ActionError(.conflict, "there is no audio host here to reconfigure")
+    }
+
+    public func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport {
+        throw ActionError(.conflict, "there is no audio host here to measure")
+    }
+
+    public func pipeStatus() -> (readers: Int, unreadFrames: Int)? { nil }
 }

@@ -14,7 +14,9 @@ import Logging
 public final class AudioSession {
     public let plan: SessionPlan
     public let backend: any AudioBackend
-    public let engine: Engine
+    /// The engine with its chain editor and recorder: what the control side works on.
+    public let audio: RunningAudio
+    public var engine: Engine { audio.engine }
     public let writer: PipeWriter
     /// The monitor's bridge when its device runs on another clock.
     public let monitorBridge: AlsaBridge?
@@ -74,9 +76,10 @@ public final class AudioSession {
         micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         micBridge = micAlsaBridge == nil && plan.virtualMicBridge
             ? try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)) : nil
-        engine = try Engine(
+        let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: monitorBridge?.ring,
-            micRing: micAlsaBridge?.ring ?? micBridge?.ring, chain: plan.chain?.chain)
+            micRing: micAlsaBridge?.ring ?? micBridge?.ring, chain: plan.chain.chain)
+        audio = RunningAudio(engine: engine, chain: plan.chain.chain, description: plan.chain.description, factory: plan.factory)
     }
 
     /// Starts the backend, then the bridges (each thing that happened is one line in `log`). On failure

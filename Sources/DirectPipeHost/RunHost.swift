@@ -35,9 +35,11 @@ public final class RunHost: AudioHost, @unchecked Sendable {
     /// The session running now (another one after a restart).
     public var current: AudioSession { lock.withLock { session } }
 
-    public var status: AudioStatus { current.status }
+    public var running: RunningAudio { current.audio }
 
-    public func restart(_ request: RunSettings, chain: ChainDescription) throws(AudioRestartFailure) -> AudioRunning {
+    public var status: AudioStatus? { current.status }
+
+    public func restart(_ request: RunSettings, chain: ChainDescription) throws(ActionError) {
         restarting.lock()
         defer { restarting.unlock() }
         let old = current
@@ -49,13 +51,12 @@ public final class RunHost: AudioHost, @unchecked Sendable {
         }
         // Everything that can be found wrong without stopping anything: the backend, the format, the chain.
         let plan: SessionPlan
-        do { plan = try SessionPlan(settings, chain: chain, probe: probe) } catch { throw AudioRestartFailure(ActionError(.conflict, "\(error)")) }
+        do { plan = try SessionPlan(settings, chain: chain, probe: probe) } catch { throw ActionError(.conflict, "\(error)") }
         old.stop()
         do {
             let next = try start(plan)
             lock.withLock { session = next }
             if request.monitor != nil { controls.monitor.isEnabled = next.plan.monitorIsOn }
-            return Self.running(next)
         } catch {
             // Back to what ran: its plan worked a moment ago.
             let problem = "\(error)"
@@ -63,16 +64,11 @@ public final class RunHost: AudioHost, @unchecked Sendable {
             do {
                 again = try start(try SessionPlan(old.plan.settings, chain: chain, probe: probe))
             } catch {
-                throw AudioRestartFailure(ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)"))
+                throw ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)")
             }
             lock.withLock { session = again }
-            throw AudioRestartFailure(ActionError(.conflict, "\(problem) (what ran before runs again)"), restarted: Self.running(again))
+            throw ActionError(.conflict, "\(problem) (what ran before runs again)")
         }
-    }
-
-    /// A session as the control center works on it.
-    private static func running(_ session: AudioSession) -> AudioRunning {
-        AudioRunning(engine: session.engine, chain: session.plan.chain!.chain, factory: session.plan.factory)
     }
 
     /// Builds and starts a session on the pipe writer, a new one only when the format changes.
@@ -87,7 +83,7 @@ public final class RunHost: AudioHost, @unchecked Sendable {
         return next
     }
 
-    public func pipeStatus() -> (readers: Int, unreadFrames: Int) {
+    public func pipeStatus() -> (readers: Int, unreadFrames: Int)? {
         let writer = current.writer
         let read = writer.readPosition
         return (Int(writer.waitingReaders), read == 0 ? 0 : Int(writer.writePosition &- read))

@@ -14,7 +14,7 @@ public struct SessionPlan {
     /// Why that backend, for the start line ("as asked", "auto: a PipeWire daemon answers").
     public var reason: String
     public var format: EngineFormat
-    public var chain: (description: ChainDescription, chain: EffectChain)?
+    public var chain: (description: ChainDescription, chain: EffectChain)
     public var factory: EffectFactory
     /// The virtual mic in a PipeWire graph when the engine runs elsewhere (JACK, ALSA, a file, the clock) and a
     /// PipeWire daemon answers; on PipeWire the backend makes its own.
@@ -22,8 +22,8 @@ public struct SessionPlan {
     /// What the user should know about the plan (the JACK server decides the rate and period, not the settings).
     public var notes: [String] = []
 
-    /// `chain`: what the engine runs (nil: no chain at all, the engine passes its input through). `probe`: what
-    /// answers on this machine, asked only as the settings need it.
+    /// `chain`: what the engine runs (nil: an empty chain, the engine passes its input through until effects are
+    /// added). `probe`: what answers on this machine, asked only as the settings need it.
     public init(_ settings: RunSettings, chain: ChainDescription?, probe: BackendProbe = .system) throws {
         self.settings = settings
         (kind, reason) = try Self.chooseBackend(settings, probe: probe)
@@ -59,7 +59,8 @@ public struct SessionPlan {
         virtualMicBridge = !kind.isPipeWire && (settings.virtualMic ?? true) && probe.pipeWireAnswers()
         factory = ChainLoader.factory(format)
         do {
-            self.chain = try chain.map { [factory] in ($0, try factory.chain($0)) }
+            let description = chain ?? ChainDescription(effects: [])
+            self.chain = (description, try factory.chain(description))
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }

@@ -125,10 +125,10 @@ struct RunCommand: AsyncParsableCommand {
             if let gain = settings.gainDB { controls.inputGain = gain.linear }
             if let monitor = audio.monitor { controls.monitor.isEnabled = monitor != .none }
         }
-        // The API edits the chain: it gets one (empty) even when none is given.
+        // The chain file, else the session's chain, else an empty one (the API may add to it).
         let chainDescription: ChainDescription?
         do {
-            chainDescription = try settings.chain.map(ChainLoader.description(of:)) ?? (api ? session?.chain ?? ChainDescription(effects: []) : nil)
+            chainDescription = try settings.chain.map(ChainLoader.description(of:)) ?? session?.chain
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }
@@ -143,25 +143,20 @@ struct RunCommand: AsyncParsableCommand {
         // One host per config folder: taken before the audio starts (a second one must not grab the device).
         let lock: InstanceLock?
         do { lock = api ? try InstanceLock(folder: PresetStore.defaultFolder) : nil } catch { throw RunError("\(error)") }
-        let chainEditor = api ? nil : plan.chain.map { ChainEditor(engine: audio.engine, chain: $0.chain, description: $0.description) }
-        if let source = settings.chain, let chain = plan.chain?.chain {
-            printError("directpipe run: chain \(ChainLoader.describe(chain, from: source))")
+        if let source = settings.chain {
+            printError("directpipe run: chain \(ChainLoader.describe(plan.chain.chain, from: source))")
         }
+        // The one dispatcher of changes, the API's when there is one; the session is saved only then.
+        let center = ControlCenter(
+            host: host, description: plan.chain.description, sessionFolder: api ? PresetStore.defaultFolder : nil,
+            slot: session?.slot, audio: session?.audio)
 
         try audio.start(log: log)
         let wakeups = RunService.Wakeups()
         let status = RunStatus(host: host, json: json, quiet: quiet)
-        var center: ControlCenter?
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let lock {
-            let api = try apiService(host: host, log: log, slot: session?.slot, audio: session?.audio)
-            center = api.center
-            services.append(.init(service: api))
-            _ = lock  // held while the API serves: the life of the run
-        }
-        let reload = settings.chain.map { source in
-            { @Sendable [center] in Self.reloadChain(from: source, center: center, editor: chainEditor, host: host) }
-        }
+        if lock != nil { services.append(.init(service: try apiService(center, host: host, log: log))) }
+        let reload = settings.chain.map { source in { @Sendable in Self.reloadChain(from: source, center: center) } }
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         // The run loop first: it ends the group when the run ends by itself; on SIGINT/SIGTERM the API stops first.
         services.insert(
@@ -175,8 +170,8 @@ struct RunCommand: AsyncParsableCommand {
         do { try await group.run() } catch { failure = error }
         withExtendedLifetime(lock) {}
 
-        center?.shutdown()  // a recording under way is completed
-        if center != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
+        center.shutdown()  // a recording under way is completed
+        if lock != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
             unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
         }
         let running = host.current
@@ -188,32 +183,20 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// SIGHUP: the chain file again. What stays keeps running; a chain that fails to load leaves the running one alone.
-    private static func reloadChain(from source: String, center: ControlCenter?, editor: ChainEditor?, host: RunHost) {
+    private static func reloadChain(from source: String, center: ControlCenter) {
         do {
-            let description = try ChainLoader.description(of: source)
-            if let center {
-                let changes = try center.loadChain(description)
-                printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
-            } else if let editor {
-                let factory = host.current.plan.factory
-                let changes = try editor.apply(description) { try factory.effect($0) }
-                printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(editor.chain, from: source))")
-            }
+            let changes = try center.loadChain(try ChainLoader.description(of: source))
+            printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
         } catch {
             printError("directpipe run: chain not reloaded, the running one stays: \(error)")
         }
     }
 
-    /// The control API for `host`'s engine: the dispatcher every action goes through, in a service that serves it
-    /// once the group runs (the token made on first start); its address is published for `directpipe ctl` once it
-    /// listens.
-    private func apiService(host: RunHost, log: Logger, slot: String?, audio: RunSettings?) throws -> APIService {
+    /// The control API over `center`, in a service that serves it once the group runs (the token made on first
+    /// start); its address is published for `directpipe ctl` once it listens.
+    private func apiService(_ center: ControlCenter, host: RunHost, log: Logger) throws -> APIService {
         let folder = PresetStore.defaultFolder
         let running = host.current
-        let chain = try running.plan.chain ?? (ChainDescription(effects: []), try running.plan.factory.chain(ChainDescription(effects: [])))
-        let center = ControlCenter(
-            engine: running.engine, chain: chain.chain, description: chain.description, factory: running.plan.factory,
-            sessionFolder: folder, slot: slot, audio: audio, host: host)
         var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
         configuration.port = apiPort ?? APIServer.Configuration.defaultPort
         configuration.jackServer = running.plan.settings.jackServer

@@ -13,7 +13,8 @@ import Testing
         let factory = EffectFactory(channels: 2, sampleRate: 48000, maxFrames: EngineFormat.maxPeriodFrames, liveWorker: false)
         let chain = try factory.chain(ChainDescription(effects: []))
         let engine = try Engine(format: EngineFormat(), pipe: nil, chain: chain)
-        return ControlCenter(engine: engine, chain: chain, description: ChainDescription(effects: []), factory: factory)
+        let running = RunningAudio(engine: engine, chain: chain, description: ChainDescription(effects: []), factory: factory)
+        return ControlCenter(host: FixedAudioHost(running), description: ChainDescription(effects: []))
     }
 
     private func service(port: Int, fallback: Bool, heard: PortBox) throws -> APIService {

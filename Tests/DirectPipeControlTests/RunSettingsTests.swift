@@ -27,7 +27,7 @@ import Testing
         #expect(throws: SettingProblem("8 is outside 16–8192 frames")) { try PeriodFrames(argument: "8") }
         #expect(throws: SettingProblem("must be a whole number of Hz, not 'fast'")) { try SampleRate(argument: "fast") }
         #expect(throws: SettingProblem("25 is outside -60–24 dB")) { try InputGain(25) }
-        #expect(try InputGain(-6).linear == decibelsToGain(-6))
+        #expect(try InputGain(-6).linear == Float(pow(10, -6.0 / 20)))
         #expect(InputGain(clamping: 99).value == 24 && InputGain(clamping: .nan).value == 0)
         #expect(try OutputChannels(1).channelMode == .mono)
         #expect(throws: SettingProblem("'asio' is not one of auto, pipewire, jack, alsa, file, clock")) { try BackendChoice(argument: "asio") }

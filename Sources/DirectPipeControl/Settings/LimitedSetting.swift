@@ -1,5 +1,5 @@
-import DirectPipeDSP
 import DirectPipeEngine
+import Foundation
 
 /// The range a numeric setting may take and the unit it is said in.
 public protocol SettingLimits: Sendable {
@@ -106,8 +106,8 @@ extension LimitedSetting where Limits == OutputChannelLimits {
 }
 
 extension LimitedSetting where Limits == InputGainLimits {
-    /// The gain as the engine multiplies by it.
-    public var linear: Float { decibelsToGain(Float(value)) }
+    /// The gain as the engine multiplies by it (worked out in double precision, then rounded once).
+    public var linear: Float { Float(pow(10, value / 20)) }
 
     /// The gain of `decibels`, the nearest end of the range when outside it (a hand-edited preset or session).
     public init(clamping decibels: Double) {

@@ -1,0 +1,93 @@
+import DirectPipeControl
+import DirectPipeDSP
+import DirectPipeEngine
+@testable import DirectPipeHost
+import DirectPipeShm
+import Foundation
+import Synchronization
+import Testing
+
+/// The dispatcher in process, over a real host on the internal clock: actions reach the engine that runs now,
+/// a restart leaves one owner of what runs (the host) with the chain carried over, refusals change nothing.
+@Suite(.serialized) struct ControlCenterTests {
+    private func perform(_ center: ControlCenter, _ json: String) throws -> ControlState {
+        try center.perform(try JSONDecoder().decode(ControlAction.self, from: Data(json.utf8)))
+    }
+
+    /// The error `json` is refused with (nil: it was performed).
+    private func refusal(_ center: ControlCenter, _ json: String) throws -> ActionError? {
+        let action = try JSONDecoder().decode(ControlAction.self, from: Data(json.utf8))
+        do { try center.perform(action) } catch { return error }
+        return nil
+    }
+
+    @Test func actionsReachTheRunningEngineAndRefusalsChangeNothing() throws {
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        let states = Mutex<[Int]>([])
+        let id = center.addObserver { state in states.withLock { $0.append(state.version) } }
+        defer { center.removeObserver(id) }
+
+        let gained = try perform(center, #"{"action": "set_input_gain", "decibels": -6}"#)
+        #expect(host.running.engine.controls.inputGain == Float(pow(10, -6.0 / 20)) && gained.input.gainDB == -6)
+        let added = try perform(center, #"{"action": "add_effect", "id": "gain", "parameters": {"gain": -20}}"#)
+        #expect(added.chain.effects.map(\.id) == ["gain"] && host.running.editor.chain.slots.count == 1)
+
+        let before = center.state()
+        #expect(try refusal(center, #"{"action": "set_input_gain", "decibels": 30}"#)?.message == "input gain 30 is outside -60–24 dB")
+        #expect(try refusal(center, #"{"action": "configure_audio", "backend": "file"}"#)?.kind == .invalid)
+        #expect(try refusal(center, #"{"action": "remove_effect", "effect": 5}"#)?.kind == .notFound)
+        #expect(center.state() == before, "a refusal changes nothing, not even the version")
+        #expect(states.withLock { $0 } == [1, 2], "observers hear each change once, in order")
+    }
+
+    /// configure_audio restarts the host; the chain is built again in the new engine, the dispatcher works on it
+    /// at once (nothing of the old engine kept anywhere), and the request is remembered for the session.
+    @Test func aRestartLeavesOneOwnerAndCarriesTheChain() throws {
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        _ = try perform(center, #"{"action": "add_effect", "id": "gain", "parameters": {"gain": -20}}"#)
+        let oldEngine = host.running.engine
+
+        let changed = try perform(center, #"{"action": "configure_audio", "period": 256, "channels": 1}"#)
+        #expect(changed.format.periodFrames == 256 && changed.format.channels == 1)
+        #expect(center.engine === host.running.engine && center.engine !== oldEngine)
+        #expect(changed.chain.effects.map(\.id) == ["gain"] && center.chain.slots.first?.effect.values.snapshot["gain"] == -20)
+        #expect(callbacks(of: host, reach: 10), "the new engine runs")
+        _ = try perform(center, #"{"action": "set_parameter", "effect": 0, "symbol": "gain", "value": -10}"#)
+        #expect(host.running.editor.chain.slots.first?.effect.values.snapshot["gain"] == -10, "edits reach the new chain")
+        #expect(center.session().audio == (try request(#"{"period": 256, "channels": 1}"#)))
+
+        // A restart that fails puts back what ran: same format, same chain, refused as a conflict.
+        let failed = try refusal(center, #"{"action": "configure_audio", "monitor": "no_such_card"}"#)
+        #expect(failed?.kind == .conflict && failed?.message.hasSuffix("(what ran before runs again)") == true, "\(String(describing: failed))")
+        let after = center.state()
+        #expect(after.format.periodFrames == 256 && after.chain.effects.map(\.id) == ["gain"])
+        #expect(center.session().audio?.monitor == nil, "what failed is not remembered")
+    }
+
+    /// The session is written after a change by the saver that runs beside the API, and once more at shutdown.
+    @Test func theSessionIsSavedAfterChanges() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-center-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []), sessionFolder: folder)
+        let saver = Task { await center.saveSessionAfterChanges() }
+        defer { saver.cancel() }
+
+        _ = try perform(center, #"{"action": "mute_input", "on": true}"#)
+        var saved: SessionState?
+        for _ in 0..<200 where saved?.inputMuted != true {  // waits for the state, at most 10 s
+            try await Task.sleep(for: .milliseconds(50))
+            saved = try SessionState.load(folder: folder)
+        }
+        #expect(saved?.inputMuted == true)
+        _ = try perform(center, #"{"action": "set_output_volume", "output": "pipe", "volume": 0.5}"#)
+        center.shutdown()
+        #expect(try SessionState.load(folder: folder)?.outputs["pipe"]?.volume == 0.5, "written at shutdown without waiting")
+    }
+}
