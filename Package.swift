@@ -129,6 +129,7 @@ let package = Package(
             dependencies: [
                 "DirectPipeAPI", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipePlugins",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

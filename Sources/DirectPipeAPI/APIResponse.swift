@@ -27,12 +27,11 @@ enum APIResponse {
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         json(["error": message], status: status)
     }
+}
 
-    static func error(_ error: ActionError) -> Response {
-        switch error.kind {
-        case .invalid: self.error(.badRequest, error.message)
-        case .conflict: self.error(.conflict, error.message)
-        case .notFound: self.error(.notFound, error.message)
-        }
-    }
+/// Any encodable value, to build a message object of mixed values.
+struct AnyEncodable: Encodable, Sendable {
+    private let encodeValue: @Sendable (any Encoder) throws -> Void
+    init(_ value: some Encodable & Sendable) { encodeValue = { try value.encode(to: $0) } }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
 }

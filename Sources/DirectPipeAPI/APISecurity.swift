@@ -52,17 +52,3 @@ struct APISecurity<Context: RequestContext>: RouterMiddleware {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
-
-/// 405 (with the methods there are) for a method a known path does not serve, rather than a bare 404.
-struct MethodCheck<Context: RequestContext>: RouterMiddleware {
-    let allowed: [String: [HTTPRequest.Method]]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let methods = allowed[request.uri.path], !methods.contains(request.method), request.method != .head {
-            var response = APIResponse.error(.methodNotAllowed, "\(request.method) is not served here (\(methods.map(\.rawValue).joined(separator: ", ")))")
-            response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")
-            return response
-        }
-        return try await next(request, context)
-    }
-}

@@ -11,6 +11,8 @@ public struct LoopbackHTTPClient: Sendable {
     /// What the server answered.
     public struct Response: Sendable {
         public var status: Int
+        /// Header values by lowercased name (repeated headers joined with ", ").
+        public var headers: [String: String] = [:]
         public var body: [UInt8]
     }
 
@@ -30,46 +32,63 @@ public struct LoopbackHTTPClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Sends `method path` with `headers` and `body`, and waits for the whole response.
+    /// Sends `method path` with `headers` and `body`, and waits for the whole response (blocking the thread: for
+    /// a command-line tool).
     public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) throws -> Response {
+        try Self.answer(try exchange(method, path, headers: headers, body: body).wait(), host: host, port: port)
+    }
+
+    /// The same, suspending instead of blocking (for async callers).
+    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
+        try Self.answer(try await exchange(method, path, headers: headers, body: body).get(), host: host, port: port)
+    }
+
+    /// What a finished exchange gives: its response, or a ``Failure`` saying what went wrong where.
+    private static func answer(_ result: Result<Response, any Error>, host: String, port: Int) throws -> Response {
+        switch result {
+        case .success(let response): return response
+        case .failure(let failure as Failure): throw failure
+        case .failure(let error): throw Failure(description: "\(host):\(port) did not answer: \(error)")
+        }
+    }
+
+    /// Connects, sends the request and completes with the whole response or the first error (never fails itself).
+    private func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?) -> EventLoopFuture<Result<Response, any Error>> {
         let group = MultiThreadedEventLoopGroup.singleton
         let answer = group.next().makePromise(of: Response.self)
-        let channel: any Channel
-        do {
-            channel = try ClientBootstrap(group: group)
-                .connectTimeout(timeout)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(answer: answer))
-                    }
+        let (host, port, timeout) = (self.host, self.port, self.timeout)
+        return ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(answer: answer))
                 }
-                .connect(host: host, port: port).wait()
-        } catch {
-            answer.fail(error)
-            throw Failure(description: "cannot reach \(host):\(port): \(error)")
-        }
-        defer { channel.close(promise: nil) }
-        let deadline = channel.eventLoop.scheduleTask(in: timeout) { [timeout] in
-            channel.pipeline.fireErrorCaught(Failure(description: "no answer within \(timeout.nanoseconds / 1_000_000_000) s"))
-        }
-        defer { deadline.cancel() }
-
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")
-        head.headers.add(name: "Connection", value: "close")
-        head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        do {
-            return try answer.futureResult.wait()
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            throw Failure(description: "\(host):\(port) did not answer: \(error)")
-        }
+            }
+            .connect(host: host, port: port)
+            .flatMapError { error in
+                answer.fail(error)
+                return group.next().makeFailedFuture(Failure(description: "cannot reach \(host):\(port): \(error)"))
+            }
+            .flatMap { channel in
+                let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                    channel.pipeline.fireErrorCaught(Failure(description: "no answer within \(timeout.nanoseconds / 1_000_000_000) s"))
+                }
+                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+                head.headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")
+                head.headers.add(name: "Connection", value: "close")
+                head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
+                for (name, value) in headers { head.headers.add(name: name, value: value) }
+                channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+                return answer.futureResult.always { _ in
+                    deadline.cancel()
+                    channel.close(promise: nil)
+                }
+            }
+            .map { Result<Response, any Error>.success($0) }
+            .recover { .failure($0) }
     }
 }
 
@@ -80,6 +99,7 @@ private final class ResponseCollector: ChannelInboundHandler {
 
     private let answer: EventLoopPromise<LoopbackHTTPClient.Response>
     private var status: Int?
+    private var headers: [String: String] = [:]
     private var body: [UInt8] = []
     private var done = false
 
@@ -87,10 +107,12 @@ private final class ResponseCollector: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): status = Int(head.status.code)
+        case .head(let head):
+            status = Int(head.status.code)
+            for (name, value) in head.headers { headers[name.lowercased(), default: ""] += headers[name.lowercased()] == nil ? value : ", \(value)" }
         case .body(let part): body += part.readableBytesView
         case .end:
-            finish(.success(.init(status: status ?? 0, body: body)))
+            finish(.success(.init(status: status ?? 0, headers: headers, body: body)))
             context.close(promise: nil)
         }
     }
