@@ -18,8 +18,8 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         public var captureSources: [String]?
         /// Ports the virtual-mic outputs connect to.
         public var micTargets: [String] = []
-        /// Ports the monitor outputs connect to.
-        public var monitorTargets: [String] = []
+        /// Ports the monitor outputs connect to; nil: the server's physical playback ports.
+        public var monitorTargets: [String]? = []
 
         public init(serverName: String? = nil) { self.serverName = serverName }
     }
@@ -149,7 +149,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
             jack_connect(client, source, jack_port_name(port))
         }
         for (port, target) in zip(micPorts, options.micTargets) { jack_connect(client, jack_port_name(port), target) }
-        for (port, target) in zip(monitorPorts, options.monitorTargets) { jack_connect(client, jack_port_name(port), target) }
+        let monitorTargets = options.monitorTargets
+            ?? JackSupport.portNames(client, flags: JackPortIsPhysical.rawValue | JackPortIsInput.rawValue)
+        for (port, target) in zip(monitorPorts, monitorTargets) { jack_connect(client, jack_port_name(port), target) }
     }
 
     private func disconnect() {

@@ -49,7 +49,7 @@ public final class AudioSession {
             case .alsa: throw RunError("JACK captures from ports, not from an ALSA device (`directpipe devices` lists the ports)")
             }
             options.micTargets = settings.micTo?.names ?? []
-            options.monitorTargets = backendMonitor.names
+            options.monitorTargets = backendMonitor == .default ? nil : backendMonitor.names
             backend = JackBackend(options: options)
         case .pipewire:
             var options = PipeWireBackend.Options()

@@ -3,7 +3,7 @@ import DirectPipeShm
 import Foundation
 
 /// Latency where there is no graph to probe from outside (the clock, a file, ALSA): asks the running engine for
-/// an impulse at its input (`directpipe latency` with SIGUSR1, see ``LatencyRequest``; the host itself directly)
+/// an impulse at its input (`directpipe latency` with SIGUSR1, which `run` traps; the host itself directly)
 /// and times its arrival in the pipe, against the capture time the pipe's clock gives the impulse's frame.
 public struct EngineLatencyProbe {
     public struct Measurement: Sendable {

@@ -57,7 +57,7 @@ struct LatencyCommand: ParsableCommand {
         default:
             report = try LatencyMeasurement.engine(reader) { pid in
                 try EngineLatencyProbe.checkIsEngine(pid, pipe: reader.name)
-                kill(pid, LatencyRequest.signal)
+                kill(pid, SIGUSR1)  // RunService turns it into an impulse
             }
         }
         if json {

@@ -11,6 +11,7 @@ import DirectPipeShm
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `directpipe run`: the engine on a backend, feeding the OBS pipe and the backend's outputs.
 struct RunCommand: AsyncParsableCommand {
@@ -112,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         var settings = try effectiveSettings()
         let controls = EngineControls()
         // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
-        LatencyRequest.install(for: controls)
+        let latencyRequests = await UnixSignalsSequence(trapping: .sigusr1)
         controls.inputGain = settings.gainDB?.linear ?? 1
         controls.monitor.isEnabled = settings.monitor.map { $0 != .none } ?? false
         // With the API, the last session comes back: the audio setup chosen through it, outputs, volumes, the
@@ -160,7 +161,7 @@ struct RunCommand: AsyncParsableCommand {
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         // The run loop first: it ends the group when the run ends by itself; on SIGINT/SIGTERM the API stops first.
         services.insert(
-            .init(service: RunService(host: host, status: status, endNs: endNs, reload: reload, wakeups: wakeups),
+            .init(service: RunService(host: host, status: status, endNs: endNs, reload: reload, latencyRequests: latencyRequests, wakeups: wakeups),
                   successTerminationBehavior: .gracefullyShutdownGroup),
             at: 0)
         var quietLog = log

@@ -5,7 +5,7 @@ import Synchronization
 import UnixSignals
 
 /// `directpipe run`'s own service beside the API: a status report each second, the chain reloaded on SIGHUP,
-/// and the end of the run (its `--seconds`, a file played through, or the group's graceful shutdown on SIGINT
+/// an impulse for `directpipe latency` on SIGUSR1, and the end of the run (its `--seconds`, a file played through, or the group's graceful shutdown on SIGINT
 /// or SIGTERM). It sleeps between those: every needless wake-up is a context switch beside the audio thread.
 struct RunService: Service {
     let host: RunHost
@@ -14,6 +14,10 @@ struct RunService: Service {
     let endNs: UInt64?
     /// What SIGHUP does (nil: SIGHUP is left alone).
     let reload: (@Sendable () -> Void)?
+    /// SIGUSR1, trapped before the pipe named this process as its writer: `directpipe latency`, on a backend with no
+    /// graph to probe (the clock, a file, ALSA), asks for an impulse with it (the API's `measure_latency` asks
+    /// the engine directly).
+    let latencyRequests: UnixSignalsSequence
     /// How often the loop woke, for the final report.
     let wakeups: Wakeups
 
@@ -36,6 +40,9 @@ struct RunService: Service {
                     await file.untilFinished()
                     sink.yield(.end)
                 }
+            }
+            group.addTask { [latencyRequests, host] in
+                for await _ in latencyRequests { host.controls.requestLatencyImpulse() }
             }
             if let reloads {
                 group.addTask {

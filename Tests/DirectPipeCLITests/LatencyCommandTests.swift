@@ -9,7 +9,7 @@ import Testing
         defer { removePipe(pipe) }
         let directpipe = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "", "--pipe", pipe,
+            ["run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "default", "--pipe", pipe,
              "--seconds", "8", "--quiet"])
         let deadline = Date().addingTimeInterval(10)
         var report: [String: Any]?
