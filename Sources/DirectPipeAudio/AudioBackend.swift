@@ -2,7 +2,7 @@ import DirectPipeEngine
 
 /// A source of audio periods that drives the engine: PipeWire, JACK, ALSA,
 /// a file or the internal clock, behind one protocol.
-public protocol AudioBackend: AnyObject {
+public protocol AudioBackend: AnyObject, Sendable {
     /// A short name for status lines: "clock", "jack", ...
     var name: String { get }
     /// Starts calling `engine.process` once per period on a real-time thread.

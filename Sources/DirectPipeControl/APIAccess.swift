@@ -45,7 +45,7 @@ public struct APIAccess: Sendable, Codable, Equatable {
 }
 
 /// One DirectPipe host per config folder: an exclusive lock on `instance.lock`, held while the process lives.
-public final class InstanceLock: @unchecked Sendable {
+public final class InstanceLock: Sendable {
     private let fd: Int32
 
     /// Takes the lock, or says which process holds it.

@@ -150,8 +150,10 @@ struct Dispatcher {
         if request.backend == .file {
             throw ActionError(.invalid, "backend 'file' can't be chosen here: a file plays once and ends the run (use `directpipe run --backend file`)")
         }
-        _ = try? host.running.recorder.stop()
-        latency = nil  // measured on what ran before, whether the restart works or what ran starts again
+        let before = host.running
+        _ = try? before.recorder.stop()
+        // Measured on what ran before: gone once anything new runs (the request's, or what ran, started again).
+        defer { if host.running !== before { latency = nil } }
         try host.restart(request, chain: description)
         audio = (audio ?? RunSettings()).overridden(by: request)
     }

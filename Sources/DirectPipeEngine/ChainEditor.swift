@@ -1,5 +1,6 @@
 import DirectPipeDSP
 import Foundation
+import Synchronization
 
 /// Changes the running chain to a new description without a click, keeping
 /// what stays: an effect that is still there keeps its instance (its tails,
@@ -14,7 +15,7 @@ import Foundation
 ///
 /// Control side only; calls are serialised. A description that cannot be
 /// built (an unknown effect or parameter) changes nothing.
-public final class ChainEditor: @unchecked Sendable {
+public final class ChainEditor: Sendable {
     /// What an edit did.
     public struct Changes: Equatable, Sendable, CustomStringConvertible {
         public var parameters = 0, bypasses = 0, added = 0, removed = 0, moved = 0
@@ -29,37 +30,40 @@ public final class ChainEditor: @unchecked Sendable {
         }
     }
 
+    /// What an edit changes: the chain running and the entries it was built from. Locked for a whole edit.
+    private struct State {
+        var running: EffectChain
+        var entries: [ChainDescription.Effect]
+    }
+
     private let engine: Engine
-    private let lock = NSLock()
-    private var running: EffectChain
-    private var entries: [ChainDescription.Effect]
+    private let state: Mutex<State>
     /// The longest a bypass fade is waited for (it takes 10 ms and a period; an engine that is not
     /// running never finishes one).
-    public var fadeTimeout: TimeInterval = 0.5
+    private let fadeTimeout: TimeInterval = 0.5
 
     /// `chain` is the engine's chain, built from `description`.
     public init(engine: Engine, chain: EffectChain, description: ChainDescription) {
         self.engine = engine
-        running = chain
-        entries = description.effects
+        state = Mutex(State(running: chain, entries: description.effects))
     }
 
     /// The chain as it runs now.
-    public var chain: EffectChain { lock.withLock { running } }
+    public var chain: EffectChain { state.withLock { $0.running } }
 
     /// Makes the running chain `description`'s. `make` builds a new effect (ready to go live) for an entry
     /// that does not match one running (same id, same saved state).
     public func apply(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect) throws -> Changes {
-        try lock.withLock { try applyLocked(description, make: make) }
+        try state.withLock { state in try apply(description, make: make, to: &state) }
     }
 
-    private func applyLocked(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect) throws -> Changes {
-        let old = running.slots
+    private func apply(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect, to state: inout State) throws -> Changes {
+        let old = state.running.slots
         // Match each new entry with an unused running effect of the same id and state, in order.
         var used = Set<Int>()
         var match: [Int?] = []
         for entry in description.effects {
-            let found = old.indices.first { !used.contains($0) && entries[$0].id == entry.id && entries[$0].state == entry.state }
+            let found = old.indices.first { !used.contains($0) && state.entries[$0].id == entry.id && state.entries[$0].state == entry.state }
             if let found { used.insert(found) }
             match.append(found)
         }
@@ -98,11 +102,11 @@ public final class ChainEditor: @unchecked Sendable {
                     fadeIn.append((slot, entry.bypass))
                 }
             }
-            let next = EffectChain(slots: slots, channels: running.channels, sampleRate: running.sampleRate, maxFrames: running.maxFrames)
-            next.bypass = running.bypass
+            let next = EffectChain(slots: slots, channels: state.running.channels, sampleRate: state.running.sampleRate, maxFrames: state.running.maxFrames)
+            next.bypass = state.running.bypass
             try engine.install(chain: next, crossfade: false)  // shared slots: a hard switch, at a period boundary
             waitUntilLive()
-            running = next
+            state.running = next
         } else {
             slots = old
         }
@@ -123,11 +127,11 @@ public final class ChainEditor: @unchecked Sendable {
             }
         }
         for (slot, bypass) in fadeIn where !bypass { slot.bypass = false }
-        if running.bypass != description.bypass {
-            running.bypass = description.bypass
+        if state.running.bypass != description.bypass {
+            state.running.bypass = description.bypass
             changes.bypasses += 1
         }
-        entries = description.effects
+        state.entries = description.effects
         engine.collectRetiredChains()
         return changes
     }

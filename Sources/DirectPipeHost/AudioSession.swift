@@ -11,7 +11,7 @@ import Logging
 /// One start of the audio side of `directpipe run`: the backend, the engine in its format, the chain, and
 /// the bridges to outputs on other clocks. `configure_audio` replaces the whole session; the pipe writer and
 /// the engine's controls outlive it.
-public final class AudioSession {
+public final class AudioSession: Sendable {
     public let plan: SessionPlan
     public let backend: any AudioBackend
     /// The engine with its chain editor and recorder: what the control side works on.

@@ -5,18 +5,17 @@ import DirectPipeEngine
 import DirectPipeShm
 import Foundation
 import Logging
+import Synchronization
 
 /// The audio side of `directpipe run` as the control API sees it: the session running now, replaced whole by
 /// `configure_audio` (the chain rebuilt in the new format, the controls and, when the format stays, the pipe
 /// writer kept: OBS stays attached), and latency measured from inside.
-public final class RunHost: AudioHost, @unchecked Sendable {
+public final class RunHost: AudioHost {
     public let controls: EngineControls
-    /// Guards `session`, only for reading or swapping it: telemetry never waits for a restart.
-    private let lock = NSLock()
-    private var session: AudioSession
-    /// One restart at a time.
-    private let restarting = NSLock()
-    private var writer: PipeWriter
+    /// The session running now, locked only to read or swap it: telemetry never waits for a restart.
+    private let session: Mutex<AudioSession>
+    /// The pipe writer restarts keep while the format stays, locked for a whole restart: one at a time.
+    private let writer: Mutex<PipeWriter>
     /// Where a restarted session says what started.
     private let log: Logger
 
@@ -27,21 +26,23 @@ public final class RunHost: AudioHost, @unchecked Sendable {
     public init(_ session: AudioSession, controls: EngineControls, log: Logger, probe: BackendProbe = .system) {
         self.log = log
         self.probe = probe
-        self.session = session
         self.controls = controls
-        writer = session.writer
+        writer = Mutex(session.writer)
+        self.session = Mutex(session)
     }
 
     /// The session running now (another one after a restart).
-    public var current: AudioSession { lock.withLock { session } }
+    public var current: AudioSession { session.withLock { $0 } }
 
     public var running: RunningAudio { current.audio }
 
     public var status: AudioStatus? { current.status }
 
     public func restart(_ request: RunSettings, chain: ChainDescription) throws(ActionError) {
-        restarting.lock()
-        defer { restarting.unlock() }
+        try writer.withLock { (writer: inout PipeWriter) throws(ActionError) in try restart(request, chain: chain, writer: &writer) }
+    }
+
+    private func restart(_ request: RunSettings, chain: ChainDescription, writer: inout PipeWriter) throws(ActionError) {
         let old = current
         var settings = old.plan.settings.overridden(by: request)
         if request.backend != nil, request.backend != old.plan.settings.backend {
@@ -54,25 +55,25 @@ public final class RunHost: AudioHost, @unchecked Sendable {
         do { plan = try SessionPlan(settings, chain: chain, probe: probe) } catch { throw ActionError(.conflict, "\(error)") }
         old.stop()
         do {
-            let next = try start(plan)
-            lock.withLock { session = next }
+            let next = try start(plan, writer: &writer)
+            session.withLock { $0 = next }
             if request.monitor != nil { controls.monitor.isEnabled = next.plan.monitorIsOn }
         } catch {
             // Back to what ran: its plan worked a moment ago.
             let problem = "\(error)"
             let again: AudioSession
             do {
-                again = try start(try SessionPlan(old.plan.settings, chain: chain, probe: probe))
+                again = try start(try SessionPlan(old.plan.settings, chain: chain, probe: probe), writer: &writer)
             } catch {
                 throw ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)")
             }
-            lock.withLock { session = again }
+            session.withLock { $0 = again }
             throw ActionError(.conflict, "\(problem) (what ran before runs again)")
         }
     }
 
     /// Builds and starts a session on the pipe writer, a new one only when the format changes.
-    private func start(_ plan: SessionPlan) throws -> AudioSession {
+    private func start(_ plan: SessionPlan, writer: inout PipeWriter) throws -> AudioSession {
         let format = try PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels))
         if writer.format != format {
             writer.stop()  // readers see the writer go, then attach to the new one

@@ -8,7 +8,7 @@ import Foundation
 
 /// What a session will be, worked out before anything stops: the backend chosen (and why), the engine's
 /// format, the chain built in that format. A plan that fails leaves the running session alone.
-public struct SessionPlan {
+public struct SessionPlan: Sendable {
     public var settings: RunSettings
     public var kind: BackendKind
     /// Why that backend, for the start line ("as asked", "auto: a PipeWire daemon answers").

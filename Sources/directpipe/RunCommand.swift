@@ -110,29 +110,17 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let api = self.api ?? !fast
-        var settings = try effectiveSettings()
+        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
         let controls = EngineControls()
         // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
         let latencyRequests = await UnixSignalsSequence(trapping: .sigusr1)
-        controls.inputGain = settings.gainDB?.linear ?? 1
-        controls.monitor.isEnabled = settings.monitor.map { $0 != .none } ?? false
-        // With the API, the last session comes back: the audio setup chosen through it, outputs, volumes, the
-        // chain unless --chain gives one. Flags given now win.
+        // With the API, the last session comes back (see RunStart); without, none is read or written.
         var session: SessionState?
         if api {
             do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
-            if let audio = session?.audio { settings = settings.overridden(by: audio).overridden(by: flagSettings()) }
-            session?.apply(to: controls)
-            if let gain = settings.gainDB { controls.inputGain = gain.linear }
-            if let monitor = audio.monitor { controls.monitor.isEnabled = monitor != .none }
         }
-        // The chain file, else the session's chain, else an empty one (the API may add to it).
-        let chainDescription: ChainDescription?
-        do {
-            chainDescription = try settings.chain.map(ChainLoader.description(of:)) ?? session?.chain
-        } catch {
-            throw RunError("chain \(settings.chain ?? ""): \(error)")
-        }
+        let start = try RunStart(file: file, flags: flagSettings(), session: session, controls: controls)
+        let settings = start.settings, chainDescription = start.chain
         let log = ConsoleLog.logger("directpipe run")
         let plan = try SessionPlan(settings, chain: chainDescription)
         for note in plan.notes { log.notice("\(note)") }
@@ -150,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
         // The one dispatcher of changes, the API's when there is one; the session is saved only then.
         let center = ControlCenter(
             host: host, description: plan.chain.description, sessionFolder: api ? PresetStore.defaultFolder : nil,
-            slot: session?.slot, audio: session?.audio)
+            slot: start.slot, audio: start.audio)
 
         try audio.start(log: log)
         let wakeups = RunService.Wakeups()
@@ -216,12 +204,6 @@ struct RunCommand: AsyncParsableCommand {
             log.info("API on http://\(address):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
             log.info("panel \(APIAccess.panelURL("http://\(address):\(port)", token: token))")
         }
-    }
-
-    /// The configuration file's settings with the flags given on top.
-    private func effectiveSettings() throws -> RunSettings {
-        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
-        return (file ?? RunSettings()).overridden(by: flagSettings())
     }
 
     /// What the flags given set (nil where a flag was not given).
