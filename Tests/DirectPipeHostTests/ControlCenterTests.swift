@@ -68,6 +68,22 @@ import Testing
         #expect(center.session().audio?.monitor == nil, "what failed is not remembered")
     }
 
+    /// measure_latency on the clock: the engine puts the impulse after its input, the host finds it in its own pipe
+    /// and times it; the report is in the state until the audio side changes. (A period is the least it can be:
+    /// the engine gets a period once it is complete; nothing here is compared with the wall clock.)
+    @Test func latencyIsMeasuredThroughTheRunningPipeAndForgottenOnRestart() throws {
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        #expect(callbacks(of: host, reach: 10))
+        let measured = try perform(center, #"{"action": "measure_latency"}"#)
+        let latency = try #require(measured.latency)
+        #expect(latency.backend == "engine" && latency.periodFrames == 128 && latency.writerPid == getpid(), "\(latency)")
+        #expect((latency.pipeReadableMs ?? 0) >= 128_000.0 / 48000, "at least the period: \(latency)")
+        _ = try perform(center, #"{"action": "configure_audio", "period": 64}"#)
+        #expect(center.state().latency == nil, "measured on what ran before")
+    }
+
     /// The session is written after a change by the saver that runs beside the API, and once more at shutdown.
     @Test func theSessionIsSavedAfterChanges() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-center-\(UUID().uuidString)").path
