@@ -9,6 +9,7 @@ import Synchronization
 /// period size and count, no sound server in between: the Linux counterpart
 /// of WASAPI Exclusive. The capture device clocks the engine; an optional
 /// playback device (the monitor) is written each period.
+/// Unchecked Sendable: opened ALSA devices move to the audio thread; `thread`/`startReport` are set in start(); flags are Atomics.
 public final class AlsaBackend: AudioBackend, @unchecked Sendable {
     public struct Options: Sendable {
         public var captureDevice: String

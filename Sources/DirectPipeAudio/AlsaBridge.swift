@@ -11,6 +11,7 @@ import Synchronization
 /// a lock-free ring each period; this bridge's own real-time thread plays it
 /// on the device through a ``DriftFollower``, so the two clocks may drift
 /// apart for ever while the latency stays bounded.
+/// Unchecked Sendable: the PCM, `output` and the follower's reading side are its playback thread's; `thread` is set by start/stop.
 public final class AlsaBridge: @unchecked Sendable {
     /// What the bridge has seen, for the status line.
     public struct Statistics: Sendable, Equatable {

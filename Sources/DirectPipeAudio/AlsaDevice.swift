@@ -5,6 +5,7 @@ import Glibc
 /// engine's rate: float32 when the device takes it (plug devices always do),
 /// else 32- or 16-bit integers, converted on the audio thread into buffers
 /// sized once here.
+/// Unchecked Sendable: the snd_pcm handle and `raw` are used by one thread at a time: opened by the caller, then the audio thread's.
 final class AlsaDevice: @unchecked Sendable {
     enum SampleFormat { case float32, int32, int16 }
 

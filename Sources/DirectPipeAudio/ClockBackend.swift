@@ -5,6 +5,7 @@ import DirectPipeEngine
 /// The backend with no audio server at all: a real-time thread paced by
 /// CLOCK_MONOTONIC deadlines, fed by a tone, silence or a file. The default
 /// where no server runs (as on CI), so `directpipe run` always starts.
+/// Unchecked Sendable: `thread` and `startReport` are plain vars set only in start(); the audio loop's state lives on its own thread.
 public final class ClockBackend: AudioBackend, @unchecked Sendable {
     public let name = "clock"
     public let input: ClockInput

@@ -33,6 +33,7 @@ public enum ClockInput: Sendable, CustomStringConvertible {
 
 /// Interleaved frames ready for the audio thread: rendered or loaded up front
 /// and played in a loop, so the audio thread only copies.
+/// Unchecked Sendable: its samples (raw memory freed in deinit) are immutable after init; `position` is the one audio thread's own.
 final class PreparedInput: @unchecked Sendable {
     let samples: UnsafeMutableBufferPointer<Float>
     let channels: Int

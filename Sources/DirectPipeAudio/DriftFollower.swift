@@ -9,6 +9,7 @@ import Synchronization
 /// ring's fill, so the clocks may drift apart for ever while the latency stays
 /// put. One consumer thread calls ``produce(into:frames:nowNs:)``; it
 /// allocates nothing, so it may run in a real-time callback.
+/// Unchecked Sendable: the libsamplerate converter, `staging` and controller are the one consumer thread's; statistics are Atomics.
 final class DriftFollower: @unchecked Sendable {
     let ring: SampleRing
     let channels: Int

@@ -9,6 +9,7 @@ import Synchronization
 /// paced in real time (like a device) or as fast as the machine goes (to
 /// process a recording, optionally writing what the OBS pipe carries to
 /// another file). The run ends when the file does.
+/// Unchecked Sendable: `thread` and `startReport` are set only in start(); the pass runs on its own thread; results use Atomic/Mutex.
 public final class FileBackend: AudioBackend, @unchecked Sendable {
     public enum Pacing: Sendable {
         case realTime

@@ -9,6 +9,7 @@ import Foundation
 /// process callback, and output ports `mic_out_N` (the virtual microphone on
 /// JACK) and `monitor_out_N`. Survives the server going away: it reconnects,
 /// re-registers and re-connects its ports when the server is back.
+/// Unchecked Sendable: JACK handles and port tables change only while the client is inactive (start, reconnect, stop); callbacks read.
 public final class JackBackend: AudioBackend, @unchecked Sendable {
     public struct Options: Sendable {
         /// nil: $JACK_DEFAULT_SERVER or "default".

@@ -9,6 +9,7 @@ import Synchronization
 /// time. Two clients, because one client both feeding and listening would be
 /// a cycle in the graph, which JACK breaks with a period of delay. Measured,
 /// not computed: whatever DirectPipe adds shows up.
+/// Unchecked Sendable: the JACK handles never change; `cycle` and the found frames are the callbacks' own, published through `phase`.
 public final class JackLatencyProbe: @unchecked Sendable {
     /// Frames DirectPipe added between its input port and each output port (nil: never arrived).
     public struct PortLatency: Sendable, Encodable {

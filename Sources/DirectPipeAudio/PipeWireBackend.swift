@@ -16,6 +16,7 @@ import Synchronization
 /// works with WirePlumber and with no session manager, and links again when
 /// its source leaves and comes back. When the daemon goes away, it reconnects
 /// every 250 ms.
+/// Unchecked Sendable: the data thread reads only fields start() set before the node; `node` is the supervisor thread's while it runs.
 public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
     public struct Options: Sendable {
         public var nodeName = "directpipe"

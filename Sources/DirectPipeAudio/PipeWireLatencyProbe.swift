@@ -9,6 +9,7 @@ import Synchronization
 /// virtual mic (`directpipe_mic:capture_FL`), all counting in the graph's own
 /// positions. Separate nodes, so the graph has no cycle (sender -> DirectPipe
 /// -> listeners). Measured, not computed.
+/// Unchecked Sendable: node handles are set in init, then only read; `cycles` is the sender's data thread's; results are Atomics.
 public final class PipeWireLatencyProbe: @unchecked Sendable {
     private var sender: OpaquePointer?
     private var listener: OpaquePointer?

@@ -8,6 +8,7 @@ import Synchronization
 /// feeds it, in the graph's real-time cycle, from the engine's mic ring
 /// through a ``DriftFollower`` (the engine's clock and the graph's are not the
 /// same crystal).
+/// Unchecked Sendable: only the data thread touches `started`, `interleaved` and the follower's reading side; start/stop set `node`.
 public final class PipeWireMicBridge: @unchecked Sendable {
     public var ring: SampleRing { follower.ring }
     public let mic: PipeWireBackend.VirtualMic

@@ -5,6 +5,7 @@ import Synchronization
 /// A thread for the audio callback: asks for SCHED_FIFO and locked memory,
 /// carries on with a warning when refused, flushes denormals, and (in tests
 /// with the allocation counter preloaded) counts its allocations.
+/// Unchecked Sendable: `report` reaches start() through the `ready` atomic (release/acquire); only start()/stop() touch `thread`.
 public final class RealtimeThread: @unchecked Sendable {
     /// How the thread's set-up went, for the status line and the log.
     public struct Report: Sendable, Equatable {

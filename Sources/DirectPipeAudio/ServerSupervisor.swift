@@ -5,6 +5,7 @@ import Synchronization
 /// live in a server's graph (JACK, PipeWire): every 250 ms it lets the backend
 /// look at its connection, and while the connection is lost it asks the
 /// backend to reconnect, counting each time it succeeds.
+/// Unchecked Sendable: its flags and count are Atomics; `thread` is a plain var that only start() and stop() touch, called in turn.
 final class ServerSupervisor: @unchecked Sendable {
     static let retryInterval: useconds_t = 250_000
 

@@ -7,6 +7,7 @@ import Synchronization
 /// (tests). The counter is per thread, so the callback itself begins counting
 /// after warm-up and reads its own count when the control side asks.
 /// Exists only when the counter is there (``whenCounting()``): in a real run the callback does not touch it.
+/// Unchecked Sendable: `iteration` is touched only by the server's audio thread; the finish request and the count are Atomics.
 final class ServerThreadAllocations: @unchecked Sendable {
     /// A counter when the counting library is preloaded, else nil.
     static func whenCounting() -> ServerThreadAllocations? {

@@ -5,6 +5,7 @@ import Foundation
 /// Records the processed signal to WAV or FLAC: the audio thread copies each period into the engine's
 /// record ring (lock-free, no allocation), and a writer thread of its own drains it into libsndfile. The file
 /// is completed atomically on stop (an interrupted recording never damages an existing file).
+/// Unchecked Sendable: the file writer is handed to the drain thread under `lock` and used by that thread alone.
 public final class Recorder: @unchecked Sendable {
     public struct Status: Sendable, Codable, Equatable {
         public var path: String

@@ -8,6 +8,7 @@ import Atomics
 /// from any thread through ``values`` and picked up at the next block.
 /// A class rather than a protocol so the chain's call is a plain virtual call,
 /// never an existential one.
+/// Unchecked Sendable: an open class can't be checked; subclass state is process()'s own (audio thread), parameters are atomics.
 open class AudioEffect: @unchecked Sendable {
     public let info: EffectInfo
     /// Channels of the chain it runs in (it processes all of them).

@@ -3,6 +3,7 @@ import Foundation
 /// Compressor: a soft-knee static curve (Giannoulis, Massberg and Reiss, 2012)
 /// on a peak or RMS detector, with attack and release smoothing of the gain
 /// reduction in dB, and makeup gain. Channels are linked (one gain for all).
+/// Unchecked Sendable: AudioEffect's contract: detector and gain state are process()'s own (audio thread); parameters are atomics.
 public final class CompressorEffect: AudioEffect, @unchecked Sendable {
     public static let info = EffectInfo(
         id: "compressor", name: "Compressor", format: .builtin, audioInputs: 2, audioOutputs: 2,

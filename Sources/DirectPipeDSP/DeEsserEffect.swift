@@ -3,6 +3,7 @@
 /// off as high = x − lowpass(x), so low + high is exactly x: with nothing to
 /// reduce the signal passes unchanged, and while reducing, the output
 /// g·x + (1 − g)·lowpass(x) is a high shelf going down to g.
+/// Unchecked Sendable: AudioEffect's contract: band filter, `high` buffer and envelope are process()'s own (audio thread).
 public final class DeEsserEffect: AudioEffect, @unchecked Sendable {
     public static let info = EffectInfo(
         id: "deesser", name: "De-esser", format: .builtin, audioInputs: 2, audioOutputs: 2,

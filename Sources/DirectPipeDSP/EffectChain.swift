@@ -4,7 +4,7 @@
 /// ``process(_:frames:)`` allocates nothing and takes no lock: each slot
 /// guards against NaN and blow-ups, bypasses crossfade, and a master bypass
 /// crossfades to the input delayed by the chain's latency.
-public final class EffectChain: @unchecked Sendable {
+public final class EffectChain: Sendable {
     public let slots: [EffectSlot]
     public let channels: Int
     public let sampleRate: Double
@@ -51,6 +51,7 @@ public final class EffectChain: @unchecked Sendable {
 }
 
 /// The chain's slots as one effect, so the master bypass is a slot like any other.
+/// Unchecked Sendable: AudioEffect's contract; `views` is raw memory filled in init, then only read, and freed in deinit.
 private final class ChainBody: AudioEffect, @unchecked Sendable {
     private let slots: [EffectSlot]
     /// The slots without reference counting, for the audio thread (`slots` keeps them alive).

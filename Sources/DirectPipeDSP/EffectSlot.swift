@@ -4,6 +4,7 @@ import Atomics
 /// to the dry signal, delayed by the effect's latency, while the effect keeps
 /// running so tails ring on), and the guard that mutes the block in which it
 /// produces NaN, infinity or a blow-up and takes it out of the signal from then on.
+/// Unchecked Sendable: `mix`, the dry buffer and delay line are process()'s own (audio thread); bypass, fault and settled are atomics.
 public final class EffectSlot: @unchecked Sendable {
     public let effect: AudioEffect
     private let bypassFlag = UnsafeAtomic<Bool>.create(false)

@@ -1,5 +1,6 @@
 /// Parametric EQ: five bands, a low shelf, three peaks and a high shelf, each
 /// with frequency, gain and Q, smoothed. A band at 0 dB is exactly transparent.
+/// Unchecked Sendable: AudioEffect's contract: biquads and raw `smoothed` (freed in deinit) are process()'s own (audio thread).
 public final class EqualizerEffect: AudioEffect, @unchecked Sendable {
     public static let bandCount = 5
     private static let defaults: [(name: String, frequency: Float)] = [

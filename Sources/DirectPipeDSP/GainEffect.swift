@@ -1,4 +1,5 @@
 /// Gain/trim: a level change in dB, smoothed.
+/// Unchecked Sendable: AudioEffect's contract: the gain ramp is process()'s own (audio thread); parameters arrive as atomics.
 public final class GainEffect: AudioEffect, @unchecked Sendable {
     public static let info = EffectInfo(
         id: "gain", name: "Gain", format: .builtin, audioInputs: 2, audioOutputs: 2,

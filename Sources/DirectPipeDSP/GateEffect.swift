@@ -7,6 +7,7 @@ import Foundation
 /// dB) but never by more than `range`; at the top ratio ("∞", the default) it
 /// is a plain gate. The detector has 3 dB of hysteresis, so a level hovering
 /// at the threshold does not chatter. Latency: the lookahead (3 ms).
+/// Unchecked Sendable: AudioEffect's contract: envelope, hold state and delay line are process()'s own (audio thread).
 public final class GateEffect: AudioEffect, @unchecked Sendable {
     public static let lookaheadMilliseconds: Double = 3
     public static let info = EffectInfo(

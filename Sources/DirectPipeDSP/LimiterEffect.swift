@@ -5,6 +5,7 @@
 /// gain that is provably never more than what any sample in the window
 /// needs — then released slowly; a final clamp catches float rounding.
 /// Channels are linked. Latency: the lookahead (1.5 ms).
+/// Unchecked Sendable: AudioEffect's contract: lookahead buffers (raw, freed in deinit) and gain are process()'s own (audio thread).
 public final class LimiterEffect: AudioEffect, @unchecked Sendable {
     public static let lookaheadMilliseconds: Double = 1.5
     public static let info = EffectInfo(

@@ -3,6 +3,7 @@ import Atomics
 /// An effect's parameter values, set from any thread and read by the audio
 /// thread at the start of each block: one relaxed atomic word per parameter,
 /// no lock, no allocation after init.
+/// Unchecked Sendable: `words` is raw memory it owns (freed in deinit), only ever accessed as UnsafeAtomic; `parameters` is immutable.
 public final class ParameterValues: @unchecked Sendable {
     public let parameters: [EffectParameter]
     private let words: UnsafeMutablePointer<UnsafeAtomic<UInt32>.Storage>

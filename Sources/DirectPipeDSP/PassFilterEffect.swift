@@ -1,5 +1,6 @@
 /// High-pass or low-pass: a Butterworth response of 12, 24, 36 or 48 dB per
 /// octave (cascaded biquads), with a smoothed corner frequency.
+/// Unchecked Sendable: AudioEffect's contract: biquads and frequency glide are process()'s own (audio thread); parameters are atomics.
 public final class PassFilterEffect: AudioEffect, @unchecked Sendable {
     public enum Response: Sendable { case highPass, lowPass }
 

@@ -2,6 +2,7 @@
 /// effects and plugins take it. Allocated once, off the audio thread. Each
 /// channel starts on a 64-byte boundary: plugins with SIMD code take other
 /// paths (and may round differently) on unaligned buffers.
+/// Unchecked Sendable: raw pointers to memory it allocates in init and frees in deinit; its owner uses it on one thread at a time.
 public final class PlanarBuffer: @unchecked Sendable {
     public let channels: Int
     public let capacity: Int

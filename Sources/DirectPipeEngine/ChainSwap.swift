@@ -6,6 +6,7 @@ import DirectPipeDSP
 /// audio thread takes it at the start of a period and parks the one it
 /// replaced in a `retired` slot; the control side frees retired chains. The
 /// audio thread never frees (or allocates) a chain.
+/// Unchecked Sendable: `running` is the audio thread's alone; `pending` and the retired slots (raw, freed in deinit) are atomic words.
 final class ChainSwap: @unchecked Sendable {
     /// A retained chain not yet taken by the audio thread (0 for none).
     private let pending = UnsafeAtomic<UInt>.create(0)

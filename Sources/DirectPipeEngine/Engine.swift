@@ -18,6 +18,7 @@ import DirectPipeShm
 /// at a time), and everything the control side touches (controls, meters)
 /// is atomic; the rest is immutable after init or the audio thread's own (the
 /// period's buffers and gain ramps).
+/// Unchecked Sendable: buffers, ramps and the chain run on the one audio thread; the control side touches only atomics and ChainSwap.
 public final class Engine: @unchecked Sendable {
     public let format: EngineFormat
     public let controls: EngineControls
@@ -391,6 +392,7 @@ private func monotonicNs() -> UInt64 {
 /// audio thread and the control side. A copy of this view is a pointer, so
 /// the audio thread reads and writes it with no locks and no reference
 /// counting. The owner (``EngineControls``, ``EngineMeters``) frees it.
+/// Unchecked Sendable: a raw pointer to words used only as UnsafeAtomic; the owner frees them, so no copy may outlive its owner.
 struct AtomicWords: @unchecked Sendable {
     private let base: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
 

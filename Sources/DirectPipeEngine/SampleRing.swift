@@ -6,6 +6,7 @@ import Atomics
 /// with ``write(_:frames:)`` (no allocation, no lock, no system call); one
 /// consumer thread reads. When the consumer falls behind, new frames are
 /// dropped and counted, never torn.
+/// Unchecked Sendable: one producer and one consumer share raw sample memory, ordered by the atomic positions (release/acquire).
 public final class SampleRing: @unchecked Sendable {
     public let channels: Int
     /// Capacity in frames (a power of two).

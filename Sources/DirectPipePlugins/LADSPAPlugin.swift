@@ -5,6 +5,7 @@ import Foundation
 /// A LADSPA plugin found in a library: its descriptor and what we make of
 /// its ports. The library stays loaded for the life of the process (LADSPA
 /// plugins are not written to be unloaded while a descriptor is in use).
+/// Unchecked Sendable: the descriptor is read-only data of a library that is never unloaded; every other field is an immutable value.
 struct LADSPAPlugin: @unchecked Sendable {
     let descriptor: UnsafePointer<LADSPA_Descriptor>
     let info: EffectInfo
@@ -135,6 +136,7 @@ struct LADSPAPlugin: @unchecked Sendable {
 }
 
 /// A LADSPA plugin in the chain (one instance, or a pair for a mono plugin on stereo).
+/// Unchecked Sendable: PluginEffect's contract: LADSPA handles run only in process() (audio thread); `handleList` is freed in deinit.
 final class LADSPAEffect: PluginEffect, @unchecked Sendable {
     private let plugin: LADSPAPlugin
     private let handles: [LADSPA_Handle]

@@ -8,6 +8,7 @@ import Foundation
 /// sequence size), bounded block length, log and worker features; every port
 /// connected (audio, control, CV, atom sequences in and out); default state
 /// loaded; state saved and restored; latency read from its latency port.
+/// Unchecked Sendable: PluginEffect's contract: lilv instances run only in process() (audio thread); state calls take LV2World's lock.
 final class LV2Effect: PluginEffect, @unchecked Sendable {
     let plugin: LV2Plugin
     private let world: LV2World

@@ -4,6 +4,7 @@ import Foundation
 
 /// An LV2 plugin's description as the host needs it: what each port is,
 /// its parameters (ranges, defaults, units, scale points), its presets.
+/// Unchecked Sendable: its lilv handle belongs to LV2World.shared (never freed) and is used under its lock; the rest is immutable.
 struct LV2Plugin: @unchecked Sendable {
     enum Port: Equatable {
         case audioInput, audioOutput

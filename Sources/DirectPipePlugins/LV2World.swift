@@ -5,6 +5,7 @@ import Foundation
 /// lilv's world: the descriptions of every installed LV2 plugin, loaded once
 /// per process, and the URID map every instance shares. lilv is not
 /// thread-safe, so each use goes through ``withLock(_:)``.
+/// Unchecked Sendable: lilv's world and the node cache are used under its NSRecursiveLock; the URID map takes its own pthread mutex.
 final class LV2World: @unchecked Sendable {
     static let shared = LV2World()
 

@@ -9,6 +9,7 @@ import DirectPipeDSP
 /// declare itself in-place broken, its audio ports are connected straight to
 /// the chain's buffers (as Ardour and Carla do): no copying in or out.
 /// Otherwise the plugin gets buffers of its own and the host copies.
+/// Unchecked Sendable: non-final, and its raw control and port memory (freed in deinit) is process()'s own (audio thread).
 class PluginEffect: AudioEffect, @unchecked Sendable {
     /// A plugin port the host drives: its index and, for an input, its parameter.
     struct ControlPort {

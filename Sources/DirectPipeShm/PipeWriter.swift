@@ -10,7 +10,8 @@ import Glibc
 /// Create it off the audio thread; call ``write(_:captureTimeNs:)`` from the
 /// audio thread only: it allocates nothing, takes no lock and makes no system
 /// call except one futex wake, and only when a reader waits.
-/// Unchecked Sendable: `write` runs on one thread (the audio thread); other threads read only the shared atomics.
+/// Unchecked Sendable: `write` runs on one thread (the audio thread) and `stop` only once that thread has stopped;
+/// other threads read only the shared atomics.
 public final class PipeWriter: @unchecked Sendable {
     public let name: PipeName
     public let format: PipeFormat
