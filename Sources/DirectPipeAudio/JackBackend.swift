@@ -87,8 +87,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
 
     public func stop() {
         guard supervisor.isRunning else { return }
-        if client != nil, supervisor.isConnected { allocations?.finish() }
+        // The supervisor first: its thread may reconnect or drop `client` until it has stopped.
         supervisor.stop()
+        if client != nil, supervisor.isConnected { allocations?.finish() }
         disconnect()
     }
 

@@ -98,8 +98,9 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
 
     public func stop() {
         guard supervisor.isRunning else { return }
-        if node != nil, supervisor.isConnected { allocations?.finish() }
+        // The supervisor first: its thread may reconnect or drop `node` until it has stopped.
         supervisor.stop()
+        if node != nil, supervisor.isConnected { allocations?.finish() }
         disconnect()
     }
 
