@@ -9,7 +9,8 @@ public struct EngineLatencyProbe {
     public struct Measurement: Sendable {
         public var writerPID: Int32
         public var sampleRate: Int
-        /// Frames of the engine's period (the block the impulse arrived in).
+        /// Frames of the engine's period: as given, or the smallest block the reader got (a reader that woke late
+        /// gets two periods at once, so the block the impulse came in is not it).
         public var periodFrames: Int
         /// From the impulse frame's capture time to a reader returning with it.
         public var captureToReadableNs: UInt64
@@ -19,14 +20,19 @@ public struct EngineLatencyProbe {
 
     public init(reader: PipeReader) { self.reader = reader }
 
-    /// `request(pid)` asks the engine writing the pipe for the impulse.
-    public func measure(request: (Int32) throws -> Void) throws -> Measurement {
+    /// `request(pid)` asks the engine writing the pipe for the impulse; `periodFrames`, the engine's period when
+    /// the caller knows it (the host does; `directpipe latency` learns it from the blocks it reads).
+    public func measure(periodFrames known: Int? = nil, request: (Int32) throws -> Void) throws -> Measurement {
         var buffer = [Float](repeating: 0, count: 65536 * 8)
         guard reader.wait(timeoutMilliseconds: 1000) == .data, let format = reader.status.format else {
             throw RunError("\(reader.name) carries no audio: is 'directpipe run' running?")
         }
         let pid = reader.status.writerPID
         while buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) != nil {}  // what came before the request
+        var smallestBlock = known ?? Int.max
+        for _ in 0..<(known == nil ? 4 : 0) where reader.wait(timeoutMilliseconds: 100) == .data {
+            while let block = buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) { smallestBlock = min(smallestBlock, block.frames) }
+        }
 
         try request(pid)
         var detector = ImpulseDetector(channels: Int(format.channels))
@@ -35,9 +41,10 @@ public struct EngineLatencyProbe {
             guard reader.wait(timeoutMilliseconds: 100) == .data else { continue }
             let readAt = MonotonicClock.nowNs
             while let block = buffer.withUnsafeMutableBufferPointer({ reader.read(into: $0) }) {
+                if known == nil { smallestBlock = min(smallestBlock, block.frames) }
                 guard let found = detector.scan(buffer, block, readAt: readAt), let captured = found.captureNs else { continue }
                 return Measurement(
-                    writerPID: pid, sampleRate: Int(format.sampleRate), periodFrames: found.blockFrames,
+                    writerPID: pid, sampleRate: Int(format.sampleRate), periodFrames: min(smallestBlock, found.blockFrames),
                     captureToReadableNs: found.readAtNs &- captured)
             }
         }

@@ -31,8 +31,11 @@ public enum LatencyMeasurement {
     /// put an impulse at its input, and its arrival in the pipe is timed from the impulse frame's capture.
     /// `chainLatencyFrames`, the chain's own delay (a limiter's lookahead), is added: the impulse comes out that
     /// much later than the frame it seems to belong to.
-    public static func engine(_ reader: PipeReader, chainLatencyFrames: Int = 0, request: (Int32) throws -> Void) throws -> LatencyReport {
-        let measured = try EngineLatencyProbe(reader: reader).measure(request: request)
+    /// `periodFrames`: the engine's, when the caller knows it.
+    public static func engine(
+        _ reader: PipeReader, periodFrames: Int? = nil, chainLatencyFrames: Int = 0, request: (Int32) throws -> Void
+    ) throws -> LatencyReport {
+        let measured = try EngineLatencyProbe(reader: reader).measure(periodFrames: periodFrames, request: request)
         let ms = { (ns: Double) in ns / 1e6 }
         let periodNs = Double(measured.periodFrames) * 1e9 / Double(measured.sampleRate)
         let chainNs = Double(chainLatencyFrames) * 1e9 / Double(measured.sampleRate)
