@@ -28,6 +28,7 @@ public struct APIService: Service {
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { [center] in await center.saveSessionAfterChanges() }
+            group.addTask { [center] in await center.followAudioChanges() }
             try await serve()
             group.cancelAll()
         }

@@ -21,6 +21,8 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         public var micTargets: [String] = []
         /// Ports the monitor outputs connect to; nil: the server's physical playback ports.
         public var monitorTargets: [String]? = []
+        /// Hears the connection to the server go and come back (on the backend's supervisor thread).
+        public var onConnectionChange: (@Sendable (Bool) -> Void)?
 
         public init(serverName: String? = nil) { self.serverName = serverName }
     }
@@ -82,7 +84,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         outputChannels = engine.format.outputChannels
         periodNs = engine.format.periodNs
         try connect()
-        supervisor.start(name: "directpipe-jack-supervisor", watch: {}, reconnect: { [self] in reconnectAfterLoss() })
+        supervisor.start(
+            name: "directpipe-jack-supervisor", watch: {}, reconnect: { [self] in reconnectAfterLoss() },
+            connected: { [self] in isConnected }, onChange: options.onConnectionChange)
     }
 
     public func stop() {

@@ -27,6 +27,9 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         public var monitor = Target.none
         /// The virtual microphone; nil: none.
         public var virtualMic: VirtualMic?
+        /// Hears the connection (to the daemon, and to the source asked for) go and come back, on the backend's
+        /// supervisor thread.
+        public var onConnectionChange: (@Sendable (Bool) -> Void)?
 
         public init() {}
     }
@@ -92,7 +95,8 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         hasVirtualMic = options.virtualMic != nil
         try connect()
         supervisor.start(
-            name: "directpipe-pw-supervisor", watch: { [self] in watch() }, reconnect: { [self] in reconnectAfterLoss() })
+            name: "directpipe-pw-supervisor", watch: { [self] in watch() }, reconnect: { [self] in reconnectAfterLoss() },
+            connected: { [self] in isConnected }, onChange: options.onConnectionChange)
         startReport = waitForRealtimeCycles()
     }
 

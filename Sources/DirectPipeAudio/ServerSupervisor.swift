@@ -23,11 +23,16 @@ final class ServerSupervisor: @unchecked Sendable {
     func markLost() { lost.store(true, ordering: .relaxed) }
 
     /// Starts the thread. `watch` runs every 250 ms while connected (it may call ``markLost()``);
-    /// `reconnect` runs every 250 ms while lost and returns whether the connection is back.
-    func start(name: String, watch: @escaping @Sendable () -> Void, reconnect: @escaping @Sendable () -> Bool) {
+    /// `reconnect` runs every 250 ms while lost and returns whether the connection is back. After each round,
+    /// `connected` (the backend's whole notion of it) is asked, and `onChange` hears it when it changed.
+    func start(
+        name: String, watch: @escaping @Sendable () -> Void, reconnect: @escaping @Sendable () -> Bool,
+        connected: @escaping @Sendable () -> Bool, onChange: (@Sendable (Bool) -> Void)?
+    ) {
         lost.store(false, ordering: .relaxed)
         running.store(true, ordering: .relaxed)
         let thread = Thread { [self] in
+            var reported = connected()
             while running.load(ordering: .relaxed) {
                 usleep(Self.retryInterval)
                 guard running.load(ordering: .relaxed) else { break }
@@ -36,6 +41,9 @@ final class ServerSupervisor: @unchecked Sendable {
                     lost.store(false, ordering: .relaxed)
                     reconnectCount.add(1, ordering: .relaxed)
                 }
+                let now = connected()
+                if now != reported, let onChange { onChange(now) }
+                reported = now
             }
         }
         thread.name = name

@@ -42,6 +42,21 @@ public final class RunningAudio: Sendable {
     }
 }
 
+/// The audio side at one moment, as its owner publishes it: after every start (a restart, or what ran put back)
+/// and whenever the backend loses or gets back its server, device or source.
+public struct AudioSnapshot: Sendable, Equatable {
+    /// Sessions started so far (1: the first); a new one after each restart.
+    public var starts: Int
+    public var format: EngineFormat
+    public var status: AudioStatus?
+
+    public init(starts: Int, format: EngineFormat, status: AudioStatus?) {
+        self.starts = starts
+        self.format = format
+        self.status = status
+    }
+}
+
 /// The owner of the running audio side, for the actions that need more than the engine: changing backend,
 /// devices, rate or period, and measuring latency with an impulse.
 public protocol AudioHost: AnyObject, Sendable {
@@ -52,6 +67,8 @@ public protocol AudioHost: AnyObject, Sendable {
     /// Stops what runs and starts `request` (``RunSettings/audioKeys`` only, on top of what runs) with `chain` built
     /// in the new format. On failure what ran before runs again (a new start of it) and the error says both.
     func restart(_ request: RunSettings, chain: ChainDescription) throws(ActionError)
+    /// The audio side as it changes: the snapshot now, then one at each change, until the caller stops iterating.
+    func changes() -> AsyncStream<AudioSnapshot>
     /// Sends an impulse through the running path and times its arrival at each output (`chainLatencyFrames`:
     /// the running chain's own delay, which the engine's impulse cannot tell by itself).
     func measureLatency(chainLatencyFrames: Int) throws(ActionError) -> LatencyReport
@@ -78,4 +95,13 @@ public final class FixedAudioHost: AudioHost {
     }
 
     public func pipeStatus() -> (readers: Int, unreadFrames: Int)? { nil }
+
+    /// Nothing behind the engine changes: the snapshot now, and the end.
+    public func changes() -> AsyncStream<AudioSnapshot> {
+        let snapshot = AudioSnapshot(starts: 1, format: running.engine.format, status: nil)
+        return AsyncStream { continuation in
+            continuation.yield(snapshot)
+            continuation.finish()
+        }
+    }
 }

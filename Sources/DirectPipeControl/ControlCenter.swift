@@ -16,6 +16,8 @@ public final class ControlCenter: Sendable {
     private let host: any AudioHost
     private let dispatcher: Mutex<Dispatcher>
     private let observers = Mutex<[UUID: @Sendable (ControlState) -> Void]>([:])
+    /// An audio change came while an action held the lock; told once that action is done.
+    private let audioChangedDuringAction = Atomic<Bool>(false)
     /// Where the session is saved after changes (see ``SessionState``); nil: not saved.
     private let sessionFolder: String?
     /// One element per change, for ``saveSessionAfterChanges()``: only the newest is kept (a burst is one save).
@@ -73,6 +75,7 @@ public final class ControlCenter: Sendable {
         }
         for observer in observers.withLock({ Array($0.values) }) { observer(state) }
         changed.yield()
+        if audioChangedDuringAction.exchange(false, ordering: .relaxed) { tellAudioChange() }
         return state
     }
 
@@ -115,6 +118,24 @@ public final class ControlCenter: Sendable {
             saveSession()
             if Task.isCancelled { return }
         }
+    }
+
+    /// Tells the observers (the panel, WebSocket clients) of every change of the audio side the actions did not
+    /// make (a server lost or back, a source linked), as a new state; returns when the task is cancelled. Runs
+    /// beside the API, for the life of the run.
+    public func followAudioChanges() async {
+        for await _ in host.changes().dropFirst() { tellAudioChange() }
+    }
+
+    /// A new state for an audio change, without waiting for an action under way (a restart holds the lock for
+    /// a second): that action tells it when it ends.
+    private func tellAudioChange() {
+        let state = dispatcher.withLockIfAvailable { (dispatcher: inout Dispatcher) -> ControlState in
+            dispatcher.version += 1
+            return dispatcher.state()
+        }
+        guard let state else { return audioChangedDuringAction.store(true, ordering: .relaxed) }
+        for observer in observers.withLock({ Array($0.values) }) { observer(state) }
     }
 
     /// Completes a recording under way and saves the session (at the end of a run).

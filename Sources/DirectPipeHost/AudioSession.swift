@@ -28,7 +28,11 @@ public final class AudioSession: Sendable {
 
     /// Builds the session `plan` describes (opening the bridges' devices); `start()` sets it going.
     /// `fileOutput`: with a file played as fast as possible, where what the pipe carries is written.
-    public init(_ plan: SessionPlan, controls: EngineControls, writer: PipeWriter, fast: Bool = false, fileOutput: String? = nil) throws {
+    /// `onConnectionChange`: hears a server-backed backend (PipeWire, JACK) lose or get back its connection.
+    public init(
+        _ plan: SessionPlan, controls: EngineControls, writer: PipeWriter, fast: Bool = false, fileOutput: String? = nil,
+        onConnectionChange: (@Sendable (Bool) -> Void)? = nil
+    ) throws {
         self.plan = plan
         self.writer = writer
         let settings = plan.settings, format = plan.format
@@ -42,6 +46,7 @@ public final class AudioSession: Sendable {
             backend = ClockBackend(input: clockInput, driftPPM: drift)
         case .jack:
             var options = JackBackend.Options(serverName: settings.jackServer)
+            options.onConnectionChange = onConnectionChange
             switch settings.input ?? .default {
             case .default: options.captureSources = nil
             case .none: options.captureSources = []
@@ -53,6 +58,7 @@ public final class AudioSession: Sendable {
             backend = JackBackend(options: options)
         case .pipewire:
             var options = PipeWireBackend.Options()
+            options.onConnectionChange = onConnectionChange
             options.capture = try Self.pipeWireTarget(settings.input ?? .default)
             options.monitor = try Self.pipeWireTarget(backendMonitor)
             if settings.virtualMic ?? true {

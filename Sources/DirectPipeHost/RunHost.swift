@@ -22,14 +22,39 @@ public final class RunHost: AudioHost {
     /// Asked again at each restart: what answers may have changed since.
     private let probe: BackendProbe
 
-    /// `session` runs already; `log` hears what each restart starts.
-    public init(_ session: AudioSession, controls: EngineControls, log: Logger, probe: BackendProbe = .system) {
+    /// Sessions started so far, for the snapshots.
+    private let starts = Atomic<Int>(1)
+    private let publisher = AudioChanges()
+
+    /// Builds the first session of `plan` on `writer` (not started yet: ``start()``). `log` hears what each start
+    /// starts; `probe` is asked again at each restart. `fast` and `fileOutput`: see ``AudioSession``.
+    public init(
+        _ plan: SessionPlan, controls: EngineControls, writer: PipeWriter, log: Logger, probe: BackendProbe = .system,
+        fast: Bool = false, fileOutput: String? = nil
+    ) throws {
         self.log = log
         self.probe = probe
         self.controls = controls
-        writer = Mutex(session.writer)
+        let publisher = self.publisher
+        let session = try AudioSession(
+            plan, controls: controls, writer: writer, fast: fast, fileOutput: fileOutput, onConnectionChange: { _ in publisher.publish() })
+        self.writer = Mutex(writer)
         self.session = Mutex(session)
+        publisher.attach { [weak self] in self?.snapshot }
     }
+
+    /// Starts the first session; on failure nothing of it runs.
+    public func start() throws { try current.start(log: log) }
+
+    /// The audio side now, as ``changes()`` publishes it.
+    public var snapshot: AudioSnapshot {
+        let session = current
+        return AudioSnapshot(starts: starts.load(ordering: .relaxed), format: session.format, status: session.status)
+    }
+
+    /// The snapshot now, then one after each restart (or what ran put back) and each time the backend loses or
+    /// gets back its server or source.
+    public func changes() -> AsyncStream<AudioSnapshot> { publisher.subscribe() }
 
     /// The session running now (another one after a restart).
     public var current: AudioSession { session.withLock { $0 } }
@@ -56,7 +81,7 @@ public final class RunHost: AudioHost {
         old.stop()
         do {
             let next = try start(plan, writer: &writer)
-            session.withLock { $0 = next }
+            swap(to: next)
             if request.monitor != nil { controls.monitor.isEnabled = next.plan.monitorIsOn }
         } catch {
             // Back to what ran: its plan worked a moment ago.
@@ -67,9 +92,16 @@ public final class RunHost: AudioHost {
             } catch {
                 throw ActionError(.conflict, "\(problem); and what ran before did not start again: \(error)")
             }
-            session.withLock { $0 = again }
+            swap(to: again)
             throw ActionError(.conflict, "\(problem) (what ran before runs again)")
         }
+    }
+
+    /// Makes `next` the session running now, and says so to the subscribers.
+    private func swap(to next: AudioSession) {
+        session.withLock { $0 = next }
+        starts.add(1, ordering: .relaxed)
+        publisher.publish()
     }
 
     /// Builds and starts a session on the pipe writer, a new one only when the format changes.
@@ -79,7 +111,8 @@ public final class RunHost: AudioHost {
             writer.stop()  // readers see the writer go, then attach to the new one
             writer = try PipeWriter(name: writer.name, format: format)
         }
-        let next = try AudioSession(plan, controls: controls, writer: writer)
+        let publisher = self.publisher
+        let next = try AudioSession(plan, controls: controls, writer: writer, onConnectionChange: { _ in publisher.publish() })
         try next.start(log: log)
         return next
     }
@@ -98,7 +131,7 @@ public final class RunHost: AudioHost {
             case .pipewire: return try LatencyMeasurement.pipewire(reader)
             case .jack: return try LatencyMeasurement.jack(reader, serverName: session.plan.settings.jackServer)
             default:
-                return try LatencyMeasurement.engine(reader, chainLatencyFrames: chainLatencyFrames) { _ in
+                return try LatencyMeasurement.engine(reader, periodFrames: session.format.periodFrames, chainLatencyFrames: chainLatencyFrames) { _ in
                     session.engine.controls.requestLatencyImpulse()
                 }
             }

@@ -127,8 +127,7 @@ struct RunCommand: AsyncParsableCommand {
         let writer = try PipeWriter(
             name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
             format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels)))
-        let audio = try AudioSession(plan, controls: controls, writer: writer, fast: fast, fileOutput: output)
-        let host = RunHost(audio, controls: controls, log: log)
+        let host = try RunHost(plan, controls: controls, writer: writer, log: log, fast: fast, fileOutput: output)
         // One host per config folder: taken before the audio starts (a second one must not grab the device).
         let lock: InstanceLock?
         do { lock = api ? try InstanceLock(folder: PresetStore.defaultFolder) : nil } catch { throw RunError("\(error)") }
@@ -140,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
             host: host, description: plan.chain.description, sessionFolder: api ? PresetStore.defaultFolder : nil,
             slot: start.slot, audio: start.audio)
 
-        try audio.start(log: log)
+        try host.start()
         let wakeups = RunService.Wakeups()
         let status = RunStatus(host: host, json: json, quiet: quiet)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

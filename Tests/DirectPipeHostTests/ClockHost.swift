@@ -19,11 +19,9 @@ func runningHost(_ lines: LogLines, chain: ChainDescription = ChainDescription(e
     settings.backend = .clock
     let plan = try SessionPlan(settings, chain: chain, probe: clockOnly)
     let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 2))
-    let controls = EngineControls()
-    let session = try AudioSession(plan, controls: controls, writer: writer)
-    let log = lines.logger
-    try session.start(log: log)
-    return (RunHost(session, controls: controls, log: log, probe: clockOnly), name)
+    let host = try RunHost(plan, controls: EngineControls(), writer: writer, log: lines.logger, probe: clockOnly)
+    try host.start()
+    return (host, name)
 }
 
 /// Waits (up to 10 s, a guard against a hang, not a measure) until the engine running now has made `count` callbacks.
