@@ -72,6 +72,39 @@ import Testing
     }
 }
 
+extension AudioChangesTests {
+    /// The control center follows the host: a server lost reaches its observers (the panel, WebSocket clients) as
+    /// a new state, with no action asked.
+    @Test func theControlCenterTellsItsObserversOfALostServer() async throws {
+        let server = "dp-\(getpid())-follow"
+        let jackd = try JackDaemon(server)
+        defer { jackd.stop() }
+        let pipe = try PipeName("follow-\(getpid())")
+        var settings = try request(#"{"backend": "jack", "input": "none"}"#)
+        settings.jackServer = server
+        let plan = try SessionPlan(settings, chain: nil, probe: BackendProbe.system)
+        let writer = try PipeWriter(name: pipe, format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: 2))
+        let host = try RunHost(plan, controls: .init(), writer: writer, log: LogLines().logger, probe: .system)
+        try host.start()
+        defer { stop(host, pipe) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        let told = Mutex<[ControlState]>([])
+        let id = center.addObserver { state in told.withLock { $0.append(state) } }
+        defer { center.removeObserver(id) }
+        let following = Task { await center.followAudioChanges() }
+        defer { following.cancel() }
+        #expect(center.state().audio?.connected == true)
+
+        jackd.stop()
+        var lost: ControlState?
+        for _ in 0..<1000 where lost == nil {  // waits for the state; 20 s guard against a hang
+            lost = told.withLock { $0.first { $0.audio?.connected == false } }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(lost != nil && lost!.version >= 1, "observers heard the loss: \(told.withLock { $0.map(\.version) })")
+    }
+}
+
 /// A jackd with the dummy driver, for one test.
 struct JackDaemon {
     private let process = Process()
