@@ -52,13 +52,7 @@ import Testing
         let server = "dp-\(getpid())-changes"
         var jackd = try JackDaemon(server)
         defer { jackd.stop() }
-        let pipe = try PipeName("changes-\(getpid())")
-        var settings = try request(#"{"backend": "jack", "input": "none"}"#)
-        settings.jackServer = server
-        let plan = try SessionPlan(settings, chain: nil, probe: BackendProbe.system)
-        let writer = try PipeWriter(name: pipe, format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: 2))
-        let host = try RunHost(plan, controls: .init(), writer: writer, log: LogLines().logger, probe: .system)
-        try host.start()
+        let (host, pipe) = try jackHost(server, pipe: "changes")
         defer { stop(host, pipe) }
         let received = Received(host)
         #expect(try #require(await received.snapshot(1)).status?.connected == true)
@@ -79,13 +73,7 @@ extension AudioChangesTests {
         let server = "dp-\(getpid())-follow"
         let jackd = try JackDaemon(server)
         defer { jackd.stop() }
-        let pipe = try PipeName("follow-\(getpid())")
-        var settings = try request(#"{"backend": "jack", "input": "none"}"#)
-        settings.jackServer = server
-        let plan = try SessionPlan(settings, chain: nil, probe: BackendProbe.system)
-        let writer = try PipeWriter(name: pipe, format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: 2))
-        let host = try RunHost(plan, controls: .init(), writer: writer, log: LogLines().logger, probe: .system)
-        try host.start()
+        let (host, pipe) = try jackHost(server, pipe: "follow")
         defer { stop(host, pipe) }
         let center = ControlCenter(host: host, description: ChainDescription(effects: []))
         let told = Mutex<[ControlState]>([])
@@ -103,6 +91,18 @@ extension AudioChangesTests {
         }
         #expect(lost != nil && lost!.version >= 1, "observers heard the loss: \(told.withLock { $0.map(\.version) })")
     }
+}
+
+/// A running host on the JACK server `server`, capturing nothing, on a pipe of its own.
+func jackHost(_ server: String, pipe label: String) throws -> (RunHost, PipeName) {
+    let pipe = try PipeName("\(label)-\(getpid())")
+    var settings = try request(#"{"backend": "jack", "input": "none"}"#)
+    settings.jackServer = server
+    let plan = try SessionPlan(settings, chain: nil, probe: BackendProbe.system)
+    let writer = try PipeWriter(name: pipe, format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: 2))
+    let host = try RunHost(plan, controls: .init(), writer: writer, log: LogLines().logger, probe: .system)
+    try host.start()
+    return (host, pipe)
 }
 
 /// A jackd with the dummy driver, for one test.
