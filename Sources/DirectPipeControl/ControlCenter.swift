@@ -70,10 +70,9 @@ public final class ControlCenter: Sendable {
     private func change(_ body: (inout Dispatcher) throws(ActionError) -> Void) throws(ActionError) -> ControlState {
         let state = try dispatcher.withLock { (dispatcher: inout Dispatcher) throws(ActionError) -> ControlState in
             try body(&dispatcher)
-            dispatcher.version += 1
-            return dispatcher.state()
+            return dispatcher.counted()
         }
-        for observer in observers.withLock({ Array($0.values) }) { observer(state) }
+        tell(state)
         changed.yield()
         if audioChangedDuringAction.exchange(false, ordering: .relaxed) { tellAudioChange() }
         return state
@@ -130,11 +129,13 @@ public final class ControlCenter: Sendable {
     /// A new state for an audio change, without waiting for an action under way (a restart holds the lock for
     /// a second): that action tells it when it ends.
     private func tellAudioChange() {
-        let state = dispatcher.withLockIfAvailable { (dispatcher: inout Dispatcher) -> ControlState in
-            dispatcher.version += 1
-            return dispatcher.state()
+        guard let state = dispatcher.withLockIfAvailable({ $0.counted() }) else {
+            return audioChangedDuringAction.store(true, ordering: .relaxed)
         }
-        guard let state else { return audioChangedDuringAction.store(true, ordering: .relaxed) }
+        tell(state)
+    }
+
+    private func tell(_ state: ControlState) {
         for observer in observers.withLock({ Array($0.values) }) { observer(state) }
     }
 

@@ -201,6 +201,12 @@ struct Dispatcher {
         if let gain = preset.inputGainDB.flatMap({ try? InputGain($0) }) { host.running.engine.controls.inputGain = gain.linear }
     }
 
+    /// One more change counted, and the state after it.
+    mutating func counted() -> ControlState {
+        version += 1
+        return state()
+    }
+
     /// The state now.
     func state() -> ControlState {
         let running = host.running, engine = running.engine, controls = engine.controls

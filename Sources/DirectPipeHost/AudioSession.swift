@@ -73,7 +73,7 @@ public final class AudioSession: Sendable {
         case .alsa:
             backend = AlsaBackend(options: AlsaBackend.Options(
                 captureDevice: try SessionPlan.alsaCapture(settings.input),
-                playbackDevice: Self.alsaDevice(backendMonitor),
+                playbackDevice: backendMonitor.pcm,
                 periods: settings.periods?.value ?? 2))
         }
         monitorBridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
@@ -127,14 +127,14 @@ public final class AudioSession: Sendable {
     public var status: AudioStatus {
         AudioStatus(
             backend: backend.name, reason: plan.reason, input: plan.settings.input?.description,
-            monitor: plan.monitorIsOn ? plan.settings.monitor?.description : nil, connected: backend.isConnected)
+            monitor: plan.settings.monitorIsOn ? plan.settings.monitor?.description : nil, connected: backend.isConnected)
     }
 
     /// The ALSA device of a monitor on another clock than the engine's, if any: every monitor of the
     /// clock backend, `alsa:PCM` on PipeWire and JACK, and on ALSA another device than the capture one
     /// (unless --monitor-clock says it shares the capture card's clock).
     private static func bridgedMonitor(_ kind: BackendKind, _ settings: RunSettings) -> String? {
-        guard let monitor = settings.monitor, let device = alsaDevice(monitor) else { return nil }
+        guard let monitor = settings.monitor, let device = monitor.pcm else { return nil }
         switch kind {
         case .clock, .file: return device
         case .jack, .pipewire: return monitor.alsaDevice
@@ -144,16 +144,6 @@ public final class AudioSession: Sendable {
             case .own: return device
             case .auto: return device == (try? SessionPlan.alsaCapture(settings.input)) ? nil : device
             }
-        }
-    }
-
-    /// The ALSA PCM an endpoint names where ALSA devices are meant (the ALSA and clock backends): `alsa:PCM` or a
-    /// plain name; nil for none.
-    private static func alsaDevice(_ endpoint: Endpoint) -> String? {
-        switch endpoint {
-        case .none: nil
-        case .default: "default"
-        case .alsa(let pcm), .named(let pcm): pcm
         }
     }
 

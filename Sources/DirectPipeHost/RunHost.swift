@@ -82,7 +82,7 @@ public final class RunHost: AudioHost {
         do {
             let next = try start(plan, writer: &writer)
             swap(to: next)
-            if request.monitor != nil { controls.monitor.isEnabled = next.plan.monitorIsOn }
+            if request.monitor != nil { controls.monitor.isEnabled = next.plan.settings.monitorIsOn }
         } catch {
             // Back to what ran: its plan worked a moment ago.
             let problem = "\(error)"

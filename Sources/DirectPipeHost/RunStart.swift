@@ -17,7 +17,7 @@ public struct RunStart {
     public init(file: RunSettings?, flags: RunSettings, session: SessionState?, controls: EngineControls) throws(RunError) {
         var settings = (file ?? RunSettings()).overridden(by: flags)
         controls.inputGain = settings.gainDB?.linear ?? 1
-        controls.monitor.isEnabled = settings.monitor.map { $0 != .none } ?? false
+        controls.monitor.isEnabled = settings.monitorIsOn
         if let session {
             if let audio = session.audio { settings = settings.overridden(by: audio).overridden(by: flags) }
             session.apply(to: controls)

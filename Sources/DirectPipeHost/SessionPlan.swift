@@ -66,9 +66,6 @@ public struct SessionPlan: Sendable {
         }
     }
 
-    /// Monitoring asked for: a monitor named, not `none`.
-    public var monitorIsOn: Bool { settings.monitor.map { $0 != .none } ?? false }
-
     /// Which backend the settings mean, and why (for the start line).
     private static func chooseBackend(_ settings: RunSettings, probe: BackendProbe) throws -> (kind: BackendKind, reason: String) {
         func clock(_ reason: String) throws -> (kind: BackendKind, reason: String) {
@@ -119,11 +116,8 @@ public struct SessionPlan: Sendable {
 
     /// The PCM the ALSA backend captures from for `input` (absent or `default`: ALSA's `default`).
     static func alsaCapture(_ input: Endpoint?) throws -> String {
-        switch input ?? .default {
-        case .default: return "default"
-        case .none: throw RunError("the ALSA backend needs a capture device (--input hw:1,0, say)")
-        case .alsa(let pcm), .named(let pcm): return pcm
-        }
+        guard let pcm = (input ?? .default).pcm else { throw RunError("the ALSA backend needs a capture device (--input hw:1,0, say)") }
+        return pcm
     }
 
     /// Tones and silence are stereo, like most USB microphones; a file has its own channel count.

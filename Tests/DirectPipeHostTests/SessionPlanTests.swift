@@ -60,8 +60,8 @@ import Testing
         // auto looks for ALSA's capture device where the input says.
         let alsa = try SessionPlan(settings { $0.input = .named("hw:3,0") }, chain: nil, probe: machine(alsa: true))
         #expect(alsa.reason == "auto: no PipeWire or JACK; ALSA's 'hw:3,0' device opens")
-        #expect(try !SessionPlan(settings(.clock) { $0.monitor = Endpoint.none }, chain: nil, probe: machine()).monitorIsOn)
-        #expect(try SessionPlan(settings(.clock) { $0.monitor = .default }, chain: nil, probe: machine()).monitorIsOn)
+        #expect(try !SessionPlan(settings(.clock) { $0.monitor = Endpoint.none }, chain: nil, probe: machine()).settings.monitorIsOn)
+        #expect(try SessionPlan(settings(.clock) { $0.monitor = .default }, chain: nil, probe: machine()).settings.monitorIsOn)
     }
 
     /// The virtual mic goes into PipeWire through a bridge only when the engine runs elsewhere and a daemon answers.

@@ -48,7 +48,17 @@ public enum Endpoint: SettingValue, CustomStringConvertible {
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// The ALSA device of `alsa:PCM`, else nil.
+    /// The ALSA PCM this names where a PCM is meant (the ALSA backend's input, an ALSA or clock monitor): ALSA's
+    /// `default`, the device of `alsa:PCM`, or the name itself; nil for none.
+    public var pcm: String? {
+        switch self {
+        case .none: nil
+        case .default: "default"
+        case .alsa(let pcm), .named(let pcm): pcm
+        }
+    }
+
+    /// The ALSA device of `alsa:PCM` (a device on its own clock, bridged), else nil.
     public var alsaDevice: String? {
         guard case .alsa(let pcm) = self else { return nil }
         return pcm

@@ -44,6 +44,9 @@ public struct RunSettings: Sendable, Hashable, Codable {
     /// The keys `configure_audio` may change while running: the backend, devices and format.
     public static let audioKeys: Set<String> = ["backend", "input", "monitor", "rate", "period", "channels"]
 
+    /// Monitoring asked for: a monitor named, not `none`.
+    public var monitorIsOn: Bool { monitor.map { $0 != .none } ?? false }
+
     /// The keys this sets, in ``fields`` order.
     public var givenKeys: [String] { Self.fields.filter { $0.isSet(self) }.map(\.key) }
 
