@@ -11,7 +11,8 @@
  *   jack-ramp --server NAME --feed-channels N --seconds S   (feed ports only, left
  *       unconnected: someone else, e.g. ALSA's jack plugin, connects to them)
  *
- * Prints one JSON object: checked_frames, errors, latency_min, latency_max, and
+ * Prints one JSON object: checked_frames, errors, dropout_frames, latency_min, latency_max,
+ * sample_rate, period (frames per cycle), and
  * xruns (cycles JACK itself reported late: each may break the ramp once per
  * channel, through no fault of the client under test).
  */
@@ -127,11 +128,11 @@ int main(int argc, char **argv) {
     usleep((useconds_t)(seconds * 1e6));
     jack_deactivate(checker);
     jack_deactivate(feeder);
-    printf("{\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"latency_min\":%" PRId64 ",\"latency_max\":%" PRId64
-           ",\"connect_errors\":%d,\"sample_rate\":%u,\"xruns\":%lu}\n",
-           checked.checked_frames, checked.errors, checked.latency_min == INT64_MAX ? -1 : checked.latency_min,
+    printf("{\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"dropout_frames\":%" PRIu64 ",\"latency_min\":%" PRId64 ",\"latency_max\":%" PRId64
+           ",\"connect_errors\":%d,\"sample_rate\":%u,\"period\":%u,\"xruns\":%lu}\n",
+           checked.checked_frames, checked.errors, checked.dropout_frames, checked.latency_min == INT64_MAX ? -1 : checked.latency_min,
            checked.latency_max == INT64_MIN ? -1 : checked.latency_max,
-           connect_errors, jack_get_sample_rate(checker), __atomic_load_n(&xruns, __ATOMIC_RELAXED));
+           connect_errors, jack_get_sample_rate(checker), jack_get_buffer_size(checker), __atomic_load_n(&xruns, __ATOMIC_RELAXED));
     jack_client_close(checker);
     jack_client_close(feeder);
     return 0;

@@ -17,7 +17,8 @@
  * Runs until SIGTERM/SIGINT or S seconds; prints one JSON object at the end:
  * frames played, cycles, xruns (graph cycles its nodes saw skipped: each may
  * break the ramp once per channel, through no fault of the node under test),
- * and with --check: checked_frames, errors,
+ * and with --check: checked_frames, errors (a jump or a dropout: one each),
+ * dropout_frames (silence the ramp resumed after),
  * latency_min/max (frames).
  */
 #define _GNU_SOURCE
@@ -132,9 +133,9 @@ int main(int argc, char **argv) {
     printf("{\"frames\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"xruns\":%" PRIu64,
            __atomic_load_n(&position, __ATOMIC_RELAXED) - 1, cycles, xruns);
     if (check_node)
-        printf(",\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"latency_min\":%" PRId64
+        printf(",\"checked_frames\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"dropout_frames\":%" PRIu64 ",\"latency_min\":%" PRId64
                ",\"latency_max\":%" PRId64,
-               checked.checked_frames, checked.errors, checked.checked_frames ? checked.latency_min : -1,
+               checked.checked_frames, checked.errors, checked.dropout_frames, checked.checked_frames ? checked.latency_min : -1,
                checked.checked_frames ? checked.latency_max : -1);
     printf("}\n");
     return 0;

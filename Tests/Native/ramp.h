@@ -23,11 +23,16 @@ static inline uint32_t ramp_index(float value, uint32_t channel) {
 }
 
 /* Checks blocks of planar channels: every sample must continue the one before it; the latency
-   is how far behind `sent` (the feed's position at the start of this cycle) the block starts. */
+   is how far behind `sent` (the feed's position at the start of this cycle) the block starts.
+   A dropout (silence, then the ramp resuming further on) is one error however long, as a jump is
+   (the C reader counts the same way): a skipped graph cycle costs one or the other. How much
+   silence there was is counted apart (dropout_frames, on the first channel), so a test can bound
+   it too: a skipped cycle leaves at most one cycle of it. */
 typedef struct {
     uint32_t expected[RAMP_MAX_CHANNELS];
     int started[RAMP_MAX_CHANNELS];
-    uint64_t checked_frames, errors;
+    uint64_t silent[RAMP_MAX_CHANNELS];
+    uint64_t checked_frames, errors, dropout_frames;
     int64_t latency_min, latency_max;
 } ramp_check;
 
@@ -38,20 +43,27 @@ static inline void ramp_check_block(ramp_check *check, const float *const *chann
     for (uint32_t c = 0; c < count && c < RAMP_MAX_CHANNELS; c++) {
         for (uint32_t i = 0; i < frames; i++) {
             float value = channels[c][i];
+            if (value == 0.0f) { /* nothing arrived yet, or a dropout if the ramp plays again */
+                if (check->started[c]) check->silent[c]++;
+                continue;
+            }
             uint32_t k = ramp_index(value, c);
             if (!check->started[c]) {
-                if (value == 0.0f) continue; /* nothing arrived yet */
                 check->started[c] = 1;
-            } else if (k != check->expected[c]) {
+            } else if (check->silent[c] > 0 || k != check->expected[c]) {
                 check->errors++;
             }
-            if (c == 0 && i == 0) {
-                int64_t latency = (int64_t)((sent % RAMP_MODULUS + RAMP_MODULUS - k) % RAMP_MODULUS);
-                if (latency < check->latency_min) check->latency_min = latency;
-                if (latency > check->latency_max) check->latency_max = latency;
+            if (c == 0) {
+                check->dropout_frames += check->silent[c];
+                check->checked_frames += 1 + check->silent[c];
+                if (i == 0) {
+                    int64_t latency = (int64_t)((sent % RAMP_MODULUS + RAMP_MODULUS - k) % RAMP_MODULUS);
+                    if (latency < check->latency_min) check->latency_min = latency;
+                    if (latency > check->latency_max) check->latency_max = latency;
+                }
             }
+            check->silent[c] = 0;
             check->expected[c] = (k + 1) % RAMP_MODULUS;
-            if (c == 0) check->checked_frames++;
         }
     }
 }
