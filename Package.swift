@@ -98,6 +98,11 @@ let package = Package(
                 "DirectPipeDSP", "DirectPipePlugins", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Swift: putting DirectPipe into the user's desktop: the OBS plugin's files and docks, the systemd user
+        // unit, a host started in the background for the panel.
+        .target(name: "DirectPipeSetup", dependencies: ["DirectPipeControl", "DirectPipeAPI"]),
+        // Swift: tools to try and check a pipe without DirectPipe's engine or OBS: a paced test-signal sender, a tap.
+        .target(name: "DirectPipeDiagnostics", dependencies: ["DirectPipeShm", "DirectPipeAudioFile", "DirectPipeHost"]),
         .executableTarget(
             name: "directpipe",
             dependencies: [
@@ -108,6 +113,8 @@ let package = Package(
                 "DirectPipeAudio",
                 "DirectPipeControl",
                 "DirectPipeAPI",
+                "DirectPipeSetup",
+                "DirectPipeDiagnostics",
                 "DirectPipeDSP",
                 "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,6 +143,8 @@ let package = Package(
             name: "DirectPipeHostTests",
             dependencies: ["DirectPipeHost", "DirectPipeAudio", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "DirectPipeSetupTests", dependencies: ["DirectPipeSetup", "DirectPipeControl"]),
+        .testTarget(name: "DirectPipeDiagnosticsTests", dependencies: ["DirectPipeDiagnostics", "DirectPipeShm"]),
         .testTarget(name: "DirectPipeCLITests", dependencies: ["DirectPipeShm", "DirectPipeAudioFile"]),
     ],
     swiftLanguageModes: [.v6]

@@ -32,13 +32,7 @@ public struct LoopbackHTTPClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Sends `method path` with `headers` and `body`, and waits for the whole response (blocking the thread: for
-    /// a command-line tool).
-    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) throws -> Response {
-        try Self.answer(try exchange(method, path, headers: headers, body: body).wait(), host: host, port: port)
-    }
-
-    /// The same, suspending instead of blocking (for async callers).
+    /// Sends `method path` with `headers` and `body`, and suspends until the whole response is in.
     public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
         try Self.answer(try await exchange(method, path, headers: headers, body: body).get(), host: host, port: port)
     }

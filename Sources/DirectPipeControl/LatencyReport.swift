@@ -1,3 +1,5 @@
+import Foundation
+
 /// A latency measured with an impulse through the running DirectPipe (`directpipe latency`, the
 /// `measure_latency` action): frames at the graph's outputs, milliseconds to the OBS pipe.
 public struct LatencyReport: Sendable, Codable, Equatable {
@@ -49,5 +51,51 @@ public struct LatencyReport: Sendable, Codable, Equatable {
         case chainMs = "chain_ms"
         case processingMs = "processing_ms"
         case writerPid = "writer_pid"
+    }
+}
+
+extension LatencyReport {
+    /// The report for people: each output in frames and ms, or the engine's breakdown.
+    public var text: String {
+        if backend == "engine" { return engineText }
+        let graph = backend == "jack" ? "JACK" : "PipeWire"
+        func frames(_ value: Int?, _ off: String) -> String {
+            guard let value else { return off }
+            return "\(value) frames (\(String(format: "%.2f", Double(value) * 1000 / Double(sampleRate))) ms) beyond the \(graph) graph"
+        }
+        var text = "DirectPipe on \(graph), \(sampleRate) Hz"
+        if let period = periodFrames {
+            text += ", \(period)-frame periods (\(String(format: "%.2f", Double(period) * 1000 / Double(sampleRate))) ms)"
+        }
+        text += ":\n"
+        let monitorOff = "no impulse arrived (monitoring is off: directpipe run --monitor …)"
+        if backend == "jack" {
+            text += "  input -> virtual mic (mic_out_1):   \(frames(micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
+            text += "  input -> monitor (monitor_out_1):   \(frames(monitorFrames, monitorOff))\n"
+        } else {
+            text += "  input -> virtual mic (directpipe_mic): \(frames(micFrames, "no impulse arrived (is the virtual mic off or muted?)"))\n"
+            text += "  input -> monitor (monitor_FL):         \(frames(monitorFrames, monitorOff))\n"
+        }
+        if let ms = pipeReadableMs {
+            text += "  input -> OBS pipe, readable after:  \(String(format: "%.2f", ms)) ms from the start of the capturing cycle\n"
+        } else {
+            text += "  input -> OBS pipe:                  no impulse arrived (is the pipe output muted?)\n"
+        }
+        text += "  (The \(graph) graph's own capture and playback buffering comes on top.)\n"
+        return text
+    }
+
+    private var engineText: String {
+        func ms(_ value: Double?) -> String { String(format: "%.2f ms", value ?? 0) }
+        return """
+            DirectPipe's engine (pid \(writerPid ?? 0)), \(sampleRate) Hz, \(periodFrames ?? 0)-frame periods, \
+            an impulse put after its chain:
+              input -> OBS pipe, readable after:  \(ms(pipeReadableMs)) from the impulse's capture
+                the period itself:                \(ms(periodMs)) (the engine gets a period once it is complete)
+            \(chainMs.map { "    the chain's own delay:            \(ms($0)) (lookahead)\n" } ?? "")\
+                processing, publishing, waking:   \(ms(processingMs))
+              (The device's own capture buffering comes before; outputs on other clocks, the monitor and a virtual mic
+               through a drift-following bridge, add what their bridge holds: 'directpipe run' shows it.)
+            """ + "\n"
     }
 }

@@ -66,51 +66,7 @@ struct LatencyCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
         } else {
-            print(Self.text(report), terminator: "")
+            print(report.text, terminator: "")
         }
-    }
-
-    /// The report for people: each output in frames and ms, or the engine's breakdown.
-    static func text(_ report: LatencyReport) -> String {
-        if report.backend == "engine" { return engineText(report) }
-        let graph = report.backend == "jack" ? "JACK" : "PipeWire"
-        func frames(_ value: Int?, _ off: String) -> String {
-            guard let value else { return off }
-            return "\(value) frames (\(String(format: "%.2f", Double(value) * 1000 / Double(report.sampleRate))) ms) beyond the \(graph) graph"
-        }
-        var text = "DirectPipe on \(graph), \(report.sampleRate) Hz"
-        if let period = report.periodFrames {
-            text += ", \(period)-frame periods (\(String(format: "%.2f", Double(period) * 1000 / Double(report.sampleRate))) ms)"
-        }
-        text += ":\n"
-        let monitorOff = "no impulse arrived (monitoring is off: directpipe run --monitor …)"
-        if report.backend == "jack" {
-            text += "  input -> virtual mic (mic_out_1):   \(frames(report.micFrames, "no impulse arrived (is the virtual mic muted?)"))\n"
-            text += "  input -> monitor (monitor_out_1):   \(frames(report.monitorFrames, monitorOff))\n"
-        } else {
-            text += "  input -> virtual mic (directpipe_mic): \(frames(report.micFrames, "no impulse arrived (is the virtual mic off or muted?)"))\n"
-            text += "  input -> monitor (monitor_FL):         \(frames(report.monitorFrames, monitorOff))\n"
-        }
-        if let ms = report.pipeReadableMs {
-            text += "  input -> OBS pipe, readable after:  \(String(format: "%.2f", ms)) ms from the start of the capturing cycle\n"
-        } else {
-            text += "  input -> OBS pipe:                  no impulse arrived (is the pipe output muted?)\n"
-        }
-        text += "  (The \(graph) graph's own capture and playback buffering comes on top.)\n"
-        return text
-    }
-
-    private static func engineText(_ report: LatencyReport) -> String {
-        func ms(_ value: Double?) -> String { String(format: "%.2f ms", value ?? 0) }
-        return """
-            DirectPipe's engine (pid \(report.writerPid ?? 0)), \(report.sampleRate) Hz, \(report.periodFrames ?? 0)-frame periods, \
-            an impulse put after its chain:
-              input -> OBS pipe, readable after:  \(ms(report.pipeReadableMs)) from the impulse's capture
-                the period itself:                \(ms(report.periodMs)) (the engine gets a period once it is complete)
-            \(report.chainMs.map { "    the chain's own delay:            \(ms($0)) (lookahead)\n" } ?? "")\
-                processing, publishing, waking:   \(ms(report.processingMs))
-              (The device's own capture buffering comes before; outputs on other clocks, the monitor and a virtual mic
-               through a drift-following bridge, add what their bridge holds: 'directpipe run' shows it.)
-            """ + "\n"
     }
 }

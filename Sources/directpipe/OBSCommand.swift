@@ -1,7 +1,7 @@
 import ArgumentParser
 import DirectPipeAPI
 import DirectPipeControl
-import DirectPipeHost
+import DirectPipeSetup
 import Foundation
 
 /// `directpipe obs install|uninstall|status`: the OBS source plugin in OBS's plugin folders; `obs dock`: the
@@ -32,7 +32,7 @@ struct OBSCommand: ParsableCommand {
                 return
             }
             guard !OBSBrowserDocks.isOBSRunning else {
-                throw RunError("OBS is running and would overwrite its docks when it quits: close it, then run this again")
+                throw SetupError("OBS is running and would overwrite its docks when it quits: close it, then run this again")
             }
             let docks = OBSBrowserDocks()
             let changed = try docks.add(title: "DirectPipe", url: url)
@@ -47,13 +47,13 @@ struct OBSCommand: ParsableCommand {
 
         func run() throws {
             guard let built = OBSPluginFiles.built() else {
-                throw RunError("the OBS plugin is not built here: run scripts/build-native.sh (or set DIRECTPIPE_OBS_PLUGIN to its folder)")
+                throw SetupError("the OBS plugin is not built here: run scripts/build-native.sh (or set DIRECTPIPE_OBS_PLUGIN to its folder)")
             }
             let location = try target.location()
             do {
                 try OBSPluginFiles.install(from: built, to: location)
             } catch {
-                throw RunError("cannot install into \(location.library.deletingLastPathComponent().path): \(error.localizedDescription)")
+                throw SetupError("cannot install into \(location.library.deletingLastPathComponent().path): \(error.localizedDescription)")
             }
             print("installed \(location.library.path)\n      and \(location.data.path)\nrestart OBS, then add a source: DirectPipe Audio")
             if target.flatpak {

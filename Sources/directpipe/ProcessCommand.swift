@@ -1,6 +1,6 @@
 import ArgumentParser
-import DirectPipeAudioFile
 import DirectPipeDSP
+import DirectPipeHost
 import DirectPipePlugins
 import Foundation
 
@@ -50,31 +50,11 @@ struct ProcessCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let contents = try AudioFileContents(path: input)
-            let channels = contents.channels
-            let factory = EffectFactory(channels: channels, sampleRate: Double(contents.sampleRate), maxFrames: block, liveWorker: false, warmUp: asLive)
-            let chain = try factory.chain(try description(factory))
-            let writer = try AudioFileWriter(path: output, sampleRate: contents.sampleRate, channels: channels)
-            let buffer = PlanarBuffer(channels: channels, capacity: block)
-            var interleaved = [Float](repeating: 0, count: block * channels)
-            var frame = 0
-            try contents.samples.withUnsafeBufferPointer { samples in
-                while frame < contents.frames {
-                    let frames = min(block, contents.frames - frame)
-                    buffer.deinterleave(samples.baseAddress! + frame * channels, frames: frames)
-                    chain.process(buffer.pointers, frames: frames)
-                    try interleaved.withUnsafeMutableBufferPointer { out in
-                        buffer.interleave(into: out.baseAddress!, frames: frames)
-                        try writer.write(UnsafeBufferPointer(rebasing: out[0..<frames * channels]))
-                    }
-                    frame += frames
-                }
+            let result = try OfflineProcessor(blockFrames: block, asLive: asLive).process(input, to: output, chain: description)
+            for id in result.faultedEffects {
+                printError("directpipe process: \(id) produced NaN, infinity or a blow-up and was taken out")
             }
-            try writer.finish()
-            for index in chain.faultedEffects {
-                printError("directpipe process: \(chain.slots[index].effect.info.id) produced NaN, infinity or a blow-up and was taken out")
-            }
-            printError("directpipe process: \(contents.frames) frames, \(channels) channels, latency \(chain.latencyFrames) frames")
+            printError("directpipe process: \(result.frames) frames, \(result.channels) channels, latency \(result.latencyFrames) frames")
         } catch {
             printError("directpipe process: \(error)")
             throw ExitCode.failure

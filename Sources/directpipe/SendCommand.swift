@@ -1,5 +1,5 @@
 import ArgumentParser
-import DirectPipeHost
+import DirectPipeDiagnostics
 import DirectPipeShm
 import Foundation
 
@@ -48,23 +48,13 @@ struct SendCommand: ParsableCommand {
         StopRequest.installHandlers()
         printError("directpipe send: \(signal) to \(name) (\(format)), blocks of \(block) frames; Ctrl-C stops")
 
-        let channelCount = Int(channels)
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: block * channelCount)
-        defer { buffer.deallocate() }
-        let totalFrames = seconds.map { UInt64($0 * Double(rate)) }
-        let startNs = MonotonicClock.nowNs
-        var sent: UInt64 = 0
-        while !StopRequest.isRequested, totalFrames.map({ sent < $0 }) ?? true {
-            let frames = totalFrames.map { min(UInt64(block), $0 - sent) } ?? UInt64(block)
-            let firstFrameNs = startNs + sent * 1_000_000_000 / UInt64(rate)
-            // A device delivers a block when its last frame has been captured.
-            MonotonicClock.sleep(untilNs: startNs + (sent + frames) * 1_000_000_000 / UInt64(rate)) { StopRequest.isRequested }
-            let slice = UnsafeMutableBufferPointer(rebasing: buffer[..<(Int(frames) * channelCount)])
-            signal.render(into: slice, position: writer.writePosition, channels: channelCount, sampleRate: Double(rate))
-            writer.write(UnsafeBufferPointer(slice), captureTimeNs: firstFrameNs)
-            sent += frames
-        }
+        let sent = PipeSender(writer: writer, signal: signal, blockFrames: block)
+            .run(frames: seconds.map { UInt64($0 * Double(rate)) }) { StopRequest.isRequested }
         writer.stop()
         printError("directpipe send: stopped after \(sent) frames (\(String(format: "%.2f", Double(sent) / Double(rate))) s)")
     }
+}
+
+extension TestSignal: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DirectPipeAudioFile
+import DirectPipeDiagnostics
 import DirectPipeHost
 import DirectPipeShm
 import Foundation
@@ -39,17 +40,55 @@ struct TapCommand: ParsableCommand {
     }
 
     func run() throws {
-        let name = try PipeName(pipe)
-        let reader = try PipeReader(name: name, targetLatencyFrames: latency, waitForWriter: wait)
+        let reader = try PipeReader(name: try PipeName(pipe), targetLatencyFrames: latency, waitForWriter: wait)
         StopRequest.installHandlers()
-        var session = TapSession(reader: reader, json: json, verifyCounter: verifyCounter, recordingPath: wav)
+        var tap = PipeTap(reader: reader, verifyCounter: verifyCounter, recordingPath: wav)
+        let isTerminal = isatty(STDERR_FILENO) != 0
+        let erase = isTerminal ? "\r\u{1B}[K" : ""
+        var lastState: PipeReader.State?
+        var warnedFormat = false
+        /// A state change at once: a JSON line, or a line for people.
+        func noteState() {
+            let status = reader.status
+            guard status.state != lastState else { return }
+            lastState = status.state
+            if json {
+                emit(tap.report(event: "state"))
+            } else {
+                printError("\(erase)directpipe tap: \(reader.name) \(status.state.rawValue)\(status.lastError.map { ": \($0)" } ?? "")")
+            }
+        }
+        noteState()
         let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
+        var nextReportNs = MonotonicClock.nowNs + 1_000_000_000
         while !StopRequest.isRequested, endNs.map({ MonotonicClock.nowNs < $0 }) ?? true {
             let remainingMs = endNs.map { UInt32(clamping: ($0 &- MonotonicClock.nowNs) / 1_000_000) } ?? 100
             _ = reader.wait(timeoutMilliseconds: min(100, max(1, remainingMs)))
-            try session.drain()
-            session.reportIfDue()
+            try tap.drain()
+            noteState()
+            if let format = tap.recordingSkipsFormat, !warnedFormat {
+                printError("\(erase)directpipe tap: the pipe's format changed to \(format); the recording keeps the first format and skips the rest")
+                warnedFormat = true
+            }
+            if MonotonicClock.nowNs >= nextReportNs {
+                nextReportNs = MonotonicClock.nowNs + 1_000_000_000
+                if json { emit(tap.report(event: "status")) } else { printError(erase + tap.statusLine, terminator: isTerminal ? "" : "\n") }
+            }
         }
-        try session.finish()
+        let recorded = try tap.finish()
+        if json {
+            emit(tap.report(event: "final"))
+        } else {
+            printError((isTerminal ? "\n" : "") + erase + tap.statusLine)
+            if let recorded { printError("directpipe tap: wrote \(recorded.frames) frames to \(recorded.path)") }
+        }
+    }
+
+    private func emit(_ report: TapReport) {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(report) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }

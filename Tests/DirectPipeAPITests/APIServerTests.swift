@@ -46,6 +46,39 @@ import Testing
         }
     }
 
+    /// `directpipe ctl`'s client against the real server: actions come back as the state, a refusal as the API's own
+    /// message, a wrong token as what the server said.
+    @Test func theClientPerformsActionsAndSaysTheAPIsRefusals() async throws {
+        try await withServer { client, center in
+            let api = APIClient(url: "http://127.0.0.1:\(client.http.port)", token: Self.token)
+            let state = try await api.perform(.setInputGain(decibels: -9))
+            #expect(state.input.gainDB == -9 && center.state().input.gainDB == -9)
+            let summary = try await api.state().summary
+            #expect(summary.contains("input -9.0 dB"), "\(summary)")
+            #expect(try await api.telemetry().xruns == 0)
+            let refused = await #expect(throws: APIClientError.self) { try await api.perform(.setInputGain(decibels: 99)) }
+            #expect(refused?.description == "input gain 99 is outside -60–24 dB", "\(String(describing: refused))")
+            let unauthorized = await #expect(throws: APIClientError.self) { try await APIClient(url: api.url, token: "wrong").perform(.muteInput(nil)) }
+            #expect(unauthorized?.description.contains("a token is needed") == true, "\(String(describing: unauthorized))")
+            #expect(center.state().input.muted == false)
+        }
+    }
+
+    /// Without a running host the client says where it looked, or that the host it found has gone.
+    @Test func theClientSaysWhyThereIsNoHost() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-client-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: APIClientError("no DirectPipe API found (start one with `directpipe run --api`; looked in \(folder)/api.json)")) {
+            try APIClient.running(folder: folder)
+        }
+        // A pid no process has (beyond pid_max).
+        try APIAccess.publish(APIAccess(url: "http://127.0.0.1:7480", pid: 99_999_999), folder: folder)
+        #expect(throws: APIClientError("the DirectPipe that served http://127.0.0.1:7480 (pid 99999999) is not running")) {
+            try APIClient.running(folder: folder)
+        }
+    }
+
     @Test func actionsAnswerWithTheStateOrAnErrorWhoseStatusSaysWhoseFault() async throws {
         try await withServer { client, center in
             let done = try await client.send(.POST, "/api/v1/actions", #"{"action": "set_input_gain", "decibels": -6}"#)

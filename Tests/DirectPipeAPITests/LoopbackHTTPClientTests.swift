@@ -9,7 +9,7 @@ import Testing
 /// error that says so instead of a hang.
 @Suite struct LoopbackHTTPClientTests {
     /// Runs `body` with a client of a server whose routes echo what they received.
-    func withEchoServer(_ body: @escaping @Sendable (LoopbackHTTPClient) throws -> Void) async throws {
+    func withEchoServer(_ body: @Sendable (LoopbackHTTPClient) async throws -> Void) async throws {
         let router = Router()
         router.post("/echo") { request, _ -> Response in
             let received = try await request.body.collect(upTo: 1 << 20)
@@ -24,11 +24,7 @@ import Testing
                               onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
-            let bound = await port.value()
-            // The client blocks its thread until the answer: off the concurrency pool's threads.
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                Thread { continuation.resume(with: Result { try body(LoopbackHTTPClient(host: "127.0.0.1", port: bound)) }) }.start()
-            }
+            try await body(LoopbackHTTPClient(host: "127.0.0.1", port: await port.value()))
             group.cancelAll()
         }
     }
@@ -36,7 +32,7 @@ import Testing
     @Test func aPostArrivesWholeWithItsHeadersAndTheAnswerIsReadWhole() async throws {
         try await withEchoServer { client in
             let body = [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-            let response = try client.send(.POST, "/echo", headers: [("Authorization", "Bearer abc"), ("Content-Type", "application/json")], body: body)
+            let response = try await client.send(.POST, "/echo", headers: [("Authorization", "Bearer abc"), ("Content-Type", "application/json")], body: body)
             #expect(response.status == 201)
             #expect(response.body == body)
         }
@@ -44,33 +40,29 @@ import Testing
 
     @Test func anErrorStatusComesBackWithItsBody() async throws {
         try await withEchoServer { client in
-            let response = try client.send(.GET, "/missing")
+            let response = try await client.send(.GET, "/missing")
             #expect(response.status == 404)
             #expect(String(decoding: response.body, as: UTF8.self) == "{\"error\":\"no such thing\"}")
         }
     }
 
-    @Test func noServerIsAnErrorNamingTheAddress() throws {
+    @Test func noServerIsAnErrorNamingTheAddress() async throws {
         // A port just released by the kernel: nothing listens there.
         let socket = try ListeningSocket()
         let port = socket.port
         socket.close()
-        #expect {
-            _ = try LoopbackHTTPClient(host: "127.0.0.1", port: port).send(.GET, "/")
-        } throws: { error in
-            "\(error)".contains("cannot reach 127.0.0.1:\(port)")
-        }
+        let error = await #expect(throws: LoopbackHTTPClient.Failure.self) { _ = try await LoopbackHTTPClient(host: "127.0.0.1", port: port).send(.GET, "/") }
+        #expect(error?.description.contains("cannot reach 127.0.0.1:\(port)") == true, "\(String(describing: error))")
     }
 
-    @Test func aServerThatNeverAnswersIsAnErrorNotAHang() throws {
+    @Test func aServerThatNeverAnswersIsAnErrorNotAHang() async throws {
         // Accepts (the kernel's backlog does) and never writes a byte.
         let socket = try ListeningSocket()
         defer { socket.close() }
-        #expect {
-            _ = try LoopbackHTTPClient(host: "127.0.0.1", port: socket.port, timeout: .milliseconds(300)).send(.GET, "/")
-        } throws: { error in
-            "\(error)".contains("no answer within")
+        let error = await #expect(throws: LoopbackHTTPClient.Failure.self) {
+            _ = try await LoopbackHTTPClient(host: "127.0.0.1", port: socket.port, timeout: .milliseconds(300)).send(.GET, "/")
         }
+        #expect(error?.description.contains("no answer within") == true, "\(String(describing: error))")
     }
 }
 

@@ -3,18 +3,18 @@ import Foundation
 /// Where DirectPipe's OBS plugin is built, and where OBS looks for plugins: the user's folder
 /// (`~/.config/obs-studio/plugins/directpipe-obs/{bin/64bit,data}`), with `--system` the
 /// folders of the distribution's OBS package, with `--flatpak` the OBS Flatpak's own folder.
-struct OBSPluginFiles {
-    static let libraryName = "directpipe-obs.so"
+public enum OBSPluginFiles {
+    public static let libraryName = "directpipe-obs.so"
 
     /// Where one installation lives.
-    struct Location: Equatable {
-        var library: URL
-        var data: URL
+    public struct Location: Equatable, Sendable {
+        public var library: URL
+        public var data: URL
         /// The folder removed on uninstall (user installs: the plugin's whole folder).
-        var root: URL
+        public var root: URL
     }
 
-    static func user(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
+    public static func user(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
         let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         return pluginFolder(config.appendingPathComponent("obs-studio/plugins/directpipe-obs"))
@@ -25,25 +25,25 @@ struct OBSPluginFiles {
         Location(library: root.appendingPathComponent("bin/64bit/\(libraryName)"), data: root.appendingPathComponent("data"), root: root)
     }
 
-    static var system: Location {
+    public static var system: Location {
         let data = URL(fileURLWithPath: "/usr/share/obs/obs-plugins/directpipe-obs")
         return Location(library: URL(fileURLWithPath: "/usr/lib/x86_64-linux-gnu/obs-plugins/\(libraryName)"), data: data, root: data)
     }
 
-    static let flatpakID = "com.obsproject.Studio"
+    public static let flatpakID = "com.obsproject.Studio"
 
     /// The OBS of the Flatpak keeps its plugins in its own config folder.
-    static func flatpakConfig(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    public static func flatpakConfig(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".var/app/\(flatpakID)/config/obs-studio")
     }
 
-    static func flatpak(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
+    public static func flatpak(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
         pluginFolder(flatpakConfig(environment: environment).appendingPathComponent("plugins/directpipe-obs"))
     }
 
     /// The built plugin: $DIRECTPIPE_OBS_PLUGIN, `obs` beside this program, or `.build/native/obs` when it runs
     /// from SwiftPM's build folder (`.build/<triple>/<configuration>/directpipe`).
-    static func built(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+    public static func built(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let candidates = [environment["DIRECTPIPE_OBS_PLUGIN"].map { URL(fileURLWithPath: $0) },
                           folder.appendingPathComponent("obs"),
@@ -54,7 +54,7 @@ struct OBSPluginFiles {
 
     /// Copies the built plugin into `location`, each file written beside its place and renamed over it,
     /// so a running OBS never loads half a library.
-    static func install(from built: URL, to location: Location) throws {
+    public static func install(from built: URL, to location: Location) throws {
         let manager = FileManager.default
         try manager.createDirectory(at: location.library.deletingLastPathComponent(), withIntermediateDirectories: true)
         try replace(location.library, with: built.appendingPathComponent(libraryName))
@@ -79,7 +79,7 @@ struct OBSPluginFiles {
     }
 
     /// Removes an installation; false if there was none.
-    static func uninstall(_ location: Location) throws -> Bool {
+    public static func uninstall(_ location: Location) throws -> Bool {
         let manager = FileManager.default
         var removed = false
         for url in [location.library, location.root] where manager.fileExists(atPath: url.path) {
@@ -89,7 +89,7 @@ struct OBSPluginFiles {
         return removed
     }
 
-    static func isInstalled(_ location: Location) -> Bool {
+    public static func isInstalled(_ location: Location) -> Bool {
         FileManager.default.fileExists(atPath: location.library.path)
     }
 }

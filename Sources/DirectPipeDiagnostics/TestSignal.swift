@@ -1,14 +1,14 @@
-import ArgumentParser
 import DirectPipeShm
 import Foundation
 
 /// A generated input for `send`: `tone:HZ`, `counter` or `silence`.
-enum TestSignal: ExpressibleByArgument, CustomStringConvertible {
+public enum TestSignal: Sendable, Equatable, CustomStringConvertible {
     case tone(hertz: Double)
     case counter
     case silence
 
-    init?(argument: String) {
+    /// `tone:HZ` (HZ a positive number), `counter` or `silence`; nil for anything else.
+    public init?(_ argument: String) {
         switch argument {
         case "counter": self = .counter
         case "silence": self = .silence
@@ -20,7 +20,7 @@ enum TestSignal: ExpressibleByArgument, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .tone(let hertz): "tone:\(hertz)"
         case .counter: "counter"
@@ -28,10 +28,8 @@ enum TestSignal: ExpressibleByArgument, CustomStringConvertible {
         }
     }
 
-    static var defaultValueDescription: String { "tone:440" }
-
     /// Fills interleaved frames that start at pipe position `position`.
-    func render(into buffer: UnsafeMutableBufferPointer<Float>, position: UInt64, channels: Int, sampleRate: Double) {
+    public func render(into buffer: UnsafeMutableBufferPointer<Float>, position: UInt64, channels: Int, sampleRate: Double) {
         switch self {
         case .counter:
             CounterSignal.fill(buffer, position: position, channels: channels)

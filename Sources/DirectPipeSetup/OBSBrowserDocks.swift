@@ -1,27 +1,26 @@
 import DirectPipeControl
-import DirectPipeHost
 import Foundation
 
 /// OBS's custom browser docks (Docks → Custom Browser Docks): a JSON list under `[BasicWindow]
 /// ExtraBrowserDocks` in OBS's `user.ini` (OBS 30.2 and later) or `global.ini` (before). Changed only while
 /// OBS is closed (it rewrites the file when it quits), atomically, the old file kept as `.bak`.
-struct OBSBrowserDocks {
-    let configFolder: URL
+public struct OBSBrowserDocks: Sendable {
+    public let configFolder: URL
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         configFolder = config.appendingPathComponent("obs-studio")
     }
 
     /// The file OBS keeps its docks in: user.ini where a newer OBS made one, else global.ini.
-    var file: URL {
+    public var file: URL {
         let user = configFolder.appendingPathComponent("user.ini")
         return FileManager.default.fileExists(atPath: user.path) ? user : configFolder.appendingPathComponent("global.ini")
     }
 
     /// True while an OBS process runs (it would overwrite a change on quitting).
-    static var isOBSRunning: Bool {
+    public static var isOBSRunning: Bool {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return processes.contains { pid in
             guard pid.allSatisfy(\.isNumber), let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
@@ -30,7 +29,7 @@ struct OBSBrowserDocks {
     }
 
     /// Adds (or updates, by title) a dock; returns false when it was there already as it is.
-    func add(title: String, url: String) throws -> Bool {
+    public func add(title: String, url: String) throws -> Bool {
         let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
@@ -41,7 +40,7 @@ struct OBSBrowserDocks {
         if let keyLine {
             let value = Data(lines[keyLine].dropFirst("ExtraBrowserDocks=".count).utf8)
             guard let parsed = try? JSONSerialization.jsonObject(with: value) as? [[String: String]] else {
-                throw RunError("\(file.path): ExtraBrowserDocks is not a list OBS wrote; it stays as it is (fix or remove that line)")
+                throw SetupError("\(file.path): ExtraBrowserDocks is not a list OBS wrote; it stays as it is (fix or remove that line)")
             }
             docks = parsed
         }

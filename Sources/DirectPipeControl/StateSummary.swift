@@ -1,0 +1,53 @@
+import DirectPipeDSP
+import DirectPipeEngine
+import Foundation
+
+extension ControlState {
+    /// The state for people, a few lines: audio setup, input, outputs, the chain, slot and recording
+    /// (`directpipe ctl` prints it after every action).
+    public var summary: String {
+        var lines: [String] = []
+        if let audio {
+            var line = "\(audio.backend)\(audio.connected ? "" : " (LOST, retrying)") \(format.sampleRate) Hz/\(format.periodFrames)"
+            line += format.channels == 1 ? " mono" : " stereo"
+            if let input = audio.input { line += ", input \(input)" }
+            if let monitor = audio.monitor { line += ", monitor \(monitor)" }
+            lines.append(line)
+        }
+        if let ms = latency?.pipeReadableMs {
+            lines.append("latency measured: OBS pipe readable after \(String(format: "%.2f", ms)) ms")
+        }
+        lines.append("input \(input.gainDB) dB\(input.muted ? " MUTED" : "")\(panic ? "  PANIC" : "")")
+        for (name, output) in outputs.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(name): \(output.enabled ? "on" : "off")\(output.muted ? " MUTED" : ""), volume \(output.volume)")
+        }
+        lines.append("chain\(chain.bypass ? " (BYPASSED)" : ""), latency \(chain.latencyFrames) frames:")
+        for effect in chain.effects {
+            lines.append("  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")")
+        }
+        if let slot { lines.append("slot \(slot)") }
+        if let recording { lines.append("recording \(recording.path), \(String(format: "%.1f", recording.seconds)) s") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Telemetry {
+    /// One line of meters for people (`directpipe ctl watch`).
+    public var summary: String {
+        func decibels(_ peaks: [Float]) -> String { peaks.map { String(format: "%.1f", gainToDecibels($0)) }.joined(separator: "/") }
+        return "in \(decibels(inputPeak)) dBFS  out \(decibels(outputPeak)) dBFS\(clipped ? " CLIP" : "")  "
+            + "cpu \(String(format: "%.1f", cpuLoad * 100))%  xruns \(xruns) (graph \(graphXruns))  latency \(latencyFrames) frames"
+    }
+}
+
+extension OutputID {
+    /// An output by the name a user gives it: its own (pipe, mic, monitor) or a common other (obs, virtual-mic,
+    /// headphones).
+    public init(named name: String) throws(ActionError) {
+        let aliases = ["obs": OutputID.pipe, "virtual-mic": .virtualMic, "virtual_mic": .virtualMic, "headphones": .monitor]
+        guard let id = OutputID(rawValue: name) ?? aliases[name] else {
+            throw ActionError(.invalid, "'\(name)' is not an output (pipe, mic, monitor)")
+        }
+        self = id
+    }
+}
