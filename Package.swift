@@ -101,6 +101,16 @@ let package = Package(
         // Swift: putting DirectPipe into the user's desktop: the OBS plugin's files and docks, the systemd user
         // unit, a host started in the background for the panel.
         .target(name: "DirectPipeSetup", dependencies: ["DirectPipeControl", "DirectPipeAPI"]),
+        // Swift: `directpipe run` composed: the host, its control center, the API and the run loop in one ServiceGroup.
+        .target(
+            name: "DirectPipeApp",
+            dependencies: [
+                "DirectPipeHost", "DirectPipeAPI", "DirectPipeControl", "DirectPipeAudio", "DirectPipeEngine", "DirectPipeShm",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Swift: tools to try and check a pipe without DirectPipe's engine or OBS: a paced test-signal sender, a tap.
         .target(name: "DirectPipeDiagnostics", dependencies: ["DirectPipeShm", "DirectPipeAudioFile", "DirectPipeHost"]),
         .executableTarget(
@@ -115,13 +125,11 @@ let package = Package(
                 "DirectPipeAPI",
                 "DirectPipeSetup",
                 "DirectPipeDiagnostics",
+                "DirectPipeApp",
                 "DirectPipeDSP",
                 "DirectPipePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "DirectPipeShmTests", dependencies: ["DirectPipeShm", "CDirectPipeShm"]),
@@ -142,6 +150,10 @@ let package = Package(
         .testTarget(
             name: "DirectPipeHostTests",
             dependencies: ["DirectPipeHost", "DirectPipeAudio", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "DirectPipeAppTests",
+            dependencies: ["DirectPipeApp", "DirectPipeAPI", "DirectPipeControl", "DirectPipeHost", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "DirectPipeSetupTests", dependencies: ["DirectPipeSetup", "DirectPipeControl"]),
         .testTarget(name: "DirectPipeDiagnosticsTests", dependencies: ["DirectPipeDiagnostics", "DirectPipeShm"]),

@@ -1,17 +1,8 @@
 import ArgumentParser
-import DirectPipeAPI
-import DirectPipeAudio
-import DirectPipeAudioFile
+import DirectPipeApp
 import DirectPipeControl
-import DirectPipeDSP
-import DirectPipeEngine
 import DirectPipeHost
-import DirectPipePlugins
-import DirectPipeShm
 import Foundation
-import Logging
-import ServiceLifecycle
-import UnixSignals
 
 /// `directpipe run`: the engine on a backend, feeding the OBS pipe and the backend's outputs.
 struct RunCommand: AsyncParsableCommand {
@@ -109,100 +100,24 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let api = self.api ?? !fast
-        let file = try SettingsFile.load(path: config ?? SettingsFile.defaultPath, required: config != nil)
-        let controls = EngineControls()
-        // Before the pipe names this process as its writer: `directpipe latency` may signal it from then on.
-        let latencyRequests = await UnixSignalsSequence(trapping: .sigusr1)
-        // With the API, the last session comes back (see RunStart); without, none is read or written.
-        var session: SessionState?
-        if api {
-            do { session = try SessionState.load(folder: PresetStore.defaultFolder) } catch { printError("directpipe run: warning: \(error)") }
-        }
-        let start = try RunStart(file: file, flags: flagSettings(), session: session, controls: controls)
-        let settings = start.settings, chainDescription = start.chain
-        let log = ConsoleLog.logger("directpipe run")
-        let plan = try SessionPlan(settings, chain: chainDescription)
-        for note in plan.notes { log.notice("\(note)") }
-        let writer = try PipeWriter(
-            name: try PipeName(settings.pipe ?? PipeName.standard.rawValue),
-            format: PipeFormat(sampleRate: UInt32(plan.format.sampleRate), channels: UInt32(plan.format.outputChannels)))
-        let host = try RunHost(plan, controls: controls, writer: writer, log: log, fast: fast, fileOutput: output)
-        // One host per config folder: taken before the audio starts (a second one must not grab the device).
-        let lock: InstanceLock?
-        do { lock = api ? try InstanceLock(folder: PresetStore.defaultFolder) : nil } catch { throw RunError("\(error)") }
-        if let source = settings.chain {
-            printError("directpipe run: chain \(ChainLoader.describe(plan.chain.chain, from: source))")
-        }
-        // The one dispatcher of changes, the API's when there is one; the session is saved only then.
-        let center = ControlCenter(
-            host: host, description: plan.chain.description, sessionFolder: api ? PresetStore.defaultFolder : nil,
-            slot: start.slot, audio: start.audio)
-
-        try host.start()
-        let wakeups = RunService.Wakeups()
-        let status = RunStatus(host: host, json: json, quiet: quiet)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if lock != nil { services.append(.init(service: try apiService(center, host: host, log: log))) }
-        let reload = settings.chain.map { source in { @Sendable in Self.reloadChain(from: source, center: center) } }
-        let endNs = seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
-        // The run loop first: it ends the group when the run ends by itself; on SIGINT/SIGTERM the API stops first.
-        services.insert(
-            .init(service: RunService(host: host, status: status, endNs: endNs, reload: reload, latencyRequests: latencyRequests, wakeups: wakeups),
-                  successTerminationBehavior: .gracefullyShutdownGroup),
-            at: 0)
-        var quietLog = log
-        quietLog.logLevel = .error
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quietLog))
-        var failure: (any Error)?
-        do { try await group.run() } catch { failure = error }
-        withExtendedLifetime(lock) {}
-
-        center.shutdown()  // a recording under way is completed
-        if lock != nil, let access = APIAccess.find(folder: PresetStore.defaultFolder), access.pid == getpid() {
-            unlink(APIAccess.endpointPath(folder: PresetStore.defaultFolder))  // ctl: no API here any more
-        }
-        let running = host.current
-        running.stop()
-        running.writer.stop()
-        if let failure { throw RunError("\(failure)") }
-        status.report(final: true, wakeups: wakeups.value)
-        if let failure = (running.backend as? FileBackend)?.outputError { throw RunError("could not write \(output ?? "the output"): \(failure)") }
-    }
-
-    /// SIGHUP: the chain file again. What stays keeps running; a chain that fails to load leaves the running one alone.
-    private static func reloadChain(from source: String, center: ControlCenter) {
-        do {
-            let changes = try center.loadChain(try ChainLoader.description(of: source))
-            printError("directpipe run: chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
-        } catch {
-            printError("directpipe run: chain not reloaded, the running one stays: \(error)")
-        }
-    }
-
-    /// The control API over `center`, in a service that serves it once the group runs (the token made on first
-    /// start); its address is published for `directpipe ctl` once it listens.
-    private func apiService(_ center: ControlCenter, host: RunHost, log: Logger) throws -> APIService {
-        let folder = PresetStore.defaultFolder
-        let running = host.current
-        var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
-        configuration.port = apiPort ?? APIServer.Configuration.defaultPort
-        configuration.jackServer = running.plan.settings.jackServer
-        if let listen {
-            configuration.host = listen
-            log.warning("the API listens on \(listen): other machines can reach it (the token is still required)")
-        }
-        let token = configuration.token
-        let address = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return APIService(center: center, configuration: configuration, fallback: apiPort == nil, log: log) { port in
-            do {
-                try APIAccess.publish(APIAccess(url: "http://\(address):\(port)", pid: getpid()), folder: folder)
-            } catch {
-                log.warning("\(APIAccess.endpointPath(folder: folder)) not written, `directpipe ctl` will not find this API: \(error)")
+        var options = RunApp.Options()
+        options.flags = flagSettings()
+        options.configPath = config ?? SettingsFile.defaultPath
+        options.configRequired = config != nil
+        options.api = api ?? !fast
+        options.apiPort = apiPort
+        options.listen = listen
+        options.seconds = seconds
+        options.fast = fast
+        options.output = output
+        let (json, quiet) = (self.json, self.quiet)
+        try await RunApp(options, log: ConsoleLog.logger("directpipe run")) { report in
+            if json {
+                FileHandle.standardOutput.write(report.json)
+            } else if !quiet || report.event == "final" {
+                printError(report.line)
             }
-            log.info("API on http://\(address):\(port) (token in \(APIAccess.tokenPath(folder: folder)))")
-            log.info("panel \(APIAccess.panelURL("http://\(address):\(port)", token: token))")
-        }
+        }.run()
     }
 
     /// What the flags given set (nil where a flag was not given).
@@ -220,5 +135,4 @@ struct RunCommand: AsyncParsableCommand {
         flags.chain = chain
         return flags
     }
-
 }

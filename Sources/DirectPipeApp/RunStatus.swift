@@ -1,23 +1,17 @@
 import DirectPipeHost
 import Foundation
 
-/// The `run` command's status: a line a second for people, or JSON for scripts (see ``RunReport``), on whatever
-/// session the host runs at the time (another one after `configure_audio`).
+/// The run's status (see ``RunReport``), on whatever session the host runs at the time (another one after
+/// `configure_audio`), handed to whoever prints it.
 struct RunStatus: Sendable {
     let host: RunHost
-    let json: Bool
-    let quiet: Bool
+    let report: @Sendable (RunReport) -> Void
     /// This process's CPU time when audio first started, so the report counts only what running costs.
     let cpuAtStartNs = processCPUNs()
 
     /// One report; `wakeups`, at the end: how often the main loop woke.
     func report(final: Bool, wakeups: Int? = nil) {
-        let report = RunReport(host.current, final: final, processCPUNs: processCPUNs() &- cpuAtStartNs, wakeups: wakeups)
-        if json {
-            FileHandle.standardOutput.write(report.json)
-        } else if !quiet || final {
-            printError(report.line)
-        }
+        report(RunReport(host.current, final: final, processCPUNs: processCPUNs() &- cpuAtStartNs, wakeups: wakeups))
     }
 }
 
