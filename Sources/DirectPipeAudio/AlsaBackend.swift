@@ -17,11 +17,15 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
         public var playbackDevice: String?
         /// Periods in the device's buffer (2 is the lowest latency; 3 is safer).
         public var periods: Int
+        /// Hears the device lost (false) and back (true), from a watcher thread, never the audio thread.
+        public var onConnectionChange: (@Sendable (Bool) -> Void)?
 
-        public init(captureDevice: String = "default", playbackDevice: String? = nil, periods: Int = 2) {
+        public init(captureDevice: String = "default", playbackDevice: String? = nil, periods: Int = 2,
+                    onConnectionChange: (@Sendable (Bool) -> Void)? = nil) {
             self.captureDevice = captureDevice
             self.playbackDevice = playbackDevice
             self.periods = periods
+            self.onConnectionChange = onConnectionChange
         }
     }
 
@@ -31,6 +35,9 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
     private var thread: RealtimeThread?
     private let lost = Atomic<Bool>(false)
     private let reconnectCount = Atomic<Int>(0)
+    /// Tells `onConnectionChange` what the audio loop found (the loop itself only sets `lost`): the audio thread
+    /// never calls out, even while its device is gone.
+    private let watcher = ServerSupervisor()
 
     public init(options: Options) {
         self.options = options
@@ -56,9 +63,13 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
         let thread = RealtimeThread { [self, engine] thread in run(engine, devices, thread) }
         self.thread = thread
         startReport = try thread.start()
+        if let onChange = options.onConnectionChange {
+            watcher.start(name: "directpipe-alsa-watch", watch: {}, reconnect: { false }, connected: { [self] in isConnected }, onChange: onChange)
+        }
     }
 
     public func stop() {
+        watcher.stop()
         thread?.stop()
     }
 

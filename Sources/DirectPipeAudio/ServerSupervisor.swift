@@ -4,7 +4,8 @@ import Synchronization
 /// Watches a sound-server connection off the audio thread, for backends that
 /// live in a server's graph (JACK, PipeWire): every 250 ms it lets the backend
 /// look at its connection, and while the connection is lost it asks the
-/// backend to reconnect, counting each time it succeeds.
+/// backend to reconnect, counting each time it succeeds. ALSA, whose audio loop
+/// re-opens its own device, uses it only to tell what that loop found.
 /// Unchecked Sendable: its flags and count are Atomics; `thread` is a plain var that only start() and stop() touch, called in turn.
 final class ServerSupervisor: @unchecked Sendable {
     static let retryInterval: useconds_t = 250_000

@@ -28,7 +28,7 @@ public final class AudioSession: Sendable {
 
     /// Builds the session `plan` describes (opening the bridges' devices); `start()` sets it going.
     /// `fileOutput`: with a file played as fast as possible, where what the pipe carries is written.
-    /// `onConnectionChange`: hears a server-backed backend (PipeWire, JACK) lose or get back its connection.
+    /// `onConnectionChange`: hears the backend (PipeWire, JACK, ALSA) lose or get back its server or device.
     public init(
         _ plan: SessionPlan, controls: EngineControls, writer: PipeWriter, fast: Bool = false, fileOutput: String? = nil,
         onConnectionChange: (@Sendable (Bool) -> Void)? = nil
@@ -74,7 +74,7 @@ public final class AudioSession: Sendable {
             backend = AlsaBackend(options: AlsaBackend.Options(
                 captureDevice: try SessionPlan.alsaCapture(settings.input),
                 playbackDevice: backendMonitor.pcm,
-                periods: settings.periods?.value ?? 2))
+                periods: settings.periods?.value ?? 2, onConnectionChange: onConnectionChange))
         }
         monitorBridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.

@@ -108,16 +108,20 @@ import Testing
     /// engine keeps going, and the device is opened again when it returns.
     @Test func aDeviceThatFailsIsReopenedWhenItReturns() throws {
         let server = try JackServer("alsafail")
-        let (home, environment) = try jackPluginHome("system:capture_1", "system:capture_2", server: server)
+        var (home, environment) = try jackPluginHome("system:capture_1", "system:capture_2", server: server)
+        environment["XDG_CONFIG_HOME"] = home.appendingPathComponent(".config").path  // the run's and ctl's
         defer { try? FileManager.default.removeItem(at: home) }
         let pipe = uniquePipe("alsafail")
         defer { removePipe(pipe) }
         let run = try TestProcess(
-            Programs.directpipe, ["run", "--backend", "alsa", "--input", "dp_jack", "--pipe", pipe, "--seconds", "15", "--json"],
+            Programs.directpipe, ["run", "--backend", "alsa", "--input", "dp_jack", "--pipe", pipe, "--seconds", "15", "--json", "--api-port", "0"],
             environment: environment)
         #expect(run.waitForLine { $0["backend_connected"] as? Bool == true && ($0.int("callbacks") ?? 0) > 0 } != nil)
+        let versionBefore = try stateVersion(environment, run)
         server.stop()  // the device's clock and data are gone
         #expect(run.waitForLine { $0["backend_connected"] as? Bool == false } != nil, "\(run.output)")
+        // The host published the loss on its own (its change stream): the control state moved on with no action asked.
+        #expect(try waitForStateVersion(above: versionBefore, environment, run), "the state's version stayed \(versionBefore)")
         try server.start()
         #expect(run.waitForLine(timeout: 8) { ($0.int("backend_reconnects") ?? 0) >= 1 && $0["backend_connected"] as? Bool == true } != nil,
                 "\(run.errorOutput)")
@@ -128,6 +132,29 @@ import Testing
         #expect(run.finish() == 0, "the process lived through it: \(run.errorOutput)")
         #expect(run.errorOutput.contains("ALSA device 'dp_jack' delivered nothing for 500 ms"), "\(run.errorOutput)")
         #expect(run.errorOutput.contains("ALSA device 'dp_jack' is back"), "\(run.errorOutput)")
+    }
+
+    /// The running host's state version, through `directpipe ctl status --json`, once its API answers (asked every
+    /// 100 ms, a guard of 10 s against a hang).
+    private func stateVersion(_ environment: [String: String], _ run: TestProcess) throws -> Int {
+        var answer = ""
+        for _ in 0..<100 {
+            let status = try TestProcess(Programs.directpipe, ["ctl", "status", "--json"], environment: environment)
+            status.finish()
+            if let version = status.jsonLines.first?.int("version") { return version }
+            answer = status.errorOutput
+            usleep(100_000)
+        }
+        throw SetupFailure(description: "no state from the API: \(answer); the host said: \(run.errorOutput)")
+    }
+
+    /// Whether the state's version passes `version` (asked every 100 ms, a guard of 10 s against a hang).
+    private func waitForStateVersion(above version: Int, _ environment: [String: String], _ run: TestProcess) throws -> Bool {
+        for _ in 0..<100 {
+            if try stateVersion(environment, run) > version { return true }
+            usleep(100_000)
+        }
+        return false
     }
 
     @Test func theAlsaAudioThreadAllocatesNothing() throws {
