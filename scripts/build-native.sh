@@ -39,9 +39,9 @@ cflags=(-std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -I"$root/Sources/CDirectPipe
 src=$root/Sources/CDirectPipeShm
 lib_sources=("$src/reader.c" "$src/segment_validate.c" "$src/futex.c" "$src/memtrap.c")
 
-"$cc" "${cflags[@]}" -pthread -shared -Wl,-soname,libdirectpipe-reader.so.1 -Wl,--no-undefined \
-    -o "$out/libdirectpipe-reader.so.1" "${lib_sources[@]}"
-ln -sf libdirectpipe-reader.so.1 "$out/libdirectpipe-reader.so"
+"$cc" "${cflags[@]}" -pthread -shared -Wl,-soname,libdirectpipe-reader.so.2 -Wl,--no-undefined \
+    -o "$out/libdirectpipe-reader.so.2" "${lib_sources[@]}"
+ln -sf libdirectpipe-reader.so.2 "$out/libdirectpipe-reader.so"
 
 "$cc" "${cflags[@]}" -o "$out/directpipe-reader-check" "$root/Tests/Native/reader_check.c" \
     -L"$out" -ldirectpipe-reader -Wl,-rpath,'$ORIGIN'

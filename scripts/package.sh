@@ -63,9 +63,9 @@ cp -r "$release_bin/DirectPipe_DirectPipeAPI.resources/." "$stage/usr/share/dire
 find "$stage/usr/share/directpipe" -type f -exec chmod 644 {} +
 
 library=$stage/usr/lib/$multiarch
-install -D -m644 .build/native/libdirectpipe-reader.so.1 "$library/libdirectpipe-reader.so.1"
-strip --strip-unneeded "$library/libdirectpipe-reader.so.1"
-ln -s libdirectpipe-reader.so.1 "$library/libdirectpipe-reader.so"
+install -D -m644 .build/native/libdirectpipe-reader.so.2 "$library/libdirectpipe-reader.so.2"
+strip --strip-unneeded "$library/libdirectpipe-reader.so.2"
+ln -s libdirectpipe-reader.so.2 "$library/libdirectpipe-reader.so"
 for header in directpipe_protocol.h directpipe_reader.h; do
     install -D -m644 "Sources/CDirectPipeShm/include/$header" "$stage/usr/include/directpipe/$header"
 done
@@ -89,7 +89,7 @@ install -D -m644 <("$program" --generate-completion-script fish) "$stage/usr/sha
 
 install -D -m644 packaging/directpipe.lintian-overrides "$stage/usr/share/lintian/overrides/directpipe"
 mkdir -p "$stage/DEBIAN"
-printf 'libdirectpipe-reader 1 directpipe (>= %s)\n' "$version" > "$stage/DEBIAN/shlibs"
+printf 'libdirectpipe-reader 2 directpipe (>= %s)\n' "$version" > "$stage/DEBIAN/shlibs"
 echo 'activate-noawait ldconfig' > "$stage/DEBIAN/triggers"
 chmod 644 "$stage/DEBIAN/shlibs" "$stage/DEBIAN/triggers"
 finish_package directpipe "" <<CONTROL

@@ -39,7 +39,7 @@ static int probe_pipe(const char *name, long count, uint64_t offset) {
     for (long i = 0; i < count;) {
         if (dp_reader_wait(reader, 2000) != DP_WAIT_DATA) continue;
         uint64_t woke = dp_monotonic_ns();
-        dp_read_info info;
+        dp_read_info info = DP_READ_INFO_INIT;
         long n = dp_reader_read(reader, buffer, sizeof buffer / sizeof buffer[0], &info);
         if (n <= 0 || info.timestamp_ns == 0) continue;
         printf("%" PRIu64 "\n", woke - info.timestamp_ns - offset);

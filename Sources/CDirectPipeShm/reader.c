@@ -407,10 +407,20 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms) {
     }
 }
 
+/* Copies what `filled` holds into `out`, as much of it as the caller's struct_size asks (never its struct_size). */
+static void give(void *out, const void *filled, size_t size) {
+    uint32_t asked = *(const uint32_t *)out;
+    size_t length = asked < size ? asked : size;
+    if (length > sizeof(uint32_t))
+        memcpy((char *)out + sizeof(uint32_t), (const char *)filled + sizeof(uint32_t), length - sizeof(uint32_t));
+}
+
 long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info) {
     if (reader == NULL || dst == NULL) return -(long)DP_ERR_INVALID_ARGUMENT;
+    if (info != NULL && info->struct_size < sizeof info->struct_size) return -(long)DP_ERR_INVALID_ARGUMENT;
     dp_reader *r = reader;
-    if (info != NULL) memset(info, 0, sizeof *info);
+    dp_read_info filled = DP_READ_INFO_INIT;
+    if (info != NULL) give(info, &filled, sizeof filled);
     if (!refresh(r)) return 0;
     if (dst_samples < r->format.channels) return -(long)DP_ERR_INVALID_ARGUMENT; /* not one whole frame */
 
@@ -457,10 +467,11 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     }
 
     if (info != NULL) {
-        info->position = r->pos;
-        info->format = r->format;
-        info->discontinuity = (uint32_t)r->discontinuity;
-        if (!timestamp_of(r, r->pos, &info->timestamp_ns)) info->timestamp_ns = 0;
+        filled.position = r->pos;
+        filled.format = r->format;
+        filled.discontinuity = (uint32_t)r->discontinuity;
+        if (!timestamp_of(r, r->pos, &filled.timestamp_ns)) filled.timestamp_ns = 0;
+        give(info, &filled, sizeof filled);
     }
     r->discontinuity = 0;
     r->pos += n;
@@ -468,26 +479,28 @@ long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_i
     return (long)n;
 }
 
-void dp_reader_get_status(dp_reader *reader, dp_reader_status *status) {
-    if (reader == NULL || status == NULL) return;
+dp_error dp_reader_get_status(dp_reader *reader, dp_reader_status *status) {
+    if (reader == NULL || status == NULL || status->struct_size < sizeof status->struct_size) return DP_ERR_INVALID_ARGUMENT;
     dp_reader *r = reader;
     refresh(r);
-    memset(status, 0, sizeof *status);
-    status->state = r->state;
-    status->last_error = r->last_error;
-    status->overruns = r->overruns;
-    status->reconnects = r->reconnects;
-    status->position = r->pos;
+    dp_reader_status filled = DP_READER_STATUS_INIT;
+    filled.state = r->state;
+    filled.last_error = r->last_error;
+    filled.overruns = r->overruns;
+    filled.reconnects = r->reconnects;
+    filled.position = r->pos;
     if (r->header != NULL) {
-        status->format = r->format;
-        status->generation = r->generation;
-        status->writer_pid = r->header->writer_pid;
-        status->write_pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
-        if (ahead_of(status->write_pos, r->pos) > 0) {
-            uint64_t fill = status->write_pos - r->pos;
-            status->fill_frames = fill > UINT32_MAX ? UINT32_MAX : (uint32_t)fill;
+        filled.format = r->format;
+        filled.generation = r->generation;
+        filled.writer_pid = r->header->writer_pid;
+        filled.write_pos = dp_atomic_load_u64_acquire(&r->header->write_pos);
+        if (ahead_of(filled.write_pos, r->pos) > 0) {
+            uint64_t fill = filled.write_pos - r->pos;
+            filled.fill_frames = fill > UINT32_MAX ? UINT32_MAX : (uint32_t)fill;
         }
     }
+    give(status, &filled, sizeof filled);
+    return DP_OK;
 }
 
 int dp_reader_timestamp(dp_reader *reader, uint64_t position, uint64_t *timestamp_ns) {

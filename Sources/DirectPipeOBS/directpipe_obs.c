@@ -122,7 +122,7 @@ static void *reader_thread(void *data) {
         }
         /* 100 ms slices of the futex wait, so destroy returns promptly whatever the writer does. */
         dp_wait_result waited = dp_reader_wait(reader, 100);
-        dp_read_info info;
+        dp_read_info info = DP_READ_INFO_INIT;
         long frames;
         /* Read at most 7/8 of the buffer, so 7-channel frames can be widened to 8 in place. */
         while (waited == DP_WAIT_DATA && (frames = dp_reader_read(reader, s->buffer, MAX_SAMPLES / 8 * 7, &info)) > 0) {
@@ -138,7 +138,7 @@ static void *reader_thread(void *data) {
             };
             if (audio.speakers != SPEAKERS_UNKNOWN) obs_source_output_audio(s->source, &audio);
         }
-        dp_reader_status status;
+        dp_reader_status status = DP_READER_STATUS_INIT;
         dp_reader_get_status(reader, &status);
         log_state_change(pipe, &status, &logged);
         pthread_mutex_lock(&s->lock);

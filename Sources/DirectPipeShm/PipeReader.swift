@@ -73,6 +73,7 @@ public final class PipeReader {
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) -> Block? {
         guard let base = buffer.baseAddress else { return nil }
         var info = dp_read_info()
+        info.struct_size = UInt32(MemoryLayout<dp_read_info>.size)
         let frames = dp_reader_read(handle, base, buffer.count, &info)
         guard frames > 0 else { return nil }
         return Block(
@@ -83,7 +84,8 @@ public final class PipeReader {
 
     public var status: Status {
         var raw = dp_reader_status()
-        dp_reader_get_status(handle, &raw)
+        raw.struct_size = UInt32(MemoryLayout<dp_reader_status>.size)
+        _ = dp_reader_get_status(handle, &raw)  // only a NULL or an unsized status is refused
         let state: State = switch raw.state {
         case DP_READER_CONNECTED: .connected
         case DP_READER_LOST: .lost

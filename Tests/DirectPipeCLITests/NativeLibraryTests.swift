@@ -9,7 +9,7 @@ import Testing
         let needed = readelf.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
         #expect(needed.count == 1 && needed[0].contains("[libc.so.6]"), "\(needed)")
         #expect(!readelf.output.contains("RUNPATH") && !readelf.output.contains("RPATH"))
-        #expect(readelf.output.contains("Library soname: [libdirectpipe-reader.so.1]"))
+        #expect(readelf.output.contains("Library soname: [libdirectpipe-reader.so.2]"))
     }
 
     @Test func readerLibraryExportsItsDocumentedAPI() throws {

@@ -117,7 +117,7 @@ enum Programs {
     }()
 
     static var readerCheck: URL { nativeDirectory.appendingPathComponent("directpipe-reader-check") }
-    static var readerLibrary: URL { nativeDirectory.appendingPathComponent("libdirectpipe-reader.so.1") }
+    static var readerLibrary: URL { nativeDirectory.appendingPathComponent("libdirectpipe-reader.so.2") }
 }
 
 /// What a test's own set-up (a server, a root, a display it starts) could not do, and why.

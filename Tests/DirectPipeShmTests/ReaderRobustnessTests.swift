@@ -69,6 +69,7 @@ import Testing
         write(writer, frames: 64)
         var one: Float = 0
         var info = dp_read_info()
+        info.struct_size = UInt32(MemoryLayout<dp_read_info>.size)
         #expect(dp_reader_read(handle, &one, 1, &info) == -Int(DP_ERR_INVALID_ARGUMENT.rawValue))
         var two = [Float](repeating: 0, count: 2)
         #expect(two.withUnsafeMutableBufferPointer { dp_reader_read(handle, $0.baseAddress, 2, &info) } == 1)

@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
     int status = 1;
     if (dp_reader_open(pipe, 0, 0, &reader) != DP_OK) goto done;
     float buffer[SECOND_FRAMES * 2];
-    dp_read_info info;
+    dp_read_info info = DP_READ_INFO_INIT;
     long before = dp_reader_read(reader, buffer, sizeof buffer / sizeof *buffer, &info); /* connects at the writer */
     reader_ring = reader->data;
     publish(BLOCK, 0);

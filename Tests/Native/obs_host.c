@@ -230,7 +230,7 @@ int main(int argc, char **argv) {
     long long reader_cpu_start = thread_cpu_ns("directpipe-obs");
     while (dp_monotonic_ns() < end && !stop_requested) {
         if (clock_reader && dp_reader_wait(clock_reader, 20) == DP_WAIT_DATA) {
-            dp_read_info info;
+            dp_read_info info = DP_READ_INFO_INIT;
             if (dp_reader_read(clock_reader, scratch, sizeof scratch / sizeof scratch[0], &info) > 0 && info.timestamp_ns) {
                 clock_pos = info.position, clock_ts = info.timestamp_ns;
                 __atomic_store_n(&have_clock, 1, __ATOMIC_RELEASE);

@@ -32,14 +32,14 @@ int main(int argc, char **argv) {
     }
     float buffer[8 * 4096];
     unsigned long long frames = 0;
-    dp_read_info info = {0};
+    dp_read_info info = DP_READ_INFO_INIT;
     double end = now_seconds() + atof(argv[2]);
     while (now_seconds() < end) {
         if (dp_reader_wait(reader, 100) != DP_WAIT_DATA) continue;
         long count = dp_reader_read(reader, buffer, sizeof buffer / sizeof buffer[0], &info);
         if (count > 0) frames += (unsigned long long)count;
     }
-    dp_reader_status status;
+    dp_reader_status status = DP_READER_STATUS_INIT;
     dp_reader_get_status(reader, &status);
     printf("{\"frames\":%llu,\"rate\":%u,\"channels\":%u,\"state\":\"%s\"}\n", frames, status.format.sample_rate,
            status.format.channels, dp_reader_state_string(status.state));

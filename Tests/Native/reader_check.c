@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
     int have_next = 0, stalled = 0;
     dp_reader_state last_state = (dp_reader_state)-1;
     uint32_t last_generation = 0;
-    dp_reader_status status;
+    dp_reader_status status = DP_READER_STATUS_INIT;
 
     while (dp_monotonic_ns() < end && !stop_requested) {
         dp_reader_wait(reader, 50);
@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
             stalled = 1;
             sleep_ms(stall_ms);
         }
-        dp_read_info info;
+        dp_read_info info = DP_READ_INFO_INIT;
         long n;
         while ((n = dp_reader_read(reader, buffer, BUFFER_SAMPLES, &info)) > 0) {
             frames += (uint64_t)n;

@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
     }
     dp_reader *reader = NULL;
     if (dp_reader_open(pipe, latency, DP_READER_ALLOW_ABSENT, &reader) != DP_OK) return 1;
-    dp_reader_status status;
+    dp_reader_status status = DP_READER_STATUS_INIT;
     if (after_writer) {
         /* Status only: a wait would return at once with the frames this reader leaves unread. */
         int seen_live = 0;

@@ -8,7 +8,7 @@
  *     if (dp_reader_open(NULL, 0, DP_READER_ALLOW_ABSENT, &r) != DP_OK) ...;
  *     for (;;) {
  *         if (dp_reader_wait(r, 500) != DP_WAIT_DATA) continue;   // or check a stop flag
- *         dp_read_info info;
+ *         dp_read_info info = DP_READ_INFO_INIT;
  *         long n = dp_reader_read(r, buf, buf_samples, &info);
  *         // n frames of info.format.channels interleaved floats,
  *         // the first captured at info.timestamp_ns (CLOCK_MONOTONIC)
@@ -51,7 +51,14 @@ typedef enum dp_wait_result {
     DP_WAIT_LOST = 2,    /* no live writer (state WAITING or LOST) */
 } dp_wait_result;
 
+/*
+ * The structs the library fills start with `struct_size`, which the caller sets to the size it was built with
+ * (DP_READ_INFO_INIT, DP_READER_STATUS_INIT do): the library fills that much, so fields added at the end later
+ * reach only callers built to know them, and a caller built later against an older library keeps its new fields
+ * as it initialized them. Fields are only ever appended.
+ */
 typedef struct dp_reader_status {
+    uint32_t struct_size;  /* set by the caller: sizeof(dp_reader_status) */
     dp_reader_state state;
     dp_error last_error;   /* why the last attach failed, or DP_OK */
     dp_format format;      /* zero while never attached */
@@ -64,12 +71,41 @@ typedef struct dp_reader_status {
     uint64_t reconnects;   /* times it re-attached to a new writer, object or format */
 } dp_reader_status;
 
+#define DP_READER_STATUS_INIT {.struct_size = sizeof(dp_reader_status)}
+
 typedef struct dp_read_info {
+    uint32_t struct_size;  /* set by the caller: sizeof(dp_read_info) */
     uint64_t position;     /* pipe position of the first frame returned */
     uint64_t timestamp_ns; /* CLOCK_MONOTONIC capture time of that frame; 0 if unknown */
     dp_format format;      /* the format of the frames returned */
     uint32_t discontinuity;/* 1 if frames were skipped before these (resync, reconnect) */
 } dp_read_info;
+
+#define DP_READ_INFO_INIT {.struct_size = sizeof(dp_read_info)}
+
+/* The ABI of libdirectpipe-reader.so.2 (x86-64 and other LP64 targets): what callers were built with stays where it is. */
+#define DP_ABI_FIELD(type, field, offset, size)                                          \
+    _Static_assert(offsetof(type, field) == (offset), #type "." #field " offset");      \
+    _Static_assert(sizeof(((type *)0)->field) == (size), #type "." #field " size")
+DP_ABI_FIELD(dp_reader_status, struct_size, 0, 4);
+DP_ABI_FIELD(dp_reader_status, state, 4, 4);
+DP_ABI_FIELD(dp_reader_status, last_error, 8, 4);
+DP_ABI_FIELD(dp_reader_status, format, 12, 12);
+DP_ABI_FIELD(dp_reader_status, generation, 24, 4);
+DP_ABI_FIELD(dp_reader_status, writer_pid, 28, 4);
+DP_ABI_FIELD(dp_reader_status, position, 32, 8);
+DP_ABI_FIELD(dp_reader_status, write_pos, 40, 8);
+DP_ABI_FIELD(dp_reader_status, fill_frames, 48, 4);
+DP_ABI_FIELD(dp_reader_status, overruns, 56, 8);
+DP_ABI_FIELD(dp_reader_status, reconnects, 64, 8);
+_Static_assert(sizeof(dp_reader_status) == 72, "dp_reader_status size");
+DP_ABI_FIELD(dp_read_info, struct_size, 0, 4);
+DP_ABI_FIELD(dp_read_info, position, 8, 8);
+DP_ABI_FIELD(dp_read_info, timestamp_ns, 16, 8);
+DP_ABI_FIELD(dp_read_info, format, 24, 12);
+DP_ABI_FIELD(dp_read_info, discontinuity, 36, 4);
+_Static_assert(sizeof(dp_read_info) == 40, "dp_read_info size");
+#undef DP_ABI_FIELD
 
 /**
  * Opens the pipe `name` (NULL for "/DirectPipeAudio"). `target_latency_frames`
@@ -91,12 +127,14 @@ dp_wait_result dp_reader_wait(dp_reader *reader, uint32_t timeout_ms);
  * frame, so a format change can never overflow `dst`). Returns the number of
  * frames (0 if none or lost), or -DP_ERR_INVALID_ARGUMENT when `dst` cannot
  * hold one frame. Never returns a torn frame: a copy the writer overtook is
- * discarded and counted as an overrun.
+ * discarded and counted as an overrun. `info` may be NULL; if not, its struct_size must be set (else
+ * -DP_ERR_INVALID_ARGUMENT).
  */
 long dp_reader_read(dp_reader *reader, float *dst, size_t dst_samples, dp_read_info *info);
 
-/** Fills `*status`; updates liveness first. */
-void dp_reader_get_status(dp_reader *reader, dp_reader_status *status);
+/** Fills `*status` (as much as its struct_size says); updates liveness first. DP_ERR_INVALID_ARGUMENT for a NULL
+    reader or status, or a struct_size of less than its first field. */
+dp_error dp_reader_get_status(dp_reader *reader, dp_reader_status *status);
 
 /**
  * The CLOCK_MONOTONIC capture time of pipe position `position`, from the
