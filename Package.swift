@@ -48,7 +48,8 @@ let package = Package(
         // C: the LV2 features a host gives a plugin (URID map, options, log, worker): C structs of callbacks.
         .target(name: "CDirectPipeLV2", linkerSettings: [.linkedLibrary("pthread")]),
         // Swift: LV2 and LADSPA plugins as chain effects, plugin scanning, chains built from their JSON.
-        .target(name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2"], linkerSettings: [.linkedLibrary("dl")]),
         // Swift: the engine (real-time processing, controls, meters), independent of devices.
         .target(
             name: "DirectPipeEngine",
@@ -143,17 +144,24 @@ let package = Package(
             name: "DirectPipeAPITests",
             dependencies: [
                 "DirectPipeAPI", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipePlugins",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "DirectPipeHostTests",
-            dependencies: ["DirectPipeHost", "DirectPipeAudio", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DirectPipeHost", "DirectPipeAudio", "DirectPipeControl", "DirectPipeDSP", "DirectPipeEngine", "DirectPipeShm",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "DirectPipeAppTests",
-            dependencies: ["DirectPipeApp", "DirectPipeAPI", "DirectPipeControl", "DirectPipeHost", "DirectPipeShm", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DirectPipeApp", "DirectPipeAPI", "DirectPipeControl", "DirectPipeHost", "DirectPipeShm",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "DirectPipeSetupTests", dependencies: ["DirectPipeSetup", "DirectPipeControl"]),
         .testTarget(name: "DirectPipeDiagnosticsTests", dependencies: ["DirectPipeDiagnostics", "DirectPipeShm"]),

@@ -7,6 +7,8 @@
 # jackd with the dummy driver, readers, writers, a Debian 12 root).
 DIRECTPIPE_DEPS=tests . "$(dirname "$0")/lib/prepare.sh"  # the servers the tests start, too
 
+scripts/lint.sh                 # the sources as .swift-format says (seconds; fails first)
+
 . scripts/lib/build-release.sh
 directpipe_build_release        # what setup.sh builds, and what the packages hold
 swift build --build-tests

@@ -24,7 +24,8 @@ public struct APIClient: Sendable {
         guard kill(access.pid, 0) == 0 || errno == EPERM else {
             throw APIClientError("the DirectPipe that served \(access.url) (pid \(access.pid)) is not running")
         }
-        let token = (try? String(contentsOfFile: APIAccess.tokenPath(folder: folder), encoding: .utf8))?
+        let token =
+            (try? String(contentsOfFile: APIAccess.tokenPath(folder: folder), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return APIClient(url: access.url, token: token)
     }

@@ -19,16 +19,18 @@ struct APISecurity<Context: RequestContext>: RouterMiddleware {
         }
         if let origin = request.headers[.origin], origin != "null" {
             guard let url = URL(string: origin), let originHost = url.host, allowedHosts.contains(Self.hostName(originHost)),
-                  url.port.map({ $0 == port() }) ?? false
+                url.port.map({ $0 == port() }) ?? false
             else { return APIResponse.error(.forbidden, "Origin '\(origin)' is not this DirectPipe's own page") }
         }
         let changes = request.method != .get && request.method != .head
         let socket = request.uri.path.hasSuffix("/ws")
         if changes || socket {
-            let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+            let presented =
+                request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
                 ?? request.uri.queryParameters.get("token")
             guard let presented, Self.equal(presented, token) else {
-                return APIResponse.error(.unauthorized, "a token is needed for changes (Authorization: Bearer …; it is in the config folder's api-token)")
+                return APIResponse.error(
+                    .unauthorized, "a token is needed for changes (Authorization: Bearer …; it is in the config folder's api-token)")
             }
         }
         return try await next(request, context)

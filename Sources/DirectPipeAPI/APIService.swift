@@ -43,16 +43,16 @@ public struct APIService: Service {
         }
         do {
             try await APIServer(center: center, configuration: configuration).run(onRunning: heard)
-        } catch where fallback && !listening.load(ordering: .relaxed) {
+        } catch  where fallback && !listening.load(ordering: .relaxed) {
             log.notice("port \(configuration.port) is taken (\(error)): the API takes a free one")
             var anyPort = configuration
             anyPort.port = 0
             do {
                 try await APIServer(center: center, configuration: anyPort).run(onRunning: heard)
-            } catch where !listening.load(ordering: .relaxed) {
+            } catch  where !listening.load(ordering: .relaxed) {
                 throw APIStartFailure(host: anyPort.host, port: configuration.port, error: error)
             }
-        } catch where !listening.load(ordering: .relaxed) {
+        } catch  where !listening.load(ordering: .relaxed) {
             throw APIStartFailure(host: configuration.host, port: configuration.port, error: error)
         }
     }

@@ -47,7 +47,9 @@ public struct LoopbackHTTPClient: Sendable {
     }
 
     /// Connects, sends the request and completes with the whole response or the first error (never fails itself).
-    private func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?) -> EventLoopFuture<Result<Response, any Error>> {
+    private func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?) -> EventLoopFuture<
+        Result<Response, any Error>
+    > {
         let group = MultiThreadedEventLoopGroup.singleton
         let answer = group.next().makePromise(of: Response.self)
         let (host, port, timeout) = (self.host, self.port, self.timeout)

@@ -10,7 +10,7 @@ struct PanelController: Sendable {
                 let file = context.parameters.get("file") ?? ""
                 let types = ["js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "html": "text/html; charset=utf-8"]
                 guard file.range(of: #"^[a-z]+\.(js|css|html)$"#, options: .regularExpression) != nil,
-                      let type = types[(file as NSString).pathExtension]
+                    let type = types[(file as NSString).pathExtension]
                 else { throw APIError(.notFound, "no panel file '\(file)'") }
                 return try Self.resource("panel/\(file)", type: type)
             },

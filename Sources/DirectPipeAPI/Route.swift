@@ -64,7 +64,8 @@ struct MethodCheck<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let methods = routes.filter { $0.matches(request.uri.path) }.map(\.method)
         if !methods.isEmpty, !methods.contains(request.method), request.method != .head {
-            var response = APIResponse.error(.methodNotAllowed, "\(request.method) is not served here (\(methods.map(\.rawValue).joined(separator: ", ")))")
+            var response = APIResponse.error(
+                .methodNotAllowed, "\(request.method) is not served here (\(methods.map(\.rawValue).joined(separator: ", ")))")
             response.headers[.allow] = methods.map(\.rawValue).joined(separator: ", ")
             return response
         }

@@ -56,7 +56,8 @@ struct WebSocketSession: Sendable {
 
 /// A command id as the client sent it: a number or a string.
 enum JSONID: Codable, Sendable {
-    case number(Double), text(String)
+    case number(Double)
+    case text(String)
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let number = try? container.decode(Double.self) { self = .number(number) } else { self = .text(try container.decode(String.self)) }

@@ -84,8 +84,9 @@ public struct RunApp: Sendable {
         let endNs = options.seconds.map { MonotonicClock.nowNs + UInt64($0 * 1e9) }
         // The run loop first: it ends the group when the run ends by itself; on SIGINT/SIGTERM the API stops first.
         services.insert(
-            .init(service: RunService(host: host, status: status, endNs: endNs, reload: reload, latencyRequests: latencyRequests, wakeups: wakeups),
-                  successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: RunService(host: host, status: status, endNs: endNs, reload: reload, latencyRequests: latencyRequests, wakeups: wakeups),
+                successTerminationBehavior: .gracefullyShutdownGroup),
             at: 0)
         var quietLog = log
         quietLog.logLevel = .error

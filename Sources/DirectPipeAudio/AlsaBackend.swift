@@ -20,8 +20,10 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
         /// Hears the device lost (false) and back (true), from a watcher thread, never the audio thread.
         public var onConnectionChange: (@Sendable (Bool) -> Void)?
 
-        public init(captureDevice: String = "default", playbackDevice: String? = nil, periods: Int = 2,
-                    onConnectionChange: (@Sendable (Bool) -> Void)? = nil) {
+        public init(
+            captureDevice: String = "default", playbackDevice: String? = nil, periods: Int = 2,
+            onConnectionChange: (@Sendable (Bool) -> Void)? = nil
+        ) {
             self.captureDevice = captureDevice
             self.playbackDevice = playbackDevice
             self.periods = periods
@@ -78,7 +80,8 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
             name: options.captureDevice, capture: true, rate: format.sampleRate, channels: format.inputChannels,
             periodFrames: format.periodFrames, periods: options.periods)
         guard capture.periodFrames <= EngineFormat.maxPeriodFrames else {
-            throw .badInput("ALSA device '\(options.captureDevice)' granted \(capture.periodFrames)-frame periods, more than \(EngineFormat.maxPeriodFrames)")
+            throw .badInput(
+                "ALSA device '\(options.captureDevice)' granted \(capture.periodFrames)-frame periods, more than \(EngineFormat.maxPeriodFrames)")
         }
         let playback = try options.playbackDevice.map { (name) throws(BackendError) in
             try AlsaDevice(
@@ -114,7 +117,9 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
             // Wait with a limit rather than block in the read: a device that stops delivering without an
             // error (a hung USB device, a sound server gone under a plugin) must not hang the engine.
             if capture.waitReady(milliseconds: stallMilliseconds) == 0 {
-                FileHandle.standardError.write(Data("directpipe: ALSA device '\(capture.name)' delivered nothing for \(stallMilliseconds) ms; re-opening it every second\n".utf8))
+                FileHandle.standardError.write(
+                    Data("directpipe: ALSA device '\(capture.name)' delivered nothing for \(stallMilliseconds) ms; re-opening it every second\n".utf8)
+                )
                 lost.store(true, ordering: .relaxed)
                 devices = nil
                 continue
@@ -123,7 +128,8 @@ public final class AlsaBackend: AudioBackend, @unchecked Sendable {
             if frames < 0 {
                 engine.meters.countOverrun()
                 if capture.recover(frames) < 0 {
-                    FileHandle.standardError.write(Data("directpipe: ALSA device '\(capture.name)' failed (error \(frames)); retrying every second\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("directpipe: ALSA device '\(capture.name)' failed (error \(frames)); retrying every second\n".utf8))
                     lost.store(true, ordering: .relaxed)
                     devices = nil
                 }

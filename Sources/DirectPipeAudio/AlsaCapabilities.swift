@@ -21,7 +21,7 @@ public struct AlsaCapabilities: Sendable, Encodable, Equatable, CustomStringConv
         dp_alsa_silence_errors()
         var handle: OpaquePointer?
         guard snd_pcm_open(&handle, name, capture ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK) == 0,
-              let pcm = handle
+            let pcm = handle
         else { return nil }
         defer { snd_pcm_close(pcm) }
         var params: OpaquePointer?

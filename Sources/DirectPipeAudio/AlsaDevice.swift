@@ -38,7 +38,9 @@ final class AlsaDevice: @unchecked Sendable {
         code = snd_pcm_hw_params_set_access(pcm, params, SND_PCM_ACCESS_RW_INTERLEAVED)
         if code < 0 { throw fail("no interleaved access") }
         var chosen: SampleFormat?
-        for (format, alsaFormat) in [(SampleFormat.float32, SND_PCM_FORMAT_FLOAT_LE), (.int32, SND_PCM_FORMAT_S32_LE), (.int16, SND_PCM_FORMAT_S16_LE)]
+        for (format, alsaFormat) in [
+            (SampleFormat.float32, SND_PCM_FORMAT_FLOAT_LE), (.int32, SND_PCM_FORMAT_S32_LE), (.int16, SND_PCM_FORMAT_S16_LE),
+        ]
         where snd_pcm_hw_params_set_format(pcm, params, alsaFormat) == 0 {
             chosen = format
             break

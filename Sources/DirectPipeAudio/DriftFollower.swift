@@ -53,9 +53,10 @@ final class DriftFollower: @unchecked Sendable {
         staging = .allocate(capacity: chunkFrames * channels)
         staging.initialize(repeating: 0, count: chunkFrames * channels)
         var error: Int32 = 0
-        converter = src_callback_new({ context, data in
-            Unmanaged<DriftFollower>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.pull(data!) }
-        }, Int32(SRC_SINC_FASTEST), Int32(channels), &error, Unmanaged.passUnretained(self).toOpaque())
+        converter = src_callback_new(
+            { context, data in
+                Unmanaged<DriftFollower>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.pull(data!) }
+            }, Int32(SRC_SINC_FASTEST), Int32(channels), &error, Unmanaged.passUnretained(self).toOpaque())
         guard converter != nil else {
             throw .badInput("libsamplerate refused a converter: \(String(cString: src_strerror(error)))")
         }

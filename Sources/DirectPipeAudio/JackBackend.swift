@@ -103,7 +103,9 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         guard let engine else { return }
         var status = jack_status_t(0)
         guard let client = dp_jack_client_open(options.clientName, options.serverName, &status) else {
-            throw .badInput("no JACK server '\(options.serverName ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default")' is running (status 0x\(String(status.rawValue, radix: 16)))")
+            throw .badInput(
+                "no JACK server '\(options.serverName ?? ProcessInfo.processInfo.environment["JACK_DEFAULT_SERVER"] ?? "default")' is running (status 0x\(String(status.rawValue, radix: 16)))"
+            )
         }
         let rate = Int(jack_get_sample_rate(client))
         guard rate == engine.format.sampleRate else {
@@ -125,18 +127,24 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
         for (index, port) in monitorPorts.enumerated() { monitorPortTable[index] = port }
 
         let context = Unmanaged.passUnretained(self).toOpaque()
-        jack_set_process_callback(client, { frames, context in
-            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.process(frames: Int(frames)) }
-            return 0
-        }, context)
-        jack_on_shutdown(client, { context in
-            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.supervisor.markLost() }
-        }, context)
+        jack_set_process_callback(
+            client,
+            { frames, context in
+                Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.process(frames: Int(frames)) }
+                return 0
+            }, context)
+        jack_on_shutdown(
+            client,
+            { context in
+                Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.supervisor.markLost() }
+            }, context)
         // The server's xruns are the graph's (any client or the driver late); the engine counts its own overruns.
-        jack_set_xrun_callback(client, { context in
-            Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countGraphSkips() }
-            return 0
-        }, context)
+        jack_set_xrun_callback(
+            client,
+            { context in
+                Unmanaged<JackBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.engine?.meters.countGraphSkips() }
+                return 0
+            }, context)
         self.client = client
         guard jack_activate(client) == 0 else {
             disconnect()
@@ -149,13 +157,15 @@ public final class JackBackend: AudioBackend, @unchecked Sendable {
     }
 
     private func connectPorts(_ client: OpaquePointer) {
-        let sources = options.captureSources
+        let sources =
+            options.captureSources
             ?? JackSupport.portNames(client, flags: JackPortIsPhysical.rawValue | JackPortIsOutput.rawValue)
         for (source, port) in zip(sources, inputPorts) {
             jack_connect(client, source, jack_port_name(port))
         }
         for (port, target) in zip(micPorts, options.micTargets) { jack_connect(client, jack_port_name(port), target) }
-        let monitorTargets = options.monitorTargets
+        let monitorTargets =
+            options.monitorTargets
             ?? JackSupport.portNames(client, flags: JackPortIsPhysical.rawValue | JackPortIsInput.rawValue)
         for (port, target) in zip(monitorPorts, monitorTargets) { jack_connect(client, jack_port_name(port), target) }
     }

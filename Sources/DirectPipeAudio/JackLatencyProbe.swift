@@ -50,7 +50,8 @@ public final class JackLatencyProbe: @unchecked Sendable {
             jack_port_register(owner, name, JACK_DEFAULT_AUDIO_TYPE, UInt(flags.rawValue), 0)
         }
         guard let impulse = register(client, "impulse", JackPortIsOutput), let fromMic = register(listener, "from_mic", JackPortIsInput),
-              let fromMonitor = register(listener, "from_monitor", JackPortIsInput) else {
+            let fromMonitor = register(listener, "from_monitor", JackPortIsInput)
+        else {
             jack_client_close(listener)
             jack_client_close(client)
             throw .badInput("JACK refused the probe's ports")
@@ -63,14 +64,18 @@ public final class JackLatencyProbe: @unchecked Sendable {
         sampleRate = Int(jack_get_sample_rate(client))
         periodFrames = Int(jack_get_buffer_size(client))
         let context = Unmanaged.passUnretained(self).toOpaque()
-        jack_set_process_callback(client, { frames, context in
-            Unmanaged<JackLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.send(frames) }
-            return 0
-        }, context)
-        jack_set_process_callback(listener, { frames, context in
-            Unmanaged<JackLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.listen(frames) }
-            return 0
-        }, context)
+        jack_set_process_callback(
+            client,
+            { frames, context in
+                Unmanaged<JackLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.send(frames) }
+                return 0
+            }, context)
+        jack_set_process_callback(
+            listener,
+            { frames, context in
+                Unmanaged<JackLatencyProbe>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.listen(frames) }
+                return 0
+            }, context)
         // From here on every property is set, so deinit closes the clients if init throws.
         guard jack_activate(client) == 0, jack_activate(listener) == 0 else { throw .badInput("JACK refused to activate the probe") }
         let ours = { (port: OpaquePointer) in String(cString: jack_port_name(port)) }

@@ -135,8 +135,10 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         let captureTarget = Self.name(of: options.capture, default: DP_PW_DEFAULT_SOURCE)
         let monitorTarget = Self.name(of: options.monitor, default: DP_PW_DEFAULT_SINK)
         let mic = options.virtualMic
-        let texts = [options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor", "mic",
-                     captureTarget ?? "", monitorTarget ?? "", mic?.nodeName ?? "", mic?.description ?? ""]
+        let texts = [
+            options.nodeName, options.description, "Stream/Input/Audio", "input", "monitor", "mic",
+            captureTarget ?? "", monitorTarget ?? "", mic?.nodeName ?? "", mic?.description ?? "",
+        ]
         let strings = CStrings(texts + Self.channelNames(inputChannels) + Self.channelNames(outputChannels))
         defer { strings.free() }
         let inputNames = UnsafePointer(strings.pointers + texts.count)
@@ -167,11 +169,13 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
         var created: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
         let error = cMessage { message, size in
-            _ = dp_pw_node_create(&config, { context, inputs, outputs, frames, cycleNs, graphRate, _ in
-                Unmanaged<PipeWireBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef {
-                    $0.process(inputs!, outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
-                }
-            }, context, &created, message, size)
+            _ = dp_pw_node_create(
+                &config,
+                { context, inputs, outputs, frames, cycleNs, graphRate, _ in
+                    Unmanaged<PipeWireBackend>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                        $0.process(inputs!, outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate)
+                    }
+                }, context, &created, message, size)
         }
         guard let created else { throw .badInput(error) }
         node = created
@@ -193,11 +197,12 @@ public final class PipeWireBackend: AudioBackend, @unchecked Sendable {
             usleep(5_000)
             realtime = dp_pw_node_data_thread_realtime(node)
         }
-        let warning = switch realtime {
-        case 1: nil as String?
-        case 0: "PipeWire's data thread runs without real-time scheduling (is module-rt or RTKit allowed?)"
-        default: "the PipeWire graph has not scheduled DirectPipe's node yet (no driver?)"
-        }
+        let warning =
+            switch realtime {
+            case 1: nil as String?
+            case 0: "PipeWire's data thread runs without real-time scheduling (is module-rt or RTKit allowed?)"
+            default: "the PipeWire graph has not scheduled DirectPipe's node yet (no driver?)"
+            }
         return RealtimeThread.Report(realtimeScheduling: realtime == 1, memoryLocked: false, warnings: warning.map { [$0] } ?? [])
     }
 

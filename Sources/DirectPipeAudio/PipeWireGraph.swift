@@ -22,13 +22,15 @@ public enum PipeWireGraph {
         final class Collector { var nodes: [Node] = [] }
         let collector = Collector()
         let result = withExtendedLifetime(collector) {
-            dp_pw_list_nodes({ context, id, name, description, mediaClass, channels, rate in
-                let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
-                collector.nodes.append(Node(
-                    id: id, name: String(cString: name!), description: description.map { String(cString: $0) },
-                    mediaClass: String(cString: mediaClass!), channels: channels > 0 ? Int(channels) : nil,
-                    sampleRate: rate > 0 ? Int(rate) : nil))
-            }, Unmanaged.passUnretained(collector).toOpaque(), nil, 0)
+            dp_pw_list_nodes(
+                { context, id, name, description, mediaClass, channels, rate in
+                    let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                    collector.nodes.append(
+                        Node(
+                            id: id, name: String(cString: name!), description: description.map { String(cString: $0) },
+                            mediaClass: String(cString: mediaClass!), channels: channels > 0 ? Int(channels) : nil,
+                            sampleRate: rate > 0 ? Int(rate) : nil))
+                }, Unmanaged.passUnretained(collector).toOpaque(), nil, 0)
         }
         return result == 0 ? collector.nodes : nil
     }

@@ -49,8 +49,10 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
             }
         }
         let deadline = Date().addingTimeInterval(2)
-        while Date() < deadline, !(dp_pw_node_linked_ports(sender, 0) == 1 && dp_pw_node_linked_ports(listener, 0) == 1
-                                    && dp_pw_node_linked_ports(micListener, 0) == 1) {
+        while Date() < deadline,
+            !(dp_pw_node_linked_ports(sender, 0) == 1 && dp_pw_node_linked_ports(listener, 0) == 1
+                && dp_pw_node_linked_ports(micListener, 0) == 1)
+        {
             usleep(5_000)
         }
         guard dp_pw_node_linked_ports(sender, 0) == 1 else {
@@ -74,20 +76,27 @@ public final class PipeWireLatencyProbe: @unchecked Sendable {
     ) throws(BackendError) -> OpaquePointer {
         var created: OpaquePointer?
         var error = ""
-        name.withCString { name in mediaClass.withCString { mediaClass in prefix.withCString { prefix in
-            target.withCString { target in "FL".withCString { channel in
-                var channels: UnsafePointer<CChar>? = channel
-                withUnsafePointer(to: &channels) { channels in
-                    var config = dp_pw_node_config()
-                    config.node_name = name
-                    config.description = name
-                    config.media_class = mediaClass
-                    config.group_count = 1
-                    config.groups.0 = dp_pw_port_group(is_output: output ? 1 : 0, prefix: prefix, count: 1, channels: channels, target: target)
-                    error = cMessage { dp_pw_node_create(&config, process, context, &created, $0, $1) }
+        name.withCString { name in
+            mediaClass.withCString { mediaClass in
+                prefix.withCString { prefix in
+                    target.withCString { target in
+                        "FL".withCString { channel in
+                            var channels: UnsafePointer<CChar>? = channel
+                            withUnsafePointer(to: &channels) { channels in
+                                var config = dp_pw_node_config()
+                                config.node_name = name
+                                config.description = name
+                                config.media_class = mediaClass
+                                config.group_count = 1
+                                config.groups.0 = dp_pw_port_group(
+                                    is_output: output ? 1 : 0, prefix: prefix, count: 1, channels: channels, target: target)
+                                error = cMessage { dp_pw_node_create(&config, process, context, &created, $0, $1) }
+                            }
+                        }
+                    }
                 }
-            } }
-        } } }
+            }
+        }
         guard let created else { throw .badInput(error) }
         return created
     }

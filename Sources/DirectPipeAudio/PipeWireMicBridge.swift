@@ -51,8 +51,11 @@ public final class PipeWireMicBridge: @unchecked Sendable {
     /// Creates the feeding node and the virtual source in the graph.
     public func start() throws(BackendError) {
         let names = channels == 1 ? ["MONO"] : ["FL", "FR"]
-        let strings = CStrings(["directpipe-mic-feed", "DirectPipe (virtual mic feed)", "Stream/Output/Audio", "mic",
-                                mic.nodeName, mic.description] + names)
+        let strings = CStrings(
+            [
+                "directpipe-mic-feed", "DirectPipe (virtual mic feed)", "Stream/Output/Audio", "mic",
+                mic.nodeName, mic.description,
+            ] + names)
         defer { strings.free() }
         var config = dp_pw_node_config()
         config.node_name = strings[0]
@@ -71,11 +74,13 @@ public final class PipeWireMicBridge: @unchecked Sendable {
         var created: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
         let error = cMessage { message, size in
-            _ = dp_pw_node_create(&config, { context, _, outputs, frames, cycleNs, graphRate, skippedFrames in
-                Unmanaged<PipeWireMicBridge>.fromOpaque(context!)._withUnsafeGuaranteedRef {
-                    $0.process(outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate, skippedFrames: Int(skippedFrames))
-                }
-            }, context, &created, message, size)
+            _ = dp_pw_node_create(
+                &config,
+                { context, _, outputs, frames, cycleNs, graphRate, skippedFrames in
+                    Unmanaged<PipeWireMicBridge>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+                        $0.process(outputs!, frames: Int(frames), cycleNs: cycleNs, graphRate: graphRate, skippedFrames: Int(skippedFrames))
+                    }
+                }, context, &created, message, size)
         }
         guard let created else { throw .badInput("the virtual mic: \(error)") }
         node = created

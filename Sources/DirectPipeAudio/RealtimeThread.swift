@@ -54,11 +54,13 @@ public final class RealtimeThread: @unchecked Sendable {
         running.store(true, ordering: .relaxed)
         let context = Unmanaged.passRetained(self).toOpaque()
         var handle = pthread_t()
-        let result = pthread_create(&handle, nil, { context in
-            let thread = Unmanaged<RealtimeThread>.fromOpaque(context!).takeRetainedValue()
-            thread.run()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &handle, nil,
+            { context in
+                let thread = Unmanaged<RealtimeThread>.fromOpaque(context!).takeRetainedValue()
+                thread.run()
+                return nil
+            }, context)
         guard result == 0 else {
             Unmanaged<RealtimeThread>.fromOpaque(context).release()
             running.store(false, ordering: .relaxed)
@@ -93,7 +95,8 @@ public final class RealtimeThread: @unchecked Sendable {
         var warnings: [String] = []
         let scheduling = realtime ? dp_rt_make_realtime(Self.priority) : -1
         if scheduling > 0 {
-            warnings.append("real-time scheduling refused (\(String(cString: strerror(scheduling)))): expect xruns under load; see the README on rtprio")
+            warnings.append(
+                "real-time scheduling refused (\(String(cString: strerror(scheduling)))): expect xruns under load; see the README on rtprio")
         }
         let locking = realtime ? dp_rt_lock_memory() : -1
         if locking > 0 {

@@ -32,7 +32,8 @@ final class ServerThreadAllocations: @unchecked Sendable {
         iteration += 1
         if iteration == RealtimeThread.allocationWarmupIterations { dp_alloc_probe_begin() }
         if iteration > RealtimeThread.allocationWarmupIterations, finishRequested.load(ordering: .acquiring),
-           count.load(ordering: .relaxed) < 0 {
+            count.load(ordering: .relaxed) < 0
+        {
             count.store(Int64(dp_alloc_probe_end()), ordering: .releasing)
         }
     }

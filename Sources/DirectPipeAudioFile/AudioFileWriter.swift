@@ -1,7 +1,7 @@
 import CSndfile
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes interleaved float audio to a WAV or FLAC file through libsndfile.

@@ -23,7 +23,8 @@ public struct APIAccess: Sendable, Codable, Equatable {
     public static func token(folder: String) throws -> String {
         let path = tokenPath(folder: folder)
         if let data = FileManager.default.contents(atPath: path),
-           let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 32 {
+            let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 32
+        {
             return token
         }
         var generator = SystemRandomNumberGenerator()
@@ -59,7 +60,9 @@ public final class InstanceLock: Sendable {
             let count = pread(fd, &buffer, buffer.count, 0)
             let holder = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw ActionError(.conflict, "another DirectPipe (pid \(holder)) is running with the config folder \(folder) (stop it, or start this one with --no-api)")
+            throw ActionError(
+                .conflict, "another DirectPipe (pid \(holder)) is running with the config folder \(folder) (stop it, or start this one with --no-api)"
+            )
         }
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"

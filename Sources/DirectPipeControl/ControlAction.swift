@@ -71,14 +71,16 @@ public enum ControlAction: Sendable, Equatable {
     public static let names = [
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
-        "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns", "configure_audio",
+        "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns",
+        "configure_audio",
         "measure_latency",
     ]
 }
 
 extension ControlAction: Codable {
     private enum Key: String, CodingKey {
-        case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name, newName = "new_name"
+        case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
+        case newName = "new_name"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -88,7 +90,8 @@ extension ControlAction: Codable {
             let text = try c.decode(String.self, forKey: .output)
             guard let id = OutputID(rawValue: text) else {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .output, in: c, debugDescription: "'\(text)' is not an output (\(OutputID.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    forKey: .output, in: c,
+                    debugDescription: "'\(text)' is not an output (\(OutputID.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return id
         }
@@ -131,7 +134,8 @@ extension ControlAction: Codable {
                 self = .configureAudio(try RunSettings(from: decoder, accepting: RunSettings.audioKeys, ignoring: [Key.action.rawValue]))
             } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
                 // "rate 5 is outside 8000–384000 Hz": the setting's name first, as everywhere settings are checked.
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(context.codingPath.last!.stringValue) \(context.debugDescription)"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [], debugDescription: "\(context.codingPath.last!.stringValue) \(context.debugDescription)"))
             }
         case "measure_latency": self = .measureLatency
         default:

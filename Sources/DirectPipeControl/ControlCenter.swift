@@ -34,8 +34,9 @@ public final class ControlCenter: Sendable {
         self.store = store
         self.sessionFolder = sessionFolder
         recordingsFolder = (Recorder.defaultPath() as NSString).deletingLastPathComponent
-        dispatcher = Mutex(Dispatcher(
-            host: host, store: store, recordingsFolder: recordingsFolder, description: description, slot: slot, audio: audio))
+        dispatcher = Mutex(
+            Dispatcher(
+                host: host, store: store, recordingsFolder: recordingsFolder, description: description, slot: slot, audio: audio))
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

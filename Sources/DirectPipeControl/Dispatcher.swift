@@ -62,7 +62,9 @@ struct Dispatcher {
             try checkEffect(index)
             let effect = running.editor.chain.slots[index].effect
             guard let parameter = effect.info.parameters.first(where: { $0.symbol == symbol }) else {
-                throw ActionError(.notFound, "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
+                throw ActionError(
+                    .notFound,
+                    "\(effect.info.id) has no parameter '\(symbol)' (it has: \(effect.info.parameters.map(\.symbol).joined(separator: ", ")))")
             }
             let low = min(parameter.minimum, parameter.maximum), high = max(parameter.minimum, parameter.maximum)
             guard value.isFinite, (low...high).contains(value) else {
@@ -121,7 +123,7 @@ struct Dispatcher {
                 let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " ._-"))
                 let lower = name.lowercased()
                 guard name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains),
-                      lower.hasSuffix(".wav") || lower.hasSuffix(".flac")
+                    lower.hasSuffix(".wav") || lower.hasSuffix(".flac")
                 else { throw ActionError(.invalid, "'\(name)' is not a recording name (a file name ending in .wav or .flac)") }
                 path = "\(recordingsFolder)/\(name)"
             } else {
@@ -148,7 +150,8 @@ struct Dispatcher {
             throw ActionError(.invalid, "'\(key)' can't be changed while running (only \(RunSettings.audioKeys.sorted().joined(separator: ", ")))")
         }
         if request.backend == .file {
-            throw ActionError(.invalid, "backend 'file' can't be chosen here: a file plays once and ends the run (use `directpipe run --backend file`)")
+            throw ActionError(
+                .invalid, "backend 'file' can't be chosen here: a file plays once and ends the run (use `directpipe run --backend file`)")
         }
         let before = host.running
         _ = try? before.recorder.stop()
@@ -163,12 +166,13 @@ struct Dispatcher {
         let controls = host.running.engine.controls
         return SessionState(
             inputGainDB: inputGainDB, inputMuted: controls.isInputMuted,
-            outputs: Dictionary(uniqueKeysWithValues: OutputID.allCases.map { id in
-                let output = controls.output(id)
-                // Panic is not remembered: outputs come back as they were before it.
-                let muted = mutesBeforePanic?[id] ?? output.isMuted
-                return (id.rawValue, SessionState.Output(enabled: output.isEnabled, muted: muted, volume: Double(output.volume)))
-            }),
+            outputs: Dictionary(
+                uniqueKeysWithValues: OutputID.allCases.map { id in
+                    let output = controls.output(id)
+                    // Panic is not remembered: outputs come back as they were before it.
+                    let muted = mutesBeforePanic?[id] ?? output.isMuted
+                    return (id.rawValue, SessionState.Output(enabled: output.isEnabled, muted: muted, volume: Double(output.volume)))
+                }),
             chain: EffectFactory.describe(host.running.editor.chain), slot: slot, audio: audio)
     }
 
@@ -218,10 +222,11 @@ struct Dispatcher {
         }
         return ControlState(
             input: .init(gainDB: (inputGainDB * 100).rounded() / 100, muted: controls.isInputMuted),
-            outputs: Dictionary(uniqueKeysWithValues: OutputID.allCases.map { id in
-                let output = controls.output(id)
-                return (id.rawValue, ControlState.Output(enabled: output.isEnabled, muted: output.isMuted, volume: Double(output.volume)))
-            }),
+            outputs: Dictionary(
+                uniqueKeysWithValues: OutputID.allCases.map { id in
+                    let output = controls.output(id)
+                    return (id.rawValue, ControlState.Output(enabled: output.isEnabled, muted: output.isMuted, volume: Double(output.volume)))
+                }),
             panic: mutesBeforePanic != nil,
             chain: .init(bypass: chain.bypass, latencyFrames: chain.latencyFrames, effects: effects),
             slot: slot, slots: store.filledSlots(), presets: store.presetNames(),

@@ -70,7 +70,11 @@ public struct ChainDescription: Sendable, Codable, Equatable {
     public static let voice = ChainDescription(effects: [
         Effect(id: "highpass", parameters: ["frequency": 80, "slope": 24]),
         Effect(id: "gate", parameters: ["threshold": -50, "range": -25, "hold": 120, "release": 200]),
-        Effect(id: "eq", parameters: ["b1_freq": 120, "b1_gain": -1.5, "b2_freq": 350, "b2_gain": -2, "b2_q": 1.2, "b4_freq": 4000, "b4_gain": 2.5, "b5_gain": 1.5]),
+        Effect(
+            id: "eq",
+            parameters: [
+                "b1_freq": 120, "b1_gain": -1.5, "b2_freq": 350, "b2_gain": -2, "b2_q": 1.2, "b4_freq": 4000, "b4_gain": 2.5, "b5_gain": 1.5,
+            ]),
         Effect(id: "compressor", parameters: ["threshold": -22, "ratio": 3, "knee": 6, "attack": 8, "release": 150, "makeup": 5]),
         Effect(id: "deesser", parameters: ["frequency": 6500, "threshold": -28, "reduction": 6]),
         Effect(id: "limiter", parameters: ["ceiling": -1]),

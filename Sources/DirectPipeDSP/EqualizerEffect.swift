@@ -50,7 +50,8 @@ public final class EqualizerEffect: AudioEffect, @unchecked Sendable {
         var offset = 0
         while offset < frames {
             let count = min(Self.subBlock, frames - offset)
-            for band in 0..<Self.bandCount where !(smoothed[band * 3].isSettled && smoothed[band * 3 + 1].isSettled && smoothed[band * 3 + 2].isSettled) {
+            for band in 0..<Self.bandCount
+            where !(smoothed[band * 3].isSettled && smoothed[band * 3 + 1].isSettled && smoothed[band * 3 + 2].isSettled) {
                 for index in band * 3..<band * 3 + 3 { _ = smoothed[index].advance(count) }
                 design(band)
             }
@@ -65,9 +66,10 @@ public final class EqualizerEffect: AudioEffect, @unchecked Sendable {
         let frequency = Double(smoothed[band * 3].current), gain = Double(smoothed[band * 3 + 1].current)
         let q = Double(smoothed[band * 3 + 2].current)
         cascade.coefficients[band] =
-            if gain == 0 { .identity }
-            else if band == 0 { .lowShelf(frequency, q: q, gainDB: gain, sampleRate: sampleRate) }
-            else if band == Self.bandCount - 1 { .highShelf(frequency, q: q, gainDB: gain, sampleRate: sampleRate) }
-            else { .peak(frequency, q: q, gainDB: gain, sampleRate: sampleRate) }
+            if gain == 0 { .identity } else if band == 0 {
+                .lowShelf(frequency, q: q, gainDB: gain, sampleRate: sampleRate)
+            } else if band == Self.bandCount - 1 { .highShelf(frequency, q: q, gainDB: gain, sampleRate: sampleRate) } else {
+                .peak(frequency, q: q, gainDB: gain, sampleRate: sampleRate)
+            }
     }
 }

@@ -30,7 +30,8 @@ public enum JSONProblem {
             let text = "\(error) \((error as NSError).userInfo)"
             if let range = text.range(of: #"line \d+, column \d+"#, options: .regularExpression) { return String(text[range]) }
             if let range = text.range(of: #"character \d+"#, options: .regularExpression),
-               let offset = Int(text[range].dropFirst("character ".count)) {
+                let offset = Int(text[range].dropFirst("character ".count))
+            {
                 return position(of: offset, in: data)
             }
             return "an unknown place"

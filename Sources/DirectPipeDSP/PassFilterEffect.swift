@@ -69,7 +69,8 @@ public final class PassFilterEffect: AudioEffect, @unchecked Sendable {
         for section in 0..<sections {
             let f = Double(frequency.current)
             let q = BiquadCoefficients.butterworthQ(section: section, of: sections)
-            cascade.coefficients[section] = response == .highPass
+            cascade.coefficients[section] =
+                response == .highPass
                 ? .highPass(f, q: q, sampleRate: sampleRate) : .lowPass(f, q: q, sampleRate: sampleRate)
         }
     }

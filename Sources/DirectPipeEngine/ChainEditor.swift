@@ -57,7 +57,9 @@ public final class ChainEditor: Sendable {
         try state.withLock { state in try apply(description, make: make, to: &state) }
     }
 
-    private func apply(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect, to state: inout State) throws -> Changes {
+    private func apply(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect, to state: inout State) throws
+        -> Changes
+    {
         let old = state.running.slots
         // Match each new entry with an unused running effect of the same id and state, in order.
         var used = Set<Int>()
@@ -102,7 +104,8 @@ public final class ChainEditor: Sendable {
                     fadeIn.append((slot, entry.bypass))
                 }
             }
-            let next = EffectChain(slots: slots, channels: state.running.channels, sampleRate: state.running.sampleRate, maxFrames: state.running.maxFrames)
+            let next = EffectChain(
+                slots: slots, channels: state.running.channels, sampleRate: state.running.sampleRate, maxFrames: state.running.maxFrames)
             next.bypass = state.running.bypass
             try engine.install(chain: next, crossfade: false)  // shared slots: a hard switch, at a period boundary
             waitUntilLive()

@@ -76,7 +76,8 @@ public final class Engine: @unchecked Sendable {
         if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
             throw .badSetting("pipe", "its format (\(pipe.format)) does not match the engine's output (\(format))")
         }
-        for (name, ring) in [("monitor", monitorRing), ("virtual mic", micRing)] where (ring?.channels ?? format.outputChannels) != format.outputChannels {
+        for (name, ring) in [("monitor", monitorRing), ("virtual mic", micRing)]
+        where (ring?.channels ?? format.outputChannels) != format.outputChannels {
             throw .badSetting(name, "its ring has \(ring?.channels ?? 0) channels, the engine's output \(format.outputChannels)")
         }
         self.monitorRing = monitorRing
@@ -235,7 +236,9 @@ public final class Engine: @unchecked Sendable {
             Int(chain.sampleRate) == format.sampleRate
         else {
             throw .badSetting(
-                "chain", "built for \(chain.channels) channels at \(Int(chain.sampleRate)) Hz in blocks of \(chain.maxFrames); the engine needs \(format.outputChannels) at \(format.sampleRate) Hz in blocks of up to \(EngineFormat.maxPeriodFrames)")
+                "chain",
+                "built for \(chain.channels) channels at \(Int(chain.sampleRate)) Hz in blocks of \(chain.maxFrames); the engine needs \(format.outputChannels) at \(format.sampleRate) Hz in blocks of up to \(EngineFormat.maxPeriodFrames)"
+            )
         }
     }
 

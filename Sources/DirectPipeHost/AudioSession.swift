@@ -71,16 +71,18 @@ public final class AudioSession: Sendable {
             }
             backend = FileBackend(path: path, pacing: fast ? .asFastAsPossible : .realTime, output: writer)
         case .alsa:
-            backend = AlsaBackend(options: AlsaBackend.Options(
-                captureDevice: try SessionPlan.alsaCapture(settings.input),
-                playbackDevice: backendMonitor.pcm,
-                periods: settings.periods?.value ?? 2, onConnectionChange: onConnectionChange))
+            backend = AlsaBackend(
+                options: AlsaBackend.Options(
+                    captureDevice: try SessionPlan.alsaCapture(settings.input),
+                    playbackDevice: backendMonitor.pcm,
+                    periods: settings.periods?.value ?? 2, onConnectionChange: onConnectionChange))
         }
         monitorBridge = try bridgedMonitor.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
         // The virtual mic on an ALSA device (snd-aloop's, say) when asked, else in PipeWire when the engine runs elsewhere.
         let micDevice = settings.micTo?.alsaDevice
         micAlsaBridge = try micDevice.map { (device) throws(BackendError) in try AlsaBridge(device: device, format: format) }
-        micBridge = micAlsaBridge == nil && plan.virtualMicBridge
+        micBridge =
+            micAlsaBridge == nil && plan.virtualMicBridge
             ? try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)) : nil
         let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: monitorBridge?.ring,

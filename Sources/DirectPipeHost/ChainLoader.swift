@@ -7,7 +7,8 @@ import DirectPipePlugins
 public enum ChainLoader {
     /// The factory for live chains in the engine's format.
     public static func factory(_ format: EngineFormat) -> EffectFactory {
-        EffectFactory(channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
+        EffectFactory(
+            channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
     }
 
     /// `source`'s chain description: "voice", or a chain file's (the error names the file and what is wrong).

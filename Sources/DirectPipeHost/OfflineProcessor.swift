@@ -30,7 +30,8 @@ public struct OfflineProcessor: Sendable {
     public func process(_ input: String, to output: String, chain describe: (EffectFactory) throws -> ChainDescription) throws -> Result {
         let contents = try AudioFileContents(path: input)
         let channels = contents.channels
-        let factory = EffectFactory(channels: channels, sampleRate: Double(contents.sampleRate), maxFrames: blockFrames, liveWorker: false, warmUp: asLive)
+        let factory = EffectFactory(
+            channels: channels, sampleRate: Double(contents.sampleRate), maxFrames: blockFrames, liveWorker: false, warmUp: asLive)
         let chain = try factory.chain(try describe(factory))
         let writer = try AudioFileWriter(path: output, sampleRate: contents.sampleRate, channels: channels)
         let buffer = PlanarBuffer(channels: channels, capacity: blockFrames)

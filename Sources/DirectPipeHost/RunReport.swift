@@ -125,7 +125,8 @@ public struct RunReport: Encodable, Sendable {
         text += report.clipped ? " CLIP" : ""
         text += String(format: "  cpu %.1f%% (max %.1f%%)", report.cpuLoad * 100, report.maxCpuLoad * 100)
         let lagMs = Double(report.pipeReaderLag) * 1000 / Double(report.rate)
-        text += "  xruns \(report.overruns) (graph \(report.graphXruns))  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
+        text +=
+            "  xruns \(report.overruns) (graph \(report.graphXruns))  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
         if let drift = report.micDriftPpm {

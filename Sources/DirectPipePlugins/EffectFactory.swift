@@ -26,8 +26,10 @@ public struct EffectFactory: Sendable {
         switch EffectInfo.format(of: id) {
         case .builtin: try BuiltinEffects.make(id, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         case .lv2:
-            try LV2Effect(LV2Plugin(uri: id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: liveWorker)
-        case .ladspa: try LADSPAEffect(LADSPAPlugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+            try LV2Effect(
+                LV2Plugin(uri: id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: liveWorker)
+        case .ladspa:
+            try LADSPAEffect(LADSPAPlugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         }
     }
 
@@ -65,7 +67,8 @@ public struct EffectFactory: Sendable {
                 throw .failed(effect: "effect \(position + 1) (\(entry.id))", reason: "\(error)")
             }
         }
-        let chain = EffectChain(effects, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, bypassed: description.effects.map(\.bypass))
+        let chain = EffectChain(
+            effects, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, bypassed: description.effects.map(\.bypass))
         chain.bypass = description.bypass
         return chain
     }
@@ -89,7 +92,8 @@ public struct EffectFactory: Sendable {
     public static func describe(_ chain: EffectChain) -> ChainDescription {
         ChainDescription(
             effects: chain.slots.map { slot in
-                ChainDescription.Effect(id: slot.effect.info.id, bypass: slot.bypass, parameters: slot.effect.values.snapshot, state: slot.effect.savedState())
+                ChainDescription.Effect(
+                    id: slot.effect.info.id, bypass: slot.bypass, parameters: slot.effect.values.snapshot, state: slot.effect.savedState())
             }, bypass: chain.bypass)
     }
 }

@@ -55,7 +55,11 @@ struct LADSPAPlugin: @unchecked Sendable {
         }
         let plugins = try all(inLibrary: path, sampleRate: sampleRate)
         guard let plugin = plugins.first(where: { String(cString: $0.descriptor.pointee.Label) == label }) else {
-            throw .failed(effect: id, reason: "\(file) has no plugin labelled '\(label)' (it has: \(plugins.map { String(cString: $0.descriptor.pointee.Label) }.joined(separator: ", ")))")
+            throw .failed(
+                effect: id,
+                reason:
+                    "\(file) has no plugin labelled '\(label)' (it has: \(plugins.map { String(cString: $0.descriptor.pointee.Label) }.joined(separator: ", ")))"
+            )
         }
         return plugin
     }
@@ -97,8 +101,11 @@ struct LADSPAPlugin: @unchecked Sendable {
     static func symbol(_ name: String) -> String {
         var symbol = ""
         for character in name.lowercased() {
-            if character.isASCII && (character.isLetter || character.isNumber) { symbol.append(character) }
-            else if !symbol.hasSuffix("_") { symbol.append("_") }
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                symbol.append(character)
+            } else if !symbol.hasSuffix("_") {
+                symbol.append("_")
+            }
         }
         while symbol.hasSuffix("_") { symbol.removeLast() }
         if symbol.isEmpty || symbol.first!.isNumber { symbol = "p_" + symbol }

@@ -90,7 +90,10 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
             inPlaceBroken: plugin.requiredFeatures.contains("http://lv2plug.in/ns/lv2core#inPlaceBroken"))
         connectPorts()
         if plugin.requiredFeatures.contains("http://lv2plug.in/ns/ext/state#loadDefaultState") {
-            try restoreState(from: world.withLock { lilv_state_new_from_world(world.world, dp_lv2_urids_map_feature(world.urids), lilv_plugin_get_uri(plugin.plugin)) })
+            try restoreState(
+                from: world.withLock {
+                    lilv_state_new_from_world(world.world, dp_lv2_urids_map_feature(world.urids), lilv_plugin_get_uri(plugin.plugin))
+                })
         }
         for instance in instances { lilv_instance_activate(instance) }
     }
@@ -103,7 +106,10 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
             dp_lv2_features_free(feature)
         }
         for buffer in atomInputs + atomOutputs { buffer.deallocate() }
-        for list in [UnsafeMutableRawPointer(instanceList), UnsafeMutableRawPointer(featureList), UnsafeMutableRawPointer(atomInputList), UnsafeMutableRawPointer(atomOutputList)] {
+        for list in [
+            UnsafeMutableRawPointer(instanceList), UnsafeMutableRawPointer(featureList), UnsafeMutableRawPointer(atomInputList),
+            UnsafeMutableRawPointer(atomOutputList),
+        ] {
             list.deallocate()
         }
     }
@@ -175,9 +181,10 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     override func savedState() -> String? {
         world.withLock {
             let map = dp_lv2_urids_map_feature(world.urids)
-            guard let state = lilv_state_new_from_instance(
-                plugin.plugin, instances[0], map, nil, nil, nil, nil, nil, nil,
-                UInt32(LV2_STATE_IS_POD.rawValue | LV2_STATE_IS_PORTABLE.rawValue), dp_lv2_features_list(features[0]))
+            guard
+                let state = lilv_state_new_from_instance(
+                    plugin.plugin, instances[0], map, nil, nil, nil, nil, nil, nil,
+                    UInt32(LV2_STATE_IS_POD.rawValue | LV2_STATE_IS_PORTABLE.rawValue), dp_lv2_features_list(features[0]))
             else { return nil }
             defer { lilv_state_free(state) }
             guard let text = lilv_state_to_string(world.world, map, dp_lv2_urids_unmap_feature(world.urids), state, "urn:directpipe:state", nil)
@@ -210,12 +217,14 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         let collected = Collected()
         let floatType = world.map("http://lv2plug.in/ns/ext/atom#Float")
         withExtendedLifetime(collected) {
-            lilv_state_emit_port_values(state, { symbol, user, value, size, type in
-                guard let symbol, let user, let value else { return }
-                let collected = Unmanaged<Collected>.fromOpaque(user).takeUnretainedValue()
-                collected.values.append((String(cString: symbol), size == 4 ? value.load(as: Float.self) : .nan))
-                _ = type
-            }, Unmanaged.passUnretained(collected).toOpaque())
+            lilv_state_emit_port_values(
+                state,
+                { symbol, user, value, size, type in
+                    guard let symbol, let user, let value else { return }
+                    let collected = Unmanaged<Collected>.fromOpaque(user).takeUnretainedValue()
+                    collected.values.append((String(cString: symbol), size == 4 ? value.load(as: Float.self) : .nan))
+                    _ = type
+                }, Unmanaged.passUnretained(collected).toOpaque())
         }
         _ = floatType
         for (symbol, value) in collected.values where value.isFinite {

@@ -11,7 +11,8 @@ struct LV2Plugin: @unchecked Sendable {
         /// A control input; its parameter's index in ``LV2Plugin/info``.
         case controlInput(parameter: Int)
         case controlOutput
-        case cvInput(default: Float), cvOutput
+        case cvInput(default: Float)
+        case cvOutput
         case atomInput, atomOutput
         /// A port of a kind we do not drive, left unconnected (allowed only when it is connectionOptional).
         case unconnected
@@ -69,7 +70,9 @@ struct LV2Plugin: @unchecked Sendable {
                     parameters.append(Self.parameter(plugin, port, symbol: symbol, low: low, high: high, start: start, world: world))
                 } else {
                     ports.append(.controlOutput)
-                    if has(port, lv2 + "reportsLatency") || lilv_port_get(plugin, port, world.node(lv2 + "designation")).map({ world.string($0, owned: true) }) == lv2 + "latency" {
+                    if has(port, lv2 + "reportsLatency")
+                        || lilv_port_get(plugin, port, world.node(lv2 + "designation")).map({ world.string($0, owned: true) }) == lv2 + "latency"
+                    {
                         latency = index
                     }
                 }
@@ -100,7 +103,8 @@ struct LV2Plugin: @unchecked Sendable {
             for preset in world.strings(related) {
                 let node = world.node(preset)
                 lilv_world_load_resource(world.world, node)
-                let label = world.string(lilv_world_get(world.world, node, world.node("http://www.w3.org/2000/01/rdf-schema#label"), nil), owned: true)
+                let label = world.string(
+                    lilv_world_get(world.world, node, world.node("http://www.w3.org/2000/01/rdf-schema#label"), nil), owned: true)
                 presets.append((preset, label.isEmpty ? preset : label))
             }
         }

@@ -80,7 +80,9 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         controlPorts = .allocate(capacity: max(controlInputs.count, 1))
         controlPorts.initialize(from: controlInputs, count: controlInputs.count)
         controlIsContinuous = .allocate(capacity: max(controlInputs.count, 1))
-        for (index, port) in controlInputs.enumerated() { (controlIsContinuous + index).initialize(to: info.parameters[port.parameter].kind == .continuous) }
+        for (index, port) in controlInputs.enumerated() {
+            (controlIsContinuous + index).initialize(to: info.parameters[port.parameter].kind == .continuous)
+        }
         inputCount = audioInputs.count
         outputCount = audioOutputs.count
         inputChannels = inputs.pointers

@@ -47,7 +47,8 @@ public enum PluginProbe {
             return PluginRecord(id: id, format: format, status: .failed, reason: "\(error)")
         }
         guard info.audioInputs > 0 && info.audioOutputs > 0 else {
-            return PluginRecord(id: id, format: format, status: .notAnEffect, reason: "\(info.audioInputs) audio in, \(info.audioOutputs) out", info: info)
+            return PluginRecord(
+                id: id, format: format, status: .notAnEffect, reason: "\(info.audioInputs) audio in, \(info.audioOutputs) out", info: info)
         }
         do {
             let effect = try factory.make(id)

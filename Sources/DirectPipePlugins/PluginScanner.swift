@@ -40,7 +40,8 @@ public struct PluginScanner: Sendable {
             case .finished: return records
             case .died(let current, let reason, let status):
                 guard let current else { throw ScanError(reason: "the scanning process \(reason) before any plugin") }
-                let record = PluginRecord(id: current, format: EffectInfo.format(of: current) == .lv2 ? .lv2 : .ladspa, status: status, reason: reason)
+                let record = PluginRecord(
+                    id: current, format: EffectInfo.format(of: current) == .lv2 ? .lv2 : .ladspa, status: status, reason: reason)
                 records.append(record)
                 done.insert(current)
                 progress(record)

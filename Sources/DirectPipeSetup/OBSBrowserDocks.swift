@@ -8,7 +8,8 @@ public struct OBSBrowserDocks: Sendable {
     public let configFolder: URL
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+        let config =
+            environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         configFolder = config.appendingPathComponent("obs-studio")
     }
@@ -50,9 +51,16 @@ public struct OBSBrowserDocks: Sendable {
         } else {
             docks.append(["title": title, "url": url, "uuid": UUID().uuidString.lowercased()])
         }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: docks, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: docks, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
         let line = "ExtraBrowserDocks=\(json)"
-        if let keyLine { lines[keyLine] = line } else if let section { lines.insert(line, at: section + 1) } else { lines += ["[BasicWindow]", line] }
+        if let keyLine {
+            lines[keyLine] = line
+        } else if let section {
+            lines.insert(line, at: section + 1)
+        } else {
+            lines += ["[BasicWindow]", line]
+        }
         try FileManager.default.createDirectory(at: configFolder, withIntermediateDirectories: true)
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: file.path)
         return true

@@ -15,7 +15,8 @@ public enum OBSPluginFiles {
     }
 
     public static func user(environment: [String: String] = ProcessInfo.processInfo.environment) -> Location {
-        let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+        let config =
+            environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         return pluginFolder(config.appendingPathComponent("obs-studio/plugins/directpipe-obs"))
     }
@@ -45,10 +46,12 @@ public enum OBSPluginFiles {
     /// from SwiftPM's build folder (`.build/<triple>/<configuration>/directpipe`).
     public static func built(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates = [environment["DIRECTPIPE_OBS_PLUGIN"].map { URL(fileURLWithPath: $0) },
-                          folder.appendingPathComponent("obs"),
-                          folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("native/obs")]
-            .compactMap { $0 }
+        let candidates = [
+            environment["DIRECTPIPE_OBS_PLUGIN"].map { URL(fileURLWithPath: $0) },
+            folder.appendingPathComponent("obs"),
+            folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("native/obs"),
+        ]
+        .compactMap { $0 }
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(libraryName).path) }
     }
 

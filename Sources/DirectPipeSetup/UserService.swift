@@ -31,7 +31,9 @@ public enum UserService {
     }
 
     /// Writes the unit (atomically); its path.
-    public static func install(executable: String, options: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public static func install(executable: String, options: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> String
+    {
         let path = unitPath(environment: environment)
         try AtomicFile.write(Data(unit(executable: executable, options: options).utf8), to: path)
         return path

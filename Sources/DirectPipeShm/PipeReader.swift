@@ -86,11 +86,12 @@ public final class PipeReader {
         var raw = dp_reader_status()
         raw.struct_size = UInt32(MemoryLayout<dp_reader_status>.size)
         _ = dp_reader_get_status(handle, &raw)  // only a NULL or an unsized status is refused
-        let state: State = switch raw.state {
-        case DP_READER_CONNECTED: .connected
-        case DP_READER_LOST: .lost
-        default: .waiting
-        }
+        let state: State =
+            switch raw.state {
+            case DP_READER_CONNECTED: .connected
+            case DP_READER_LOST: .lost
+            default: .waiting
+            }
         return Status(
             state: state,
             lastError: raw.last_error == DP_OK ? nil : PipeError(raw.last_error, name: name),

@@ -2,7 +2,7 @@ import Atomics
 import CDirectPipeShm
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The producer side of a pipe (protocol v1, writer rules 1–5).
@@ -104,8 +104,9 @@ public final class PipeWriter: @unchecked Sendable {
         var done: UInt64 = 0
         while done < frames {
             let block = min(frames - done, maxBlock)
-            publish(source + Int(done) * channels, frames: block,
-                    captureTimeNs: captureTimeNs &+ done &* 1_000_000_000 / UInt64(format.sampleRate))
+            publish(
+                source + Int(done) * channels, frames: block,
+                captureTimeNs: captureTimeNs &+ done &* 1_000_000_000 / UInt64(format.sampleRate))
             done += block
         }
     }
@@ -229,7 +230,8 @@ public final class PipeWriter: @unchecked Sendable {
     /// The pid of another process that is actively writing this header, if any.
     private static func liveWriter(_ header: UnsafeMutablePointer<dp_header>) -> Int32? {
         guard header.pointee.magic == DP_MAGIC,
-              header.atomic(\.active).load(ordering: .acquiring) == 1 else { return nil }
+            header.atomic(\.active).load(ordering: .acquiring) == 1
+        else { return nil }
         let pid = Int32(bitPattern: header.pointee.writer_pid)
         guard pid > 0, pid != getpid() else { return nil }
         return kill(pid, 0) == 0 || errno == EPERM ? pid : nil

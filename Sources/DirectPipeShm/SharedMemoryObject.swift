@@ -1,7 +1,7 @@
 import CDirectPipeShm
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open POSIX shared-memory object (`shm_open`), closed on deinit.

@@ -15,10 +15,11 @@ struct DevicesCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Flag(help: """
-        Read the formats of every ALSA device, not just the hardware ones (hw:): plugins too, some of which \
-        connect to a sound server for the moment it takes.
-        """)
+    @Flag(
+        help: """
+            Read the formats of every ALSA device, not just the hardware ones (hw:): plugins too, some of which \
+            connect to a sound server for the moment it takes.
+            """)
     var allFormats = false
 
     func run() throws {
@@ -51,8 +52,9 @@ struct DevicesCommand: ParsableCommand {
 
     private func section(_ title: String, _ devices: [DeviceList.Device]) -> String {
         guard !devices.isEmpty else { return "  \(title): none\n" }
-        return "  \(title):\n" + devices.map { device in
-            "    \(device.name)\(device.description.map { "  (\($0))" } ?? "")\(device.formats.map { "\n      \($0)" } ?? "")\n"
-        }.joined()
+        return "  \(title):\n"
+            + devices.map { device in
+                "    \(device.name)\(device.description.map { "  (\($0))" } ?? "")\(device.formats.map { "\n      \($0)" } ?? "")\n"
+            }.joined()
     }
 }

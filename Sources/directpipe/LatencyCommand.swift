@@ -23,10 +23,11 @@ struct LatencyCommand: ParsableCommand {
             """
     )
 
-    @Option(help: """
-        auto (PipeWire when a daemon answers, else JACK when a server runs, else the engine itself), pipewire, \
-        jack, or clock, file or alsa (the engine itself: say so when PipeWire or JACK runs beside such an engine).
-        """)
+    @Option(
+        help: """
+            auto (PipeWire when a daemon answers, else JACK when a server runs, else the engine itself), pipewire, \
+            jack, or clock, file or alsa (the engine itself: say so when PipeWire or JACK runs beside such an engine).
+            """)
     var backend = "auto"
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
@@ -48,7 +49,8 @@ struct LatencyCommand: ParsableCommand {
         let reader = try PipeReader(name: try PipeName(pipe))
         let report: LatencyReport
         // A probe in the graph (pipewire, jack), or the engine's own impulse (clock, file, alsa).
-        let method = backend == "auto"
+        let method =
+            backend == "auto"
             ? (PipeWireBackend.isAvailable ? "pipewire" : JackBackend.serverFormat(serverName: jackServer) != nil ? "jack" : "engine")
             : backend
         switch method {

@@ -36,7 +36,10 @@ struct OBSCommand: ParsableCommand {
             }
             let docks = OBSBrowserDocks()
             let changed = try docks.add(title: "DirectPipe", url: url)
-            print(changed ? "added the DirectPipe dock to \(docks.file.path); start OBS, then Docks → DirectPipe" : "the DirectPipe dock is there already (\(docks.file.path))")
+            print(
+                changed
+                    ? "added the DirectPipe dock to \(docks.file.path); start OBS, then Docks → DirectPipe"
+                    : "the DirectPipe dock is there already (\(docks.file.path))")
         }
     }
 

@@ -25,7 +25,8 @@ struct PanelCommand: AsyncParsableCommand {
             client = running
         } else {
             do {
-                client = try await BackgroundHost(executable: CommandLine.executablePath, options: options, wait: .milliseconds(Int(wait * 1000))).start()
+                client = try await BackgroundHost(executable: CommandLine.executablePath, options: options, wait: .milliseconds(Int(wait * 1000)))
+                    .start()
             } catch {
                 printError("directpipe panel: \(error)")
                 throw ExitCode.failure

@@ -35,7 +35,11 @@ struct PluginsCommand: ParsableCommand {
             var count = 0
             let records = try scanner.scan { record in
                 count += 1
-                if !quiet { printError("[\(count)] \(record.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.id)\(record.reason.isEmpty ? "" : "  (\(record.reason))")") }
+                if !quiet {
+                    printError(
+                        "[\(count)] \(record.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.id)\(record.reason.isEmpty ? "" : "  (\(record.reason))")"
+                    )
+                }
             }
             try PluginScanner.save(records)
             if json {
@@ -74,12 +78,14 @@ struct PluginsCommand: ParsableCommand {
         func run() throws {
             var records = BuiltinEffects.all.map { PluginRecord(id: $0.id, format: .builtin, status: .ok, info: $0) }
             if format != .builtin {
-                let scanned = try PluginScanner.load() ?? {
-                    printError("directpipe plugins: no scan yet; scanning (once) …")
-                    let found = try PluginScanner(childCommand: [CommandLine.executablePath, "plugins", "scan-child"]).scan { _ in }
-                    try PluginScanner.save(found)
-                    return found
-                }()
+                let scanned =
+                    try PluginScanner.load()
+                    ?? {
+                        printError("directpipe plugins: no scan yet; scanning (once) …")
+                        let found = try PluginScanner(childCommand: [CommandLine.executablePath, "plugins", "scan-child"]).scan { _ in }
+                        try PluginScanner.save(found)
+                        return found
+                    }()
                 records += scanned.filter { all || $0.info != nil }
             }
             records = records.filter { record in
@@ -137,7 +143,8 @@ struct PluginsCommand: ParsableCommand {
             if let record { print("  scan: \(record.status.rawValue)\(record.reason.isEmpty ? "" : " (\(record.reason))")") }
             print("  parameters:")
             for parameter in info.parameters {
-                var line = "    \(parameter.symbol): \(parameter.name), \(parameter.minimum) … \(parameter.maximum) \(parameter.unit), default \(parameter.defaultValue)"
+                var line =
+                    "    \(parameter.symbol): \(parameter.name), \(parameter.minimum) … \(parameter.maximum) \(parameter.unit), default \(parameter.defaultValue)"
                 if parameter.kind != .continuous { line += " [\(parameter.kind.rawValue)]" }
                 if parameter.logarithmic { line += " [log]" }
                 print(line)
@@ -157,7 +164,8 @@ struct PluginsCommand: ParsableCommand {
         @Option var skipFile: String?
 
         func run() throws {
-            let skip = skipFile.flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? []
+            let skip =
+                skipFile.flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? []
             // Unbuffered, a line at a time: the parent must see each "begin" before a crash can lose it.
             PluginProbe.run(skip: Set(skip)) { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }

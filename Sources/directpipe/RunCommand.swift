@@ -41,11 +41,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The effects chain: a chain file (JSON; SIGHUP reloads it) or 'voice' for the built-in voice chain.")
     var chain: String?
 
-    @Flag(inversion: .prefixedNo, help: """
-        The HTTP/WebSocket control API (what `directpipe ctl` and the web panel talk to), on 127.0.0.1 unless \
-        --listen says otherwise. On by default (off with --fast); --no-api for a second DirectPipe beside a first \
-        one with the same config folder.
-        """)
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            The HTTP/WebSocket control API (what `directpipe ctl` and the web panel talk to), on 127.0.0.1 unless \
+            --listen says otherwise. On by default (off with --fast); --no-api for a second DirectPipe beside a first \
+            one with the same config folder.
+            """)
     var api: Bool?
 
     @Option(help: "The API's port (default 7480, or a free one when 7480 is taken; 0 picks a free one).")
@@ -54,26 +56,30 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Listen on this address instead of 127.0.0.1 (other machines can then reach the API; the token is still required).")
     var listen: String?
 
-    @Option(help: """
-        Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
-        alsa:PCM for an ALSA device on its own clock (e.g. alsa:hw:Loopback,0 for snd-aloop), drift-compensated.
-        """, transform: Endpoint.init(argument:))
+    @Option(
+        help: """
+            Where else the virtual mic goes: on JACK, ports to connect mic_out_N to (comma-separated); anywhere, \
+            alsa:PCM for an ALSA device on its own clock (e.g. alsa:hw:Loopback,0 for snd-aloop), drift-compensated.
+            """, transform: Endpoint.init(argument:))
     var micTo: Endpoint?
 
-    @Flag(inversion: .prefixedNo, help: """
-        PipeWire: the "DirectPipe Virtual Mic" (node directpipe_mic), a source every app can record from, fed in \
-        the same graph cycle (default on).
-        """)
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            PipeWire: the "DirectPipe Virtual Mic" (node directpipe_mic), a source every app can record from, fed in \
+            the same graph cycle (default on).
+            """)
     var virtualMic: Bool?
 
     @Flag(inversion: .prefixedNo, help: "PipeWire: make the virtual mic the default input while DirectPipe runs (default off).")
     var micDefault: Bool?
 
-    @Option(help: """
-        Whose clock an ALSA monitor runs on: 'shared' (the capture card's: written in lockstep), 'own' (another \
-        card: through a ring, resampled to follow the drift), or 'auto' (shared when --monitor is the capture \
-        device, else own). On the clock backend, and with --monitor alsa:PCM on PipeWire or JACK, it is always own.
-        """, transform: MonitorClock.init(argument:))
+    @Option(
+        help: """
+            Whose clock an ALSA monitor runs on: 'shared' (the capture card's: written in lockstep), 'own' (another \
+            card: through a ring, resampled to follow the drift), or 'auto' (shared when --monitor is the capture \
+            device, else own). On the clock backend, and with --monitor alsa:PCM on PipeWire or JACK, it is always own.
+            """, transform: MonitorClock.init(argument:))
     var monitorClock: MonitorClock?
 
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")

@@ -9,7 +9,8 @@ struct ServiceCommand: ParsableCommand {
         subcommands: [Install.self, Uninstall.self, Unit.self])
 
     struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write ~/.config/systemd/user/directpipe.service (run --api, and the options given after --).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write ~/.config/systemd/user/directpipe.service (run --api, and the options given after --).")
         @Argument(parsing: .postTerminator, help: "Options for `directpipe run`, after --.") var options: [String] = []
 
         func run() throws {

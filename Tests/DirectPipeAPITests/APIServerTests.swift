@@ -1,4 +1,3 @@
-@testable import DirectPipeAPI
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
@@ -6,6 +5,8 @@ import DirectPipePlugins
 import Foundation
 import NIOHTTP1
 import Testing
+
+@testable import DirectPipeAPI
 
 /// The HTTP API in process: a real server on a free port over a real control center (an engine with no backend
 /// behind it), asked over loopback HTTP: statuses, errors and the method check come from the one route table.
@@ -58,7 +59,9 @@ import Testing
             #expect(try await api.telemetry().xruns == 0)
             let refused = await #expect(throws: APIClientError.self) { try await api.perform(.setInputGain(decibels: 99)) }
             #expect(refused?.description == "input gain 99 is outside -60–24 dB", "\(String(describing: refused))")
-            let unauthorized = await #expect(throws: APIClientError.self) { try await APIClient(url: api.url, token: "wrong").perform(.muteInput(nil)) }
+            let unauthorized = await #expect(throws: APIClientError.self) {
+                try await APIClient(url: api.url, token: "wrong").perform(.muteInput(nil))
+            }
             #expect(unauthorized?.description.contains("a token is needed") == true, "\(String(describing: unauthorized))")
             #expect(center.state().input.muted == false)
         }
@@ -94,7 +97,9 @@ import Testing
             ]
             for (json, status, words) in cases {
                 let answer = try await client.send(.POST, "/api/v1/actions", json)
-                #expect(answer.status == status && Client.error(answer)?.contains(words) == true, "\(json.prefix(60)): \(answer.status) \(Client.error(answer) ?? "")")
+                #expect(
+                    answer.status == status && Client.error(answer)?.contains(words) == true,
+                    "\(json.prefix(60)): \(answer.status) \(Client.error(answer) ?? "")")
             }
             #expect(center.state().version == 1, "refusals changed nothing")
             #expect(try await client.send(.POST, "/api/v1/actions", #"{"action": "mute_input"}"#, token: false).status == 401)

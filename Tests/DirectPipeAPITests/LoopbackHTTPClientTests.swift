@@ -18,10 +18,13 @@ import Testing
             headers[.contentType] = request.headers[.contentType] ?? ""
             return Response(status: .created, headers: headers, body: .init(byteBuffer: received))
         }
-        router.get("/missing") { _, _ -> Response in Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"no such thing\"}"))) }
+        router.get("/missing") { _, _ -> Response in
+            Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"no such thing\"}")))
+        }
         let port = PortBox()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             try await body(LoopbackHTTPClient(host: "127.0.0.1", port: await port.value()))
@@ -32,7 +35,8 @@ import Testing
     @Test func aPostArrivesWholeWithItsHeadersAndTheAnswerIsReadWhole() async throws {
         try await withEchoServer { client in
             let body = [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-            let response = try await client.send(.POST, "/echo", headers: [("Authorization", "Bearer abc"), ("Content-Type", "application/json")], body: body)
+            let response = try await client.send(
+                .POST, "/echo", headers: [("Authorization", "Bearer abc"), ("Content-Type", "application/json")], body: body)
             #expect(response.status == 201)
             #expect(response.body == body)
         }
@@ -51,7 +55,9 @@ import Testing
         let socket = try ListeningSocket()
         let port = socket.port
         socket.close()
-        let error = await #expect(throws: LoopbackHTTPClient.Failure.self) { _ = try await LoopbackHTTPClient(host: "127.0.0.1", port: port).send(.GET, "/") }
+        let error = await #expect(throws: LoopbackHTTPClient.Failure.self) {
+            _ = try await LoopbackHTTPClient(host: "127.0.0.1", port: port).send(.GET, "/")
+        }
         #expect(error?.description.contains("cannot reach 127.0.0.1:\(port)") == true, "\(String(describing: error))")
     }
 
@@ -78,7 +84,9 @@ private struct ListeningSocket {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else {
             Glibc.close(fd)

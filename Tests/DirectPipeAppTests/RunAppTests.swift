@@ -56,7 +56,9 @@ import Testing
         options.configPath = folder + "/config.json"
         options.apiPort = 0
         let error = await #expect(throws: RunError.self) { try await RunApp(options, log: Logger(label: "run")) { _ in }.run() }
-        #expect(error?.description.contains("another DirectPipe (pid \(getpid())) is running with the config folder \(folder)") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains("another DirectPipe (pid \(getpid())) is running with the config folder \(folder)") == true,
+            "\(String(describing: error))")
         withExtendedLifetime(lock) {}
     }
 

@@ -10,9 +10,9 @@ import Testing
         var minimum = Double.infinity
         let step = 128.0 / 48000
         for index in 0..<Int(seconds / step) {
-            fill += 128 * (1 + drift)                     // a producer period arrives
+            fill += 128 * (1 + drift)  // a producer period arrives
             let ratio = controller.update(fill: fill - 64, elapsed: step)  // measured half a period later
-            fill -= 128 / ratio                           // the consumer takes one period of output
+            fill -= 128 / ratio  // the consumer takes one period of output
             if Double(index) * step > seconds / 2 { minimum = min(minimum, fill) }
         }
         return (controller, fill, minimum)

@@ -1,5 +1,6 @@
-@testable import DirectPipeAudio
 import Testing
+
+@testable import DirectPipeAudio
 
 @Suite struct DriftFollowerTests {
     /// Two clocks in simulated time, both 128-frame periods at 48 kHz, the producer (the engine) stalling once:

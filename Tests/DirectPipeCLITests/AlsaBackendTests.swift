@@ -18,9 +18,9 @@ import Testing
             for frame in 0..<frames { samples += [Float(frame) / 8_388_608, -Float(frame) / 8_388_608] }
             try samples.withUnsafeBytes { Data($0) }.write(to: input)
             try """
-                pcm.dp_in { type file slave.pcm "null" file "/dev/null" infile "\(input.path)" format "raw" }
-                pcm.dp_out { type file slave.pcm "null" file "\(output.path)" format "raw" }
-                """.write(to: url.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+            pcm.dp_in { type file slave.pcm "null" file "/dev/null" infile "\(input.path)" format "raw" }
+            pcm.dp_out { type file slave.pcm "null" file "\(output.path)" format "raw" }
+            """.write(to: url.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
         }
 
         var environment: [String: String] {
@@ -39,8 +39,10 @@ import Testing
         defer { removePipe(pipe) }
         let run = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "alsa", "--input", "dp_in", "--monitor", "dp_out", "--monitor-clock", "shared", "--pipe", pipe, "--period", "256",
-             "--periods", "3", "--seconds", "0.5", "--json"],
+            [
+                "run", "--backend", "alsa", "--input", "dp_in", "--monitor", "dp_out", "--monitor-clock", "shared", "--pipe", pipe, "--period", "256",
+                "--periods", "3", "--seconds", "0.5", "--json",
+            ],
             environment: home.environment)
         #expect(run.finish() == 0, "\(run.errorOutput)")
         let input = try Data(contentsOf: home.input)
@@ -54,8 +56,9 @@ import Testing
     @Test func aDeviceThatDoesNotExistIsOneClearLine() throws {
         let home = try AlsaHome(frames: 16)
         defer { home.remove() }
-        let run = try TestProcess(Programs.directpipe, ["run", "--backend", "alsa", "--input", "nosuchdevice", "--seconds", "1"],
-                                  environment: home.environment)
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--backend", "alsa", "--input", "nosuchdevice", "--seconds", "1"],
+            environment: home.environment)
         #expect(run.finish() != 0)
         let lines = run.errorOutput.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].contains("cannot open ALSA capture device 'nosuchdevice'"), "\(run.errorOutput)")
@@ -123,8 +126,9 @@ import Testing
         // The host published the loss on its own (its change stream): the control state moved on with no action asked.
         #expect(try waitForStateVersion(above: versionBefore, environment, run), "the state's version stayed \(versionBefore)")
         try server.start()
-        #expect(run.waitForLine(timeout: 8) { ($0.int("backend_reconnects") ?? 0) >= 1 && $0["backend_connected"] as? Bool == true } != nil,
-                "\(run.errorOutput)")
+        #expect(
+            run.waitForLine(timeout: 8) { ($0.int("backend_reconnects") ?? 0) >= 1 && $0["backend_connected"] as? Bool == true } != nil,
+            "\(run.errorOutput)")
         let before = run.jsonLines.last?.int("callbacks") ?? 0
         usleep(1_500_000)
         #expect((run.jsonLines.last?.int("callbacks") ?? 0) > before, "audio flows again")
@@ -168,8 +172,10 @@ import Testing
         // 48 kHz in 32-frame periods, clocked by jackd through the plugin: 1,500 callbacks a second, until 10,000.
         let run = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "alsa", "--input", "dp_jack", "--period", "32", "--periods", "3", "--pipe", pipe, "--seconds", "300",
-             "--json"],
+            [
+                "run", "--backend", "alsa", "--input", "dp_jack", "--period", "32", "--periods", "3", "--pipe", pipe, "--seconds", "300",
+                "--json",
+            ],
             environment: environment)
         #expect(run.stop(afterCallbacks: 10_000), "\(run.output.suffix(500))")
         #expect(run.finish() == 0, "\(run.errorOutput)")

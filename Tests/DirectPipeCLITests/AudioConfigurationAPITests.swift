@@ -36,8 +36,10 @@ extension ControlAPITests {
         #expect((final.int("reconnects") ?? 0) >= 1 && (final.int("frames") ?? 0) > 44100, "\(final)")
 
         // Refused before anything stops (400), or stopped, failed and put back (409): the same format either way.
-        for bad in [#"{"action": "configure_audio", "rate": 5}"#, #"{"action": "configure_audio", "backend": "file"}"#,
-                    #"{"action": "configure_audio", "channels": 3}"#, #"{"action": "configure_audio", "input": ""}"#] {
+        for bad in [
+            #"{"action": "configure_audio", "rate": 5}"#, #"{"action": "configure_audio", "backend": "file"}"#,
+            #"{"action": "configure_audio", "channels": 3}"#, #"{"action": "configure_audio", "input": ""}"#,
+        ] {
             let refused = try action(host, bad)
             #expect(refused.status == 400 && refused.json["error"] != nil, "\(bad): \(refused)")
         }

@@ -51,8 +51,11 @@ import Testing
         let pipe = uniquePipe("chainrun")
         defer { removePipe(pipe) }
         let run = try TestProcess(
-            Programs.directpipe, ["run", "--backend", "file", "--input", input, "--fast", "--output", path("run.wav"), "--chain", chain,
-                                  "--pipe", pipe, "--quiet"])
+            Programs.directpipe,
+            [
+                "run", "--backend", "file", "--input", input, "--fast", "--output", path("run.wav"), "--chain", chain,
+                "--pipe", pipe, "--quiet",
+            ])
         #expect(run.finish() == 0, "\(run.errorOutput)")
         #expect(run.errorOutput.contains("chain \(chain): highpass → gate → http://gareus.org/oss/lv2/fil4#stereo"), "\(run.errorOutput)")
         let process = try TestProcess(Programs.directpipe, ["process", "--chain", chain, "--block", "128", "--as-live", input, path("process.wav")])
@@ -88,7 +91,9 @@ import Testing
         #expect(run.errorOutput.contains("chain reloaded (1 parameter, 0 bypasses, 1 added, 1 removed, 0 moved)"), "\(run.errorOutput)")
         #expect(run.errorOutput.components(separatedBy: "chain reloaded").count == 3, "\(run.errorOutput)")
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
-        print("audio thread with a 12-effect chain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks")
+        print(
+            "audio thread with a 12-effect chain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
+        )
         #expect((final.int("callbacks") ?? 0) >= 8_000, "\(final)")
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")
     }
@@ -111,7 +116,8 @@ import Testing
             while Date() < deadline, !FileManager.default.fileExists(atPath: "/dev/shm" + pipe) { usleep(10_000) }
             let tap = try TestProcess(Programs.directpipe, ["tap", "--pipe", pipe, "--wait", "--seconds", "4", "--wav", recording, "--json"])
             Thread.sleep(forTimeInterval: 1.2)
-            _ = try writeChain("swap.json", #"{"effects": [{"id": "gain", "parameters": {"gain": -6}}, {"id": "highpass", "parameters": {"frequency": 20}}]}"#)
+            _ = try writeChain(
+                "swap.json", #"{"effects": [{"id": "gain", "parameters": {"gain": -6}}, {"id": "highpass", "parameters": {"frequency": 20}}]}"#)
             run.signal(SIGHUP)
             Thread.sleep(forTimeInterval: 1)
             _ = try writeChain("swap.json", #"{"effects": [{"id": "gain", "parameters": {"gain": -12}}]}"#)

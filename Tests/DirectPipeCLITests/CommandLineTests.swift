@@ -31,7 +31,8 @@ import Testing
         try expectOneLineError(["tap", "--wav", "/tmp/out.mp3", "--seconds", "1"], containing: "--wav must name a .wav or .flac file")
         // Settings flags are checked by their types, with the same words as the config file and the API.
         try expectOneLineError(["run", "--period", "8", "--seconds", "1"], containing: "--period <period>': 8 is outside 16–8192 frames")
-        try expectOneLineError(["run", "--backend", "asio", "--seconds", "1"], containing: "'asio' is not one of auto, pipewire, jack, alsa, file, clock")
+        try expectOneLineError(
+            ["run", "--backend", "asio", "--seconds", "1"], containing: "'asio' is not one of auto, pipewire, jack, alsa, file, clock")
         try expectOneLineError(["run", "--monitor", "alsa:", "--seconds", "1"], containing: "'alsa:' names no device")
         try expectOneLineError(["run", "--gain", "30", "--seconds", "1"], containing: "30 is outside -60–24 dB")
     }

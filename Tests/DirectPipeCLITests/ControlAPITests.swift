@@ -1,8 +1,9 @@
 import DirectPipeAudioFile
 import Foundation
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The control API against a running host (`directpipe run --api` on the internal clock, its own config
@@ -134,7 +135,9 @@ import FoundationNetworking
         #expect(FileManager.default.fileExists(atPath: "\(folder)/presets/talk.json.bak"))
 
         func effects() throws -> [String] {
-            ((try request(host, "GET", "/api/v1/state").json["chain"] as? [String: Any])?["effects"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            ((try request(host, "GET", "/api/v1/state").json["chain"] as? [String: Any])?["effects"] as? [[String: Any]] ?? []).compactMap {
+                $0["id"] as? String
+            }
         }
         #expect(try action(host, #"{"action": "switch_slot", "slot": "A"}"#).json["slot"] as? String == "A")
         #expect(try effects() == ["compressor"])
@@ -142,7 +145,8 @@ import FoundationNetworking
         #expect(try effects() == ["compressor", "limiter"])
         #expect(try action(host, #"{"action": "switch_slot", "slot": "E"}"#).status == 404)
 
-        try "{\n  \"format\": 1,\n  \"name\": \"talk\",\n  \"chain\": {\"effects\": [,]}\n}".write(toFile: "\(folder)/presets/talk.json", atomically: true, encoding: .utf8)
+        try "{\n  \"format\": 1,\n  \"name\": \"talk\",\n  \"chain\": {\"effects\": [,]}\n}".write(
+            toFile: "\(folder)/presets/talk.json", atomically: true, encoding: .utf8)
         let broken = try action(host, #"{"action": "load_preset", "name": "talk"}"#)
         let message = broken.json["error"] as? String ?? ""
         #expect(broken.status == 409 && message.contains("talk.json: not valid JSON at line 4"), "\(broken)")
@@ -242,10 +246,12 @@ import FoundationNetworking
         defer { host.process.signal(SIGTERM); host.process.finish(); removePipe(host.pipe) }
         let document = try request(host, "GET", "/api/v1/openapi.yaml", token: nil)
         #expect(document.status == 200)
-        let run = try TestProcess(schemathesis, [
-            "run", host.url + "/api/v1/openapi.yaml", "-H", "Authorization: Bearer \(host.token)", "-n", "60",
-            "--generation-deterministic",
-        ])
+        let run = try TestProcess(
+            schemathesis,
+            [
+                "run", host.url + "/api/v1/openapi.yaml", "-H", "Authorization: Bearer \(host.token)", "-n", "60",
+                "--generation-deterministic",
+            ])
         let status = run.finish(timeout: 280)
         print(run.output.split(separator: "\n").suffix(4).joined(separator: "\n"))
         #expect(status == 0, "\(run.output.suffix(3000))")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The Debian packages `scripts/package.sh` builds (scripts/test.sh builds them before the Swift tests), installed
@@ -26,7 +27,9 @@ struct DebianPackageTests {
         try #require(install.status == 0, "\(install.output.suffix(4000))")
 
         let version = try root.run("directpipe --version")
-        #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == BuiltPackages.version(of: program), "\(version.output)")
+        #expect(
+            version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == BuiltPackages.version(of: program),
+            "\(version.output)")
 
         // A program of someone else's, built against the installed header and library through pkg-config.
         let compile = try root.run("cc -Wall -Werror -o /tmp/packaged-reader /tmp/packaged_reader.c $(pkg-config --cflags --libs directpipe-reader)")
@@ -53,9 +56,11 @@ struct DebianPackageTests {
 
         let manual = try root.run("MANPAGER=cat MANWIDTH=100 man directpipe")
         #expect(manual.status == 0 && manual.output.contains("DIRECTPIPE") && manual.output.contains("panel"), "\(manual.output.prefix(2000))")
-        for file in ["/usr/share/bash-completion/completions/directpipe", "/usr/share/zsh/vendor-completions/_directpipe",
-                     "/usr/share/fish/vendor_completions.d/directpipe.fish", "/usr/share/applications/directpipe.desktop",
-                     "/usr/share/icons/hicolor/scalable/apps/directpipe.svg", "/usr/lib/systemd/user/directpipe.service"] {
+        for file in [
+            "/usr/share/bash-completion/completions/directpipe", "/usr/share/zsh/vendor-completions/_directpipe",
+            "/usr/share/fish/vendor_completions.d/directpipe.fish", "/usr/share/applications/directpipe.desktop",
+            "/usr/share/icons/hicolor/scalable/apps/directpipe.svg", "/usr/lib/systemd/user/directpipe.service",
+        ] {
             #expect(root.exists(file), "\(file) is installed")
         }
         let unit = try root.run("cat /usr/lib/systemd/user/directpipe.service")
@@ -87,8 +92,9 @@ struct DebianPackageTests {
             return FileManager.default.fileExists(atPath: root.path.path + file, isDirectory: &isFolder) && !isFolder.boolValue
         }
         #expect(left.isEmpty, "files left after the purge: \(left)")
-        print("Debian package: the packaged reader read \(read.int("frames") ?? 0) frames, libobs heard \(heard.int("frames") ?? 0) "
-            + "through the packaged source, \(files.count) paths purged")
+        print(
+            "Debian package: the packaged reader read \(read.int("frames") ?? 0) frames, libobs heard \(heard.int("frames") ?? 0) "
+                + "through the packaged source, \(files.count) paths purged")
         for folder in ["/usr/share/directpipe", "/usr/include/directpipe", "/usr/share/obs/obs-plugins/directpipe-obs", "/usr/share/doc/directpipe"] {
             #expect(!root.exists(folder), "\(folder) is gone")
         }
@@ -110,7 +116,9 @@ struct DebianPackageTests {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: (Int, String) = (0, "")
         URLSession.shared.dataTask(with: url) { data, response, error in
-            result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data.map { String(decoding: $0, as: UTF8.self) } ?? "\(error.map { "\($0)" } ?? "")")
+            result = (
+                (response as? HTTPURLResponse)?.statusCode ?? 0, data.map { String(decoding: $0, as: UTF8.self) } ?? "\(error.map { "\($0)" } ?? "")"
+            )
             done.signal()
         }.resume()
         _ = done.wait(timeout: .now() + 20)
@@ -121,11 +129,13 @@ struct DebianPackageTests {
 /// The two packages of the last `scripts/package.sh` (.build/packages, or $DIRECTPIPE_PACKAGES).
 enum BuiltPackages {
     static var found: (program: URL, obs: URL)? {
-        let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["DIRECTPIPE_PACKAGES"]
-            ?? Programs.packageRoot.appendingPathComponent(".build/packages").path)
+        let folder = URL(
+            fileURLWithPath: ProcessInfo.processInfo.environment["DIRECTPIPE_PACKAGES"]
+                ?? Programs.packageRoot.appendingPathComponent(".build/packages").path)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard let program = names.first(where: { $0.hasPrefix("directpipe_") && $0.hasSuffix(".deb") }),
-              let obs = names.first(where: { $0.hasPrefix("obs-directpipe_") && $0.hasSuffix(".deb") }) else { return nil }
+            let obs = names.first(where: { $0.hasPrefix("obs-directpipe_") && $0.hasSuffix(".deb") })
+        else { return nil }
         return (folder.appendingPathComponent(program), folder.appendingPathComponent(obs))
     }
 

@@ -59,8 +59,10 @@ final class DebianRoot: @unchecked Sendable {
 
     /// Starts `command` inside the root and returns at once.
     func start(_ command: String) throws -> TestProcess {
-        var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
-                           "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"]
+        var environment = [
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+            "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive",
+        ]
         environment["DISPLAY"] = ProcessInfo.processInfo.environment["DISPLAY"]
         return try TestProcess(URL(fileURLWithPath: "/usr/sbin/chroot"), [path.path, "/bin/sh", "-c", command], environment: environment)
     }
@@ -98,7 +100,8 @@ final class DebianRoot: @unchecked Sendable {
         let process = try TestProcess(URL(fileURLWithPath: program), arguments)
         let status = process.finish(timeout: timeout)
         guard status == 0 else {
-            throw SetupFailure(description: "\(program) \(arguments.joined(separator: " ")): status \(status)\n\(process.output)\(process.errorOutput)")
+            throw SetupFailure(
+                description: "\(program) \(arguments.joined(separator: " ")): status \(status)\n\(process.output)\(process.errorOutput)")
         }
         return process.output
     }

@@ -56,13 +56,13 @@ import Testing
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
         try """
-            pcm.dp_jack_mono {
-                type jack
-                capture_ports { 0 system:capture_1 }
-                playback_ports { 0 system:playback_1 }
-                hint { show on description "one JACK port each way" }
-            }
-            """.write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        pcm.dp_jack_mono {
+            type jack
+            capture_ports { 0 system:capture_1 }
+            playback_ports { 0 system:playback_1 }
+            hint { show on description "one JACK port each way" }
+        }
+        """.write(to: home.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home.path
         environment["JACK_DEFAULT_SERVER"] = server.name

@@ -27,8 +27,10 @@ import Testing
         let start = Date()
         let run = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "file", "--input", input.path, "--fast", "--output", output, "--gain", "6", "--period", "100",
-             "--pipe", pipe, "--json"])
+            [
+                "run", "--backend", "file", "--input", input.path, "--fast", "--output", output, "--gain", "6", "--period", "100",
+                "--pipe", pipe, "--json",
+            ])
         #expect(run.finish() == 0, "\(run.errorOutput)")
         print("file backend, as fast as possible: 20 s of audio in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         let result = try AudioFileContents(path: output)

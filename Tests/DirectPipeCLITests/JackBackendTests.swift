@@ -55,8 +55,10 @@ final class JackServer: @unchecked Sendable {
     private func run(_ server: JackServer, _ pipe: String, seconds: Double, environment: [String: String]? = nil) throws -> TestProcess {
         try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--pipe", pipe,
-             "--seconds", "\(seconds)", "--json"],
+            [
+                "run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--pipe", pipe,
+                "--seconds", "\(seconds)", "--json",
+            ],
             environment: environment)
     }
 
@@ -67,8 +69,10 @@ final class JackServer: @unchecked Sendable {
         let printedBefore = server.reportedXruns
         let ramp = try TestProcess(
             Programs.nativeDirectory.appendingPathComponent("jack-ramp"),
-            ["--server", server.name, "--feed", "directpipe:in_1,directpipe:in_2",
-             "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "\(seconds)"])
+            [
+                "--server", server.name, "--feed", "directpipe:in_1,directpipe:in_2",
+                "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "\(seconds)",
+            ])
         ramp.finish()
         var report = try #require(ramp.jsonLines.last, "\(ramp.output)\(ramp.errorOutput)")
         let printed = server.reportedXruns - printedBefore
@@ -99,7 +103,10 @@ final class JackServer: @unchecked Sendable {
         try waitForPort(server, "directpipe:mic_out_2")
         let pipeReader = try TestProcess(Programs.readerCheck, ["--pipe", pipe, "--seconds", "3", "--verify-ramp"])
         let ports = try ramp(server, seconds: 3)
-        let piped = try #require({ pipeReader.finish(); return pipeReader.jsonLines.last { $0.string("event") == "final" } }())
+        let piped = try #require(
+            {
+                pipeReader.finish(); return pipeReader.jsonLines.last { $0.string("event") == "final" }
+            }())
         directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
 

@@ -9,8 +9,10 @@ import Testing
         defer { removePipe(pipe) }
         let directpipe = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "default", "--pipe", pipe,
-             "--seconds", "8", "--quiet"])
+            [
+                "run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "default", "--pipe", pipe,
+                "--seconds", "8", "--quiet",
+            ])
         let deadline = Date().addingTimeInterval(10)
         var report: [String: Any]?
         while report == nil, Date() < deadline {  // until DirectPipe's ports exist
@@ -61,8 +63,9 @@ import Testing
         let sender = try startSender(pipe, ["--seconds", "5"])
         let latency = try TestProcess(Programs.directpipe, ["latency", "--backend", "clock", "--pipe", pipe])
         #expect(latency.finish() != 0)
-        #expect(latency.errorOutput.contains("(pid \(sender.pid)) is ") && latency.errorOutput.contains("not 'directpipe run'"),
-                "\(latency.errorOutput)")
+        #expect(
+            latency.errorOutput.contains("(pid \(sender.pid)) is ") && latency.errorOutput.contains("not 'directpipe run'"),
+            "\(latency.errorOutput)")
         #expect(sender.process.isRunning, "the sender lives on")
         sender.signal(SIGTERM)
         sender.finish()

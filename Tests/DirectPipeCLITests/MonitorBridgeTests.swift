@@ -27,8 +27,9 @@ import Testing
         environment["DIRECTPIPE_CLOCK_DRIFT_PPM"] = "\(ppm)"
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
         let (lines, stretch) = try runUntilQuiet(disturbances: Self.disturbances) {
-            try bridgeRun(["--backend", "clock", "--monitor", "dp_monitor", "--pipe", pipe, "--seconds", "45"], environment: environment,
-                          server: server, disturbances: $0, says: "monitor on ALSA 'dp_monitor', its own clock")
+            try bridgeRun(
+                ["--backend", "clock", "--monitor", "dp_monitor", "--pipe", pipe, "--seconds", "45"], environment: environment,
+                server: server, disturbances: $0, says: "monitor on ALSA 'dp_monitor', its own clock")
         }
         let final = try #require(lines.last { $0.string("event") == "final" })
         let drift = stretch.last.int("monitor_drift_ppm") ?? 0
@@ -53,8 +54,11 @@ import Testing
         environment["HOME"] = home.path
         environment["JACK_DEFAULT_SERVER"] = server.name
         let (_, stretch) = try runUntilQuiet(disturbances: Self.disturbances) {
-            try bridgeRun(["--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "alsa:dp_monitor",
-                           "--pipe", pipe, "--seconds", "45"], environment: environment, server: server, disturbances: $0)
+            try bridgeRun(
+                [
+                    "--backend", "jack", "--jack-server", server.name, "--input", "none", "--monitor", "alsa:dp_monitor",
+                    "--pipe", pipe, "--seconds", "45",
+                ], environment: environment, server: server, disturbances: $0)
         }
         // One true clock on both sides here: nothing to correct, and nothing lost.
         #expect(abs(stretch.last.int("monitor_drift_ppm") ?? .max) < 400, "\(stretch.last)")
@@ -103,8 +107,9 @@ import Testing
         let pipe = uniquePipe("alsamic")
         defer { removePipe(pipe) }
         let (_, stretch) = try runUntilQuiet(disturbances: ["overruns", "graph_xruns", jackdXruns]) {
-            try bridgeRun(["--backend", "clock", "--mic-to", "alsa:dp_loop", "--pipe", pipe, "--seconds", "45"], environment: environment,
-                          server: server, disturbances: $0, says: "virtual mic on ALSA 'dp_loop', its own clock")
+            try bridgeRun(
+                ["--backend", "clock", "--mic-to", "alsa:dp_loop", "--pipe", pipe, "--seconds", "45"], environment: environment,
+                server: server, disturbances: $0, says: "virtual mic on ALSA 'dp_loop', its own clock")
         }
         let drift = try #require(stretch.last.int("mic_drift_ppm"), "\(stretch.last)")
         print("virtual mic on ALSA: drift 1000 ppm estimated \(drift) ppm")
@@ -118,8 +123,10 @@ import Testing
 /// The bridge's device is ALSA's jack plugin on `server`, a client of that dummy jackd: when jackd finds it late
 /// it drops the client's cycle, and the device's clock stutters in a way the bridge cannot count. So each status
 /// line gets jackd's count of late cycles as the line came out, under ``jackdXruns``.
-private func bridgeRun(_ arguments: [String], environment: [String: String], server: JackServer, disturbances: [String],
-                       says: String? = nil) throws -> [[String: Any]] {
+private func bridgeRun(
+    _ arguments: [String], environment: [String: String], server: JackServer, disturbances: [String],
+    says: String? = nil
+) throws -> [[String: Any]] {
     let run = try TestProcess(Programs.directpipe, ["run"] + arguments + ["--json"], environment: environment)
     var serverXruns: [Int] = []  // jackd's count when status line N was first seen
     func annotated() -> [[String: Any]] {

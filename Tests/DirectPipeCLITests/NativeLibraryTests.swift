@@ -15,8 +15,10 @@ import Testing
     @Test func readerLibraryExportsItsDocumentedAPI() throws {
         let nm = try TestProcess(URL(fileURLWithPath: "/usr/bin/nm"), ["-D", "--defined-only", Programs.readerLibrary.path])
         #expect(nm.finish() == 0)
-        for symbol in ["dp_reader_open", "dp_reader_wait", "dp_reader_read", "dp_reader_get_status",
-                       "dp_reader_timestamp", "dp_reader_close", "dp_segment_validate", "dp_error_string"] {
+        for symbol in [
+            "dp_reader_open", "dp_reader_wait", "dp_reader_read", "dp_reader_get_status",
+            "dp_reader_timestamp", "dp_reader_close", "dp_segment_validate", "dp_error_string",
+        ] {
             #expect(nm.output.contains(" T \(symbol)\n"), "\(symbol) not exported")
         }
     }

@@ -7,10 +7,12 @@ import Testing
     private var plugin: URL { Programs.nativeDirectory.appendingPathComponent("obs/directpipe-obs.so") }
 
     private func host(_ pipe: String, seconds: Double) throws -> TestProcess {
-        try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
-            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
-            "--data", Programs.nativeDirectory.appendingPathComponent("obs/data").path, "--pipe", pipe, "--seconds", "\(seconds)",
-        ])
+        try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+            [
+                "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
+                "--data", Programs.nativeDirectory.appendingPathComponent("obs/data").path, "--pipe", pipe, "--seconds", "\(seconds)",
+            ])
     }
 
     private func final(_ host: TestProcess) throws -> [String: Any] {
@@ -26,7 +28,9 @@ import Testing
         sender.signal(SIGTERM)
         sender.finish()
         let result = try final(obs)
-        print("OBS plugin: \(result.int("frames") ?? 0) frames, clock offset \(result.int("max_clock_offset_ns") ?? -1) ns, shutdown \(result.int("shutdown_ns") ?? -1) ns")
+        print(
+            "OBS plugin: \(result.int("frames") ?? 0) frames, clock offset \(result.int("max_clock_offset_ns") ?? -1) ns, shutdown \(result.int("shutdown_ns") ?? -1) ns"
+        )
         #expect((result.int("frames") ?? 0) > 48000 * 2, "\(result)")
         #expect(result.int("counter_errors") == 0, "every sample the counter: \(result)")
         #expect(result.int("gaps") == 0, "no gap, no duplicate: \(result)")
@@ -49,15 +53,18 @@ import Testing
         let pipe = uniquePipe("obslocale")
         defer { removePipe(pipe) }
         let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
-        let obs = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
-            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
-            "--data", data.path, "--pipe", pipe, "--seconds", "2",
-        ])
+        let obs = try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+            [
+                "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", plugin.path,
+                "--data", data.path, "--pipe", pipe, "--seconds", "2",
+            ])
         #expect(obs.finish() == 0, "\(obs.errorOutput.suffix(2000))")
         sender.signal(SIGTERM)
         sender.finish()
-        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, 2 channels") },
-                "the English line instead of the broken translation: \(obs.output)")
+        #expect(
+            obs.jsonLines.contains { ($0.string("status") ?? "").hasPrefix("Connected: 48000 Hz, 2 channels") },
+            "the English line instead of the broken translation: \(obs.output)")
     }
 
     @Test func aKilledWriterIsReportedLostAndAReturningOneIsPickedUp() throws {
@@ -76,8 +83,9 @@ import Testing
         }
         let second = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
         let lostAt = lost?.int("time_ns") ?? .max
-        #expect(obs.waitForLine(timeout: 8) { ($0.int("time_ns") ?? 0) > lostAt && ($0.string("status") ?? "").hasPrefix("Connected") } != nil,
-                "resumed: \(obs.output)")
+        #expect(
+            obs.waitForLine(timeout: 8) { ($0.int("time_ns") ?? 0) > lostAt && ($0.string("status") ?? "").hasPrefix("Connected") } != nil,
+            "resumed: \(obs.output)")
         #expect(obs.finish() == 0)
         second.signal(SIGTERM)
         second.finish()
@@ -105,8 +113,9 @@ import Testing
         try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: "/dev/shm" + pipe))
         let obs = try host(pipe, seconds: 1.5)
         #expect(obs.finish() == 0, "the host (and OBS) lived: \(obs.errorOutput.suffix(1000))")
-        #expect(obs.jsonLines.contains { ($0.string("status") ?? "").contains("Waiting: ") && ($0.string("status") ?? "").contains("magic") },
-                "\(obs.output)")
+        #expect(
+            obs.jsonLines.contains { ($0.string("status") ?? "").contains("Waiting: ") && ($0.string("status") ?? "").contains("magic") },
+            "\(obs.output)")
         #expect(try final(obs).int("frames") == 0)
     }
 
@@ -120,8 +129,9 @@ import Testing
         let readelf = try TestProcess(URL(fileURLWithPath: "/usr/bin/readelf"), ["-d", plugin.path])
         readelf.finish()
         let needed = readelf.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
-        #expect(needed.count == 2 && needed.contains { $0.contains("libobs.so") } && needed.contains { $0.contains("libc.so") },
-                "\(needed)")
+        #expect(
+            needed.count == 2 && needed.contains { $0.contains("libobs.so") } && needed.contains { $0.contains("libc.so") },
+            "\(needed)")
         #expect(!readelf.output.contains("RUNPATH") && !readelf.output.contains("RPATH"))
     }
 
@@ -150,10 +160,12 @@ import Testing
         let pipe = uniquePipe("obsinstalled")
         defer { removePipe(pipe) }
         let sender = try startSender(pipe, ["--signal", "counter", "--seconds", "30"])
-        let host = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
-            "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", library.path,
-            "--data", folder.appendingPathComponent("data").path, "--pipe", pipe, "--seconds", "1.5",
-        ])
+        let host = try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+            [
+                "-a", Programs.nativeDirectory.appendingPathComponent("obs-host").path, "--plugin", library.path,
+                "--data", folder.appendingPathComponent("data").path, "--pipe", pipe, "--seconds", "1.5",
+            ])
         #expect(host.finish() == 0)
         sender.signal(SIGTERM)
         sender.finish()
@@ -168,7 +180,8 @@ import Testing
         let flatpak = home.appendingPathComponent(".var/app/com.obsproject.Studio/config/obs-studio/plugins/directpipe-obs")
         let installed = try obs("install", "--flatpak").output
         #expect(installed.contains("flatpak override --user --device=shm com.obsproject.Studio"), "\(installed)")
-        #expect(FileManager.default.contents(atPath: flatpak.appendingPathComponent("bin/64bit/directpipe-obs.so").path)
+        #expect(
+            FileManager.default.contents(atPath: flatpak.appendingPathComponent("bin/64bit/directpipe-obs.so").path)
                 == FileManager.default.contents(atPath: plugin.path))
         #expect(try obs("status").output.contains("flatpak: installed at \(flatpak.path)/bin/64bit/directpipe-obs.so"))
         #expect(try obs("uninstall", "--flatpak").output.contains("removed \(flatpak.path)"))

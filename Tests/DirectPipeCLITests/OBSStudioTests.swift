@@ -11,10 +11,12 @@ import Testing
         defer { removePipe(pipe) }
         let first = try startSender(pipe, ["--signal", "tone:1000", "--seconds", "60"])
         try studio.start()
-        let probe = try TestProcess(URL(fileURLWithPath: "/usr/bin/python3"), [
-            Programs.packageRoot.appendingPathComponent("Tests/Scripts/obs_websocket_probe.py").path,
-            "--port", "\(studio.websocketPort)", "--pipe", pipe, "--seconds", "12",
-        ])
+        let probe = try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            [
+                Programs.packageRoot.appendingPathComponent("Tests/Scripts/obs_websocket_probe.py").path,
+                "--port", "\(studio.websocketPort)", "--pipe", pipe, "--seconds", "12",
+            ])
         func meter(after time: UInt64, timeout: TimeInterval = 8, _ loud: @escaping (Double) -> Bool) -> [String: Any]? {
             probe.waitForLine(timeout: timeout) { line in
                 line.string("event") == "meter" && (line.int("time_ns").map { UInt64($0) } ?? 0) > time
@@ -115,8 +117,9 @@ final class OBSStudio {
         let display = try XvfbDisplay()
         self.display = display
         displayName = display.name
-        obs = try TestProcess(URL(fileURLWithPath: "/usr/bin/obs"), ["--disable-shutdown-check", "--disable-updater"],
-                              environment: environment)
+        obs = try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/obs"), ["--disable-shutdown-check", "--disable-updater"],
+            environment: environment)
     }
 
     /// Asks OBS to quit as a user does (Ctrl+Q in its main window) and returns its exit status.

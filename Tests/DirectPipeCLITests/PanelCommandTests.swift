@@ -57,8 +57,9 @@ import Testing
         #expect(status.finish() == 0 && status.output.contains("\"backend\":\"clock\""), "\(status.output)\(status.errorOutput)")
 
         let second = try panel([])
-        #expect(second.process.terminationStatus == 0 && second.output.trimmingCharacters(in: .whitespacesAndNewlines) == address,
-                "\(second.output)\(second.errorOutput)")
+        #expect(
+            second.process.terminationStatus == 0 && second.output.trimmingCharacters(in: .whitespacesAndNewlines) == address,
+            "\(second.output)\(second.errorOutput)")
         #expect(hostPID == pid, "no second host was started")
     }
 

@@ -111,10 +111,12 @@ import Testing
         let directpipe = try session.start(
             pwJack, [Programs.directpipe.path, "run", "--backend", "jack", "--input", "none", "--pipe", pipe, "--seconds", "5", "--json"])
         try session.wait("DirectPipe's JACK ports") { try session.tool("pw-link", ["--output"]).contains("directpipe:mic_out_2") }
-        let ramp = try session.start(pwJack, [
-            jackRamp, "--feed", "directpipe:in_1,directpipe:in_2",
-            "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "2",
-        ])
+        let ramp = try session.start(
+            pwJack,
+            [
+                jackRamp, "--feed", "directpipe:in_1,directpipe:in_2",
+                "--check", "directpipe:mic_out_1,directpipe:mic_out_2", "--seconds", "2",
+            ])
         ramp.finish()
         let ports = try #require(ramp.jsonLines.last, "\(ramp.output)\(ramp.errorOutput)")
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
@@ -137,8 +139,9 @@ import Testing
         #expect(props["media.class"] as? String == "Stream/Input/Audio")
         #expect(props["application.name"] as? String == "DirectPipe")
         #expect(props["node.latency"] as? String == "64/48000")
-        #expect((props["audio.channels"] as? NSNumber)?.intValue == 2 && (props["audio.rate"] as? NSNumber)?.intValue == 48000,
-                "\(props)")
+        #expect(
+            (props["audio.channels"] as? NSNumber)?.intValue == 2 && (props["audio.rate"] as? NSNumber)?.intValue == 48000,
+            "\(props)")
         let ports = try session.tool("pw-link", ["--input"])
         #expect(ports.contains("directpipe:input_FL") && ports.contains("directpipe:input_FR"), "\(ports)")
         let outputs = try session.tool("pw-link", ["--output"])
@@ -233,8 +236,9 @@ import Testing
         #expect(directpipe.finish() == 0, "the engine keeps running: \(directpipe.errorOutput)")
         ramp.signal(SIGTERM)
         ramp.finish()
-        #expect(directpipe.errorOutput.contains("no_such_mic is not there; waiting for it (sources now: dp_test_source)"),
-                "\(directpipe.errorOutput)")
+        #expect(
+            directpipe.errorOutput.contains("no_such_mic is not there; waiting for it (sources now: dp_test_source)"),
+            "\(directpipe.errorOutput)")
         let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
         #expect(final["backend_connected"] as? Bool == false)
         // Still feeding the pipe (silence) at the graph's pace.
@@ -251,8 +255,10 @@ import Testing
         // A 32-frame quantum: 1,500 cycles a second, with the ramp flowing through, until 10,000.
         let directpipe = try TestProcess(
             Programs.directpipe,
-            ["run", "--backend", "pipewire", "--pipe", pipe, "--input", "dp_test_source", "--period", "32",
-             "--seconds", "300", "--json"],
+            [
+                "run", "--backend", "pipewire", "--pipe", pipe, "--input", "dp_test_source", "--period", "32",
+                "--seconds", "300", "--json",
+            ],
             environment: environment)
         #expect(directpipe.stop(afterCallbacks: 10_000), "\(directpipe.output.suffix(500))")
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
@@ -277,7 +283,10 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [String: Any])
         let pipewire = try #require(object["pipewire"] as? [String: Any], "\(list.output)")
         let capture = try #require(pipewire["capture"] as? [[String: Any]])
-        #expect(capture.contains { $0.string("name") == "dp_test_source" && $0.string("description") == "DirectPipe test ramp, Audio/Source, 2 ch, 48000 Hz" },
-                "\(capture)")
+        #expect(
+            capture.contains {
+                $0.string("name") == "dp_test_source" && $0.string("description") == "DirectPipe test ramp, Audio/Source, 2 ch, 48000 Hz"
+            },
+            "\(capture)")
     }
 }

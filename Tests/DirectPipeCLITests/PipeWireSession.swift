@@ -108,8 +108,9 @@ final class PipeWireSession: @unchecked Sendable {
     func nodeProperties(_ name: String) throws -> [String: Any]? {
         try objects().lazy.compactMap { object -> [String: Any]? in
             guard object["type"] as? String == "PipeWire:Interface:Node",
-                  let info = object["info"] as? [String: Any], let props = info["props"] as? [String: Any],
-                  props["node.name"] as? String == name else { return nil }
+                let info = object["info"] as? [String: Any], let props = info["props"] as? [String: Any],
+                props["node.name"] as? String == name
+            else { return nil }
             return props
         }.first
     }
@@ -120,8 +121,11 @@ final class PipeWireSession: @unchecked Sendable {
         var lines: [String] = []
         var output: String?
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("  |-> ") { output.map { lines.append("\($0) -> \(line.dropFirst(6))") } }
-            else if !line.hasPrefix(" ") { output = String(line) }
+            if line.hasPrefix("  |-> ") {
+                output.map { lines.append("\($0) -> \(line.dropFirst(6))") }
+            } else if !line.hasPrefix(" ") {
+                output = String(line)
+            }
         }
         return lines
     }

@@ -10,8 +10,9 @@ import Testing
         let session = try PipeWireSession("stress", sessionManager: false)
         var environment = session.environment
         environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0"  // libpipewire keeps a few allocations for good
-        let stress = try TestProcess(Programs.nativeDirectory.appendingPathComponent("pw-stress"), ["--iterations", "200"],
-                                     environment: environment)
+        let stress = try TestProcess(
+            Programs.nativeDirectory.appendingPathComponent("pw-stress"), ["--iterations", "200"],
+            environment: environment)
         let status = stress.finish(timeout: 300)  // a hang is killed here, and fails below
         #expect(status == 0, "\(stress.errorOutput.suffix(6000))")
         #expect(!stress.errorOutput.contains("AddressSanitizer"), "\(stress.errorOutput.suffix(6000))")

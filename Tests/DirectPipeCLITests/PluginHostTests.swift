@@ -21,7 +21,9 @@ import Testing
         var samples: [Float] = []
         for frame in 0..<frames {
             for channel in 0..<channels {
-                samples.append(0.3 * Float(sin(2 * Double.pi * 220 * Double(channel + 1) * Double(frame) / 48000)) + Float.random(in: -0.05...0.05, using: &noise))
+                samples.append(
+                    0.3 * Float(sin(2 * Double.pi * 220 * Double(channel + 1) * Double(frame) / 48000))
+                        + Float.random(in: -0.05...0.05, using: &noise))
             }
         }
         let writer = try AudioFileWriter(path: path(name), sampleRate: 48000, channels: channels)
@@ -86,10 +88,13 @@ import Testing
     @Test(arguments: [
         ("filter.so", "lpf", [("cutoff_frequency_hz", 1000.0)]), ("filter.so", "hpf", [("cutoff_frequency_hz", 300.0)]),
         ("amp.so", "amp_mono", [("gain", 0.5)]), ("delay.so", "delay_5s", [("delay_seconds", 0.1), ("dry_wet_balance", 0.4)]),
-        ("sc4m_1916.so", "sc4m", [
-            ("rms_peak", 0.5), ("attack_time_ms", 10), ("release_time_ms", 100), ("threshold_level_db", -20), ("ratio_1_n", 4),
-            ("knee_radius_db", 3), ("makeup_gain_db", 2),
-        ]),
+        (
+            "sc4m_1916.so", "sc4m",
+            [
+                ("rms_peak", 0.5), ("attack_time_ms", 10), ("release_time_ms", 100), ("threshold_level_db", -20), ("ratio_1_n", 4),
+                ("knee_radius_db", 3), ("makeup_gain_db", 2),
+            ]
+        ),
     ])
     func ladspaOutputEqualsApplyplugin(file: String, label: String, controls: [(String, Double)]) throws {
         let input = try pcm16("in16.wav")
@@ -97,7 +102,8 @@ import Testing
         let applyplugin = try TestProcess(
             URL(fileURLWithPath: "/usr/bin/applyplugin"), [input, reference, "/usr/lib/ladspa/\(file)", label] + controls.map { "\($0.1)" })
         #expect(applyplugin.finish() == 0, "\(applyplugin.output)\(applyplugin.errorOutput)")
-        let run = try process(["--effect", "\(file):\(label)", "--block", "2048"] + controls.flatMap { ["--set", "\($0.0)=\($0.1)"] } + [input, ours])
+        let run = try process(
+            ["--effect", "\(file):\(label)", "--block", "2048"] + controls.flatMap { ["--set", "\($0.0)=\($0.1)"] } + [input, ours])
         #expect(run.process.terminationStatus == 0, "\(run.errorOutput)")
         let expected = try samples(reference).map { Int(($0 * 32768).rounded()) }
         let got = try samples(ours).map { Double($0) * 32768 }
@@ -115,7 +121,9 @@ import Testing
         let low = path("low.wav"), high = path("high.wav")
         for (name, hertz) in [(low, 100.0), (high, 5000.0)] {
             let writer = try AudioFileWriter(path: name, sampleRate: 48000, channels: 2)
-            let tone = (0..<48000).flatMap { frame -> [Float] in let v = 0.25 * Float(sin(2 * Double.pi * hertz * Double(frame) / 48000)); return [v, v] }
+            let tone = (0..<48000).flatMap { frame -> [Float] in
+                let v = 0.25 * Float(sin(2 * Double.pi * hertz * Double(frame) / 48000)); return [v, v]
+            }
             try tone.withUnsafeBufferPointer { try writer.write($0) }
             try writer.finish()
         }
@@ -130,7 +138,9 @@ import Testing
         #expect(try level(path("fil4-low.wav")) < -30)
         #expect(abs(try level(path("fil4-high.wav"))) < 1)
         // x42 dpl (options feature, latency port): +20 dB into a −6 dB limit never goes over it, latency reported.
-        let dpl = try process(["--effect", "http://gareus.org/oss/lv2/dpl#stereo", "--set", "gain=20", "--set", "threshold=-6", high, path("dpl.wav")])
+        let dpl = try process([
+            "--effect", "http://gareus.org/oss/lv2/dpl#stereo", "--set", "gain=20", "--set", "threshold=-6", high, path("dpl.wav"),
+        ])
         #expect(dpl.process.terminationStatus == 0, "\(dpl.errorOutput)")
         #expect(try samples(path("dpl.wav")).map(abs).max()! <= Float(pow(10, -6.0 / 20)) * 1.001)
         #expect(dpl.errorOutput.contains("latency 64 frames") || dpl.errorOutput.contains("latency 48 frames"), "\(dpl.errorOutput)")

@@ -38,7 +38,9 @@ import Testing
         #expect(record("dp_hang.so:dp_hang")?.string("reason")?.contains("within 2 s") == true)
         #expect(record("dp_load_crash.so")?.string("status") == "crashed", "the library itself: \(records)")
         #expect(record("dp_load_crash.so")?.string("reason")?.contains("signal 6") == true)
-        #expect(scan.errorOutput.contains("ok         \(plugins)/dp_good.so:dp_gain") || scan.errorOutput.contains("dp_good.so:dp_gain"), "progress: \(scan.errorOutput)")
+        #expect(
+            scan.errorOutput.contains("ok         \(plugins)/dp_good.so:dp_gain") || scan.errorOutput.contains("dp_good.so:dp_gain"),
+            "progress: \(scan.errorOutput)")
 
         // The cache answers `list` without scanning again: working effects only, or everything with --all.
         let cache = home.appendingPathComponent("cache/directpipe/plugins.json")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Removing an LV2 effect whose worker is busy, 500 times over the API on a running host: the worker thread is
@@ -18,9 +19,11 @@ import FoundationNetworking
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = home.path
         environment["LV2_PATH"] = Programs.nativeDirectory.appendingPathComponent("lv2").path + ":/usr/lib/lv2"
-        let host = try TestProcess(Programs.directpipe, [
-            "run", "--backend", "clock", "--channels", "1", "--api-port", "0", "--pipe", pipe, "--seconds", "600", "--quiet",
-        ], environment: environment)
+        let host = try TestProcess(
+            Programs.directpipe,
+            [
+                "run", "--backend", "clock", "--channels", "1", "--api-port", "0", "--pipe", pipe, "--seconds", "600", "--quiet",
+            ], environment: environment)
         defer {
             host.signal(SIGTERM)
             host.finish()
@@ -54,8 +57,9 @@ import FoundationNetworking
         #expect(done > removed, "the worker was busy: \(done) jobs in \(removed) instances")
         // The plugin also logs from run(): on the audio thread that is kept and counted, printed only later.
         #expect(!host.errorOutput.contains("lv2 Trace: dp-busy-worker: cycle"), "printed on the audio thread")
-        #expect(host.errorOutput.contains("on the audio thread, not printed there; the last: Trace: dp-busy-worker: cycle"),
-                "\(host.errorOutput.suffix(1000))")
+        #expect(
+            host.errorOutput.contains("on the audio thread, not printed there; the last: Trace: dp-busy-worker: cycle"),
+            "\(host.errorOutput.suffix(1000))")
     }
 
     /// POSTs an action; the status (0: no answer).

@@ -6,15 +6,19 @@ import Testing
 /// cycle of silence, through no fault of the node under test. A fault in DirectPipe shows as errors with no
 /// skipped cycle, more than one per channel per skip, or more silence than the skips explain. A cycle is
 /// jack-ramp's `period`, or what pw-ramp played per cycle (its `frames` over its `cycles`).
-func expectRampExplained(_ check: [String: Any], skippedCycles: Int, channels: Int = 2,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
+func expectRampExplained(
+    _ check: [String: Any], skippedCycles: Int, channels: Int = 2,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     let played = (frames: check.int("frames") ?? 0, cycles: check.int("cycles") ?? 0)
     let quantum = check.int("period") ?? (played.cycles > 0 ? (played.frames + played.cycles - 1) / played.cycles : 0)
     if skippedCycles > 0 { print("ramp check: \(skippedCycles) skipped graph cycles during the check") }
-    #expect((check.int("errors") ?? .max) <= skippedCycles * channels, "\(check), \(skippedCycles) skipped cycles",
-            sourceLocation: sourceLocation)
-    #expect((check.int("dropout_frames") ?? .max) <= skippedCycles * quantum, "\(check), \(skippedCycles) skipped cycles",
-            sourceLocation: sourceLocation)
+    #expect(
+        (check.int("errors") ?? .max) <= skippedCycles * channels, "\(check), \(skippedCycles) skipped cycles",
+        sourceLocation: sourceLocation)
+    #expect(
+        (check.int("dropout_frames") ?? .max) <= skippedCycles * quantum, "\(check), \(skippedCycles) skipped cycles",
+        sourceLocation: sourceLocation)
 }
 
 /// The ramp (see Tests/Native/ramp.h) checked in interleaved samples, from its first non-zero frame.

@@ -16,7 +16,8 @@ import Testing
         let result = try #require(check.jsonLines.last, "\(check.errorOutput)")
         #expect(result["restart_done"] as? Bool == true, "the restart happened during the copy: \(result)")
         #expect(result.int("foreign") == 0, "frames of the new writer read in the old format: \(result)")
-        #expect(result.int("after_channels") == 1 && (result.int("after") ?? 0) > 0 && result.int("after_wrong") == 0,
-                "the new writer's frames, in its format, next: \(result)")
+        #expect(
+            result.int("after_channels") == 1 && (result.int("after") ?? 0) > 0 && result.int("after_wrong") == 0,
+            "the new writer's frames, in its format, next: \(result)")
     }
 }

@@ -52,16 +52,19 @@ import Testing
         let pipe = try stoppedPipe("idle-tap")
         defer { removePipe(pipe) }
         // bash's `times` gives its children's CPU time: the whole tap process, start-up included.
-        let tap = try TestProcess(URL(fileURLWithPath: "/bin/bash"), [
-            "-c", "\"$0\" tap --pipe \(pipe) --latency 1024 --seconds 3 --json > /dev/null; times", Programs.directpipe.path,
-        ])
+        let tap = try TestProcess(
+            URL(fileURLWithPath: "/bin/bash"),
+            [
+                "-c", "\"$0\" tap --pipe \(pipe) --latency 1024 --seconds 3 --json > /dev/null; times", Programs.directpipe.path,
+            ])
         #expect(tap.finish() == 0, "\(tap.errorOutput)")
         // `times`: the shell's own user and system time, then its children's ("0m0.051s 0m0.020s").
-        let children = tap.output.split(separator: "\n").last?.split(separator: " ").compactMap { field -> Double? in
-            let parts = field.dropLast().split(separator: "m")
-            guard parts.count == 2, let minutes = Double(parts[0]), let seconds = Double(parts[1]) else { return nil }
-            return minutes * 60 + seconds
-        } ?? []
+        let children =
+            tap.output.split(separator: "\n").last?.split(separator: " ").compactMap { field -> Double? in
+                let parts = field.dropLast().split(separator: "m")
+                guard parts.count == 2, let minutes = Double(parts[0]), let seconds = Double(parts[1]) else { return nil }
+                return minutes * 60 + seconds
+            } ?? []
         try #require(children.count == 2, "\(tap.output)")
         let cpu = children[0] + children[1]
         print("tap, 1024 frames behind a stopped writer: \(cpu) s of CPU in 3 s")
@@ -72,10 +75,12 @@ import Testing
         let pipe = try stoppedPipe("idle-obs")
         defer { removePipe(pipe) }
         let native = Programs.nativeDirectory
-        let host = try TestProcess(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
-            "-a", native.appendingPathComponent("obs-host").path, "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path,
-            "--data", native.appendingPathComponent("obs/data").path, "--pipe", pipe, "--seconds", "2",
-        ])
+        let host = try TestProcess(
+            URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+            [
+                "-a", native.appendingPathComponent("obs-host").path, "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path,
+                "--data", native.appendingPathComponent("obs/data").path, "--pipe", pipe, "--seconds", "2",
+            ])
         #expect(host.finish() == 0, "\(host.errorOutput.suffix(2000))")
         let result = try #require(host.jsonLines.last { $0.string("event") == "final" }, "\(host.output)")
         let cpu = try #require(result.int("reader_thread_cpu_ns")), wall = try #require(result.int("window_ns"))

@@ -72,7 +72,10 @@ import Testing
         defer { removePipe(pipe) }
         let run = try TestProcess(Programs.directpipe, ["run", "--pipe", pipe, "--seconds", "3", "--channels", "1", "--gain=-6"])
         let tap = try TestProcess(Programs.directpipe, ["tap", "--pipe", pipe, "--wait", "--seconds", "2.5", "--json"])
-        let summary = try #require({ tap.finish(); return tap.jsonLines.last { $0.string("event") == "final" } }())
+        let summary = try #require(
+            {
+                tap.finish(); return tap.jsonLines.last { $0.string("event") == "final" }
+            }())
         #expect(run.finish() == 0, "\(run.errorOutput)")
         #expect(summary.int("channels") == 1 && summary.int("rate") == 48000)
         #expect((summary.int("frames") ?? 0) > 48000, "\(summary)")

@@ -9,7 +9,8 @@ import Testing
 
     /// pw-ramp's source, DirectPipe capturing it, and its virtual mic linked.
     private func start(_ session: PipeWireSession, _ label: String, _ arguments: [String] = [], rampArguments: [String] = [])
-        throws -> (ramp: TestProcess, directpipe: TestProcess, pipe: String) {
+        throws -> (ramp: TestProcess, directpipe: TestProcess, pipe: String)
+    {
         let ramp = try session.start(pwRamp, ["--name", "dp_test_source"] + rampArguments)
         try session.wait("the test source") { try session.nodeProperties("dp_test_source") != nil }
         let pipe = uniquePipe(label)
@@ -44,13 +45,31 @@ import Testing
         defer { removePipe(pipe) }
         let folder = session.directory
         let checks = [
-            ("pw-record", try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000",
-                                                            "--channels", "2"], into: folder.appendingPathComponent("pw.wav"))),
-            ("parecord", try record(session, "parecord", ["-d", "directpipe_mic", "--format=float32le", "--rate=48000", "--channels=2",
-                                                          "--latency-msec=20", "--file-format=wav"], into: folder.appendingPathComponent("pa.wav"))),
+            (
+                "pw-record",
+                try record(
+                    session, "pw-record",
+                    [
+                        "--target", "directpipe_mic", "--format", "f32", "--rate", "48000",
+                        "--channels", "2",
+                    ], into: folder.appendingPathComponent("pw.wav"))
+            ),
+            (
+                "parecord",
+                try record(
+                    session, "parecord",
+                    [
+                        "-d", "directpipe_mic", "--format=float32le", "--rate=48000", "--channels=2",
+                        "--latency-msec=20", "--file-format=wav",
+                    ], into: folder.appendingPathComponent("pa.wav"))
+            ),
             // The plain `pipewire` ALSA device records the default input: DirectPipe's, with --mic-default.
-            ("arecord", try record(session, "arecord", ["-q", "-D", "pipewire", "-f", "FLOAT_LE", "-r", "48000", "-c", "2", "-t", "wav"],
-                                   into: folder.appendingPathComponent("alsa.wav"))),
+            (
+                "arecord",
+                try record(
+                    session, "arecord", ["-q", "-D", "pipewire", "-f", "FLOAT_LE", "-r", "48000", "-c", "2", "-t", "wav"],
+                    into: folder.appendingPathComponent("alsa.wav"))
+            ),
         ]
         stop(directpipe, ramp)
         // A graph cycle skipped under load (DirectPipe counts them as xruns) leaves at most one quantum of
@@ -108,8 +127,9 @@ import Testing
         // The new WirePlumber may still be linking (each new link re-sorts the graph, which can skip a cycle and
         // break the ramp once per channel); record once the links have stayed the same for a second.
         try session.waitForSettledLinks()
-        let check = try record(session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2"],
-                               into: session.directory.appendingPathComponent("after.wav"))
+        let check = try record(
+            session, "pw-record", ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2"],
+            into: session.directory.appendingPathComponent("after.wav"))
         stop(directpipe, ramp)
         // As above: a cycle the graph skipped (DirectPipe counts it) may leave one quantum of silence; nothing else.
         let final = try #require(directpipe.jsonLines.last { $0.string("event") == "final" })
@@ -136,17 +156,22 @@ import Testing
             let take = try recordTheMic(session, directpipe)
             takes.append(take)
             if take.disturbances == 0 && take.settled { break }
-            print("virtual mic from the clock engine: take \(takes.count) disturbed (\(take.during("overruns")) engine overruns, \(take.graphXruns) graph xruns, settled: \(take.settled)); again")
+            print(
+                "virtual mic from the clock engine: take \(takes.count) disturbed (\(take.during("overruns")) engine overruns, \(take.graphXruns) graph xruns, settled: \(take.settled)); again"
+            )
         }
         directpipe.signal(SIGTERM)
         #expect(directpipe.finish() == 0, "\(directpipe.errorOutput)")
         #expect(directpipe.errorOutput.contains("virtual mic 'DirectPipe Virtual Mic' in the PipeWire graph"), "\(directpipe.errorOutput)")
         // A bridge that keeps its own graph late, or never settles, makes no undisturbed take however often it tries.
-        let take = try #require(takes.last { $0.disturbances == 0 && $0.settled },
-                                "no undisturbed, settled take in \(takes.count): \(takes.map { ($0.disturbances, $0.settled, $0.driftPPM) })")
+        let take = try #require(
+            takes.last { $0.disturbances == 0 && $0.settled },
+            "no undisturbed, settled take in \(takes.count): \(takes.map { ($0.disturbances, $0.settled, $0.driftPPM) })")
         let correlations = take.correlations
         let bad = correlations.indices.filter { correlations[$0] <= 0.9999 }
-        print("virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0), \(bad.count) below 0.9999, drift \(take.driftPPM) ppm when the take began")
+        print(
+            "virtual mic from the clock engine: \(correlations.count) windows, worst correlation \(correlations.min() ?? 0), \(bad.count) below 0.9999, drift \(take.driftPPM) ppm when the take began"
+        )
         #expect(correlations.count > 80)
         // A stall the counters cannot see (another client's thread, the recorder's) breaks at most the two
         // windows it falls between. A bend, a resampler fault or repeated dropouts break many more.
@@ -189,8 +214,9 @@ import Testing
         }
         let before = statuses()
         let file = session.directory.appendingPathComponent("tone.wav")
-        let recorder = try session.start(URL(fileURLWithPath: "/usr/bin/pw-record"),
-                                         ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2", file.path])
+        let recorder = try session.start(
+            URL(fileURLWithPath: "/usr/bin/pw-record"),
+            ["--target", "directpipe_mic", "--format", "f32", "--rate", "48000", "--channels", "2", file.path])
         usleep(3_000_000)
         recorder.signal(SIGINT)
         recorder.finish()

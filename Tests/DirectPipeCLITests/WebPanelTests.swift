@@ -11,13 +11,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: home) }
         let python = Programs.packageRoot.appendingPathComponent(".build/venv/bin/python")
         try #require(FileManager.default.isExecutableFile(atPath: python.path), "run scripts/lib/python-tools.sh (scripts/test.sh does) first")
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver is installed by scripts/install-deps.sh --tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver is installed by scripts/install-deps.sh --tests")
         let artifacts = Programs.packageRoot.appendingPathComponent("artifacts/panel")
         try? FileManager.default.removeItem(at: artifacts)
         let script = Programs.packageRoot.appendingPathComponent("Tests/Scripts/panel_check.py")
-        let run = try TestProcess(python, [
-            script.path, "--directpipe", Programs.directpipe.path, "--home", home.path, "--artifacts", artifacts.path,
-        ])
+        let run = try TestProcess(
+            python,
+            [
+                script.path, "--directpipe", Programs.directpipe.path, "--home", home.path, "--artifacts", artifacts.path,
+            ])
         run.finish(timeout: 240)
         let result = try #require(run.jsonLines.last, "\(run.output)\(run.errorOutput)")
         let checks = result["checks"] as? [String] ?? [], failures = result["failures"] as? [String] ?? ["no result"]
@@ -36,7 +39,8 @@ import Testing
         let obs = home.appendingPathComponent("config/obs-studio")
         try FileManager.default.createDirectory(at: obs, withIntermediateDirectories: true)
         let ini = obs.appendingPathComponent("global.ini")
-        let before = "[General]\nLanguage=en-US\n\n[BasicWindow]\nDockState=AAAA\nExtraBrowserDocks=[{\"title\":\"Chat\",\"url\":\"https://chat.example/\",\"uuid\":\"c1\"}]\n"
+        let before =
+            "[General]\nLanguage=en-US\n\n[BasicWindow]\nDockState=AAAA\nExtraBrowserDocks=[{\"title\":\"Chat\",\"url\":\"https://chat.example/\",\"uuid\":\"c1\"}]\n"
         try before.write(to: ini, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CONFIG_HOME"] = home.appendingPathComponent("config").path

@@ -15,10 +15,12 @@ import Testing
         let display = try XvfbDisplay()
         var environment = ProcessInfo.processInfo.environment
         environment["DISPLAY"] = display.name
-        let obs = try TestProcess(native.appendingPathComponent("obs-host"), [
-            "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path, "--data", native.appendingPathComponent("obs/data").path,
-            "--pipe", pipe, "--seconds", "3600",
-        ], environment: environment)
+        let obs = try TestProcess(
+            native.appendingPathComponent("obs-host"),
+            [
+                "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path, "--data", native.appendingPathComponent("obs/data").path,
+                "--pipe", pipe, "--seconds", "3600",
+            ], environment: environment)
         #expect(reader.waitForLine(timeout: 20) { $0.string("state") == "connected" } != nil, "\(reader.errorOutput)")
         #expect(obs.waitForLine(timeout: 30) { ($0.string("status") ?? "").hasPrefix("Connected") } != nil, "\(obs.output)")
 
@@ -52,7 +54,8 @@ import Testing
         // rule 2), so OBS sees jumps in position; every frame it gets is still the counter for its position.
         #expect((heard.int("frames") ?? 0) > 0 && heard.int("counter_errors") == 0, "\(heard)")
         #expect(heard.int("leaks") == 0, "\(heard)")
-        #expect(obs.jsonLines.last { $0.string("event") == "status" }?.string("status")?.hasPrefix("Connected") == true,
-                "the OBS source is on the last writer: \(obs.output.suffix(500))")
+        #expect(
+            obs.jsonLines.last { $0.string("event") == "status" }?.string("status")?.hasPrefix("Connected") == true,
+            "the OBS source is on the last writer: \(obs.output.suffix(500))")
     }
 }

@@ -23,7 +23,9 @@ import Testing
     }
 
     @Test func unknownActionsAndOutputsAreNamed() {
-        for (json, words) in [(#"{"action": "fly"}"#, "'fly' is not an action"), (#"{"action": "mute_output", "output": "tv"}"#, "'tv' is not an output")] {
+        for (json, words) in [
+            (#"{"action": "fly"}"#, "'fly' is not an action"), (#"{"action": "mute_output", "output": "tv"}"#, "'tv' is not an output"),
+        ] {
             do {
                 _ = try JSONDecoder().decode(ControlAction.self, from: Data(json.utf8))
                 Issue.record("\(json) decoded")
@@ -36,9 +38,11 @@ import Testing
     /// A number too large for a parameter is still a number: the effect refuses it by its range, not the decoder as
     /// "invalid JSON" (schemathesis sent 4e225 once).
     @Test func hugeNumbersDecodeAndAreLeftToTheRangeCheck() throws {
-        let set = try JSONDecoder().decode(ControlAction.self, from: Data(#"{"action": "set_parameter", "effect": 0, "symbol": "g", "value": 1e300}"#.utf8))
+        let set = try JSONDecoder().decode(
+            ControlAction.self, from: Data(#"{"action": "set_parameter", "effect": 0, "symbol": "g", "value": 1e300}"#.utf8))
         #expect(set == .setParameter(effect: 0, symbol: "g", value: .infinity))
-        let add = try JSONDecoder().decode(ControlAction.self, from: Data(#"{"action": "add_effect", "id": "gain", "parameters": {"gain": -4e225}}"#.utf8))
+        let add = try JSONDecoder().decode(
+            ControlAction.self, from: Data(#"{"action": "add_effect", "id": "gain", "parameters": {"gain": -4e225}}"#.utf8))
         #expect(add == .addEffect(id: "gain", at: nil, parameters: ["gain": -.infinity]))
     }
 
@@ -63,12 +67,14 @@ import Testing
         try store.saveSlot("B", preset)
         #expect(store.filledSlots() == ["B"])
 
-        try "{\n \"format\": 1,\n \"name\": \"x\",\n \"chain\": {\"effects\": [}\n}".write(toFile: store.presetPath("broken"), atomically: true, encoding: .utf8)
+        try "{\n \"format\": 1,\n \"name\": \"x\",\n \"chain\": {\"effects\": [}\n}".write(
+            toFile: store.presetPath("broken"), atomically: true, encoding: .utf8)
         #expect(throws: ActionError.self) { try store.loadPreset("broken") }
         do { _ = try store.loadPreset("broken") } catch { #expect(error.message.contains("broken.json: not valid JSON at line 4"), "\(error)") }
         try #"{"format": 9, "name": "x", "chain": {"effects": []}}"#.write(toFile: store.presetPath("future"), atomically: true, encoding: .utf8)
         do { _ = try store.loadPreset("future") } catch { #expect(error.message.contains("format 9 is newer"), "\(error)") }
-        try #"{"format": 1, "name": "x", "chain": {"effects": [{"id": 5}]}}"#.write(toFile: store.presetPath("typed"), atomically: true, encoding: .utf8)
+        try #"{"format": 1, "name": "x", "chain": {"effects": [{"id": 5}]}}"#.write(
+            toFile: store.presetPath("typed"), atomically: true, encoding: .utf8)
         do { _ = try store.loadPreset("typed") } catch { #expect(error.message.contains("expected String at chain.effects[0].id"), "\(error)") }
         #expect(throws: ActionError.self) { try store.savePreset(Preset(name: "../../etc", chain: .voice)) }
         #expect(throws: ActionError.self) { try store.loadSlot("F") }

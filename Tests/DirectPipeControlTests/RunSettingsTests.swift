@@ -35,7 +35,9 @@ import Testing
 
     /// What is encoded decodes to the same settings (the saved session's "audio" and `configure_audio` depend on it).
     @Test func settingsSurviveJSON() throws {
-        let settings = try decode(#"{"backend": "jack", "input": "none", "monitor": "alsa:hw:2", "rate": 44100, "gain_db": -3.5, "virtual_mic": false, "mic_to": "a:b,c:d"}"#)
+        let settings = try decode(
+            #"{"backend": "jack", "input": "none", "monitor": "alsa:hw:2", "rate": 44100, "gain_db": -3.5, "virtual_mic": false, "mic_to": "a:b,c:d"}"#
+        )
         let again = try decode(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
         #expect(again == settings)
         #expect(settings.monitor == .alsa(pcm: "hw:2") && settings.input == Endpoint.none && settings.micTo?.names == ["a:b", "c:d"])

@@ -10,7 +10,8 @@ import Testing
     }
 
     @Test func aGoodFileIsReadAndFlagsOverrideIt() throws {
-        let path = try file(#"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice", "mic_default": true}"#)
+        let path = try file(
+            #"{"backend": "clock", "rate": 44100, "period": 256, "channels": 1, "gain_db": -3.5, "pipe": "voice", "mic_default": true}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let settings = try #require(try SettingsFile.load(path: path))
         #expect(settings.rate?.value == 44100 && settings.period?.value == 256 && settings.channels?.value == 1)

@@ -33,7 +33,7 @@ func decibels(_ ratio: Double) -> Double { 20 * log10(max(ratio, 1e-12)) }
 struct Noise: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return state
     }
     mutating func sample(_ amplitude: Float) -> Float { Float.random(in: -amplitude...amplitude, using: &self) }

@@ -74,13 +74,15 @@ import Testing
         usleep(50_000)
 
         changes = try editor.apply(
-            ChainDescription(effects: [.init(id: "gain", parameters: ["gain": -8]), .init(id: "eq", parameters: ["b3_freq": 200, "b3_gain": -6])]), make: factory)
+            ChainDescription(effects: [.init(id: "gain", parameters: ["gain": -8]), .init(id: "eq", parameters: ["b3_freq": 200, "b3_gain": -6])]),
+            make: factory)
         #expect(changes.added == 1 && changes.removed == 0 && changes.moved == 0, "\(changes)")
         #expect(editor.chain.slots[0].effect === gain, "the gain kept its instance")
         usleep(50_000)
 
         changes = try editor.apply(
-            ChainDescription(effects: [.init(id: "eq", parameters: ["b3_freq": 200, "b3_gain": -6]), .init(id: "gain", parameters: ["gain": -8])]), make: factory)
+            ChainDescription(effects: [.init(id: "eq", parameters: ["b3_freq": 200, "b3_gain": -6]), .init(id: "gain", parameters: ["gain": -8])]),
+            make: factory)
         #expect(changes.moved == 1 && changes.added == 0, "\(changes)")
         #expect(editor.chain.slots.contains { $0.effect === gain })
         usleep(50_000)

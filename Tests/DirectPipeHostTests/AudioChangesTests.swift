@@ -1,10 +1,11 @@
 import DirectPipeControl
 import DirectPipeDSP
-@testable import DirectPipeHost
 import DirectPipeShm
 import Foundation
 import Synchronization
 import Testing
+
+@testable import DirectPipeHost
 
 /// The host publishes what changes in the audio side instead of being polled: each start (a restart, or what ran
 /// put back) and each loss and return of a real JACK server, with the snapshot as it is then.

@@ -1,12 +1,13 @@
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
-@testable import DirectPipeHost
 import DirectPipeShm
 import Foundation
 import Logging
 import Synchronization
 import Testing
+
+@testable import DirectPipeHost
 
 /// No PipeWire, JACK or ALSA: the clock, and no virtual-mic bridge.
 let clockOnly = BackendProbe(pipeWireAnswers: { false }, jackServer: { _ in nil }, alsaCaptureOpens: { _ in false })

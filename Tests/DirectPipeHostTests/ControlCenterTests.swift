@@ -1,11 +1,12 @@
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
-@testable import DirectPipeHost
 import DirectPipeShm
 import Foundation
 import Synchronization
 import Testing
+
+@testable import DirectPipeHost
 
 /// The dispatcher in process, over a real host on the internal clock: actions reach the engine that runs now,
 /// a restart leaves one owner of what runs (the host) with the chain carried over, refusals change nothing.

@@ -1,12 +1,13 @@
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
-@testable import DirectPipeHost
 import DirectPipeShm
 import Foundation
 import Logging
 import Synchronization
 import Testing
+
+@testable import DirectPipeHost
 
 /// The running audio side and its restarts, in process on the internal clock (a real engine, a real pipe).
 @Suite(.serialized) struct RunHostTests {
@@ -63,4 +64,3 @@ import Testing
         #expect(callbacks(of: host, reach: count + 10), "what ran still runs")
     }
 }
-

@@ -1,7 +1,8 @@
 import DirectPipeControl
-@testable import DirectPipeHost
 import Foundation
 import Testing
+
+@testable import DirectPipeHost
 
 /// `run`'s report of a real session on the internal clock, in process: what the JSON carries (scripts and the
 /// end-to-end tests read these keys) and what the line says.
@@ -16,8 +17,10 @@ import Testing
         #expect(report.pipe == name.rawValue && report.overruns <= report.callbacks)
 
         let json = try #require(try JSONSerialization.jsonObject(with: report.json) as? [String: Any])
-        for key in ["event", "time_ns", "backend_connected", "rate", "period", "callbacks", "overruns", "graph_xruns", "pipe",
-                    "pipe_reader_lag", "input_peak_dbfs", "process_cpu_ns", "main_loop_wakeups"] {
+        for key in [
+            "event", "time_ns", "backend_connected", "rate", "period", "callbacks", "overruns", "graph_xruns", "pipe",
+            "pipe_reader_lag", "input_peak_dbfs", "process_cpu_ns", "main_loop_wakeups",
+        ] {
             #expect(json[key] != nil, "\(key) in \(json.keys.sorted())")
         }
         #expect(json["monitor_drift_ppm"] == nil, "no monitor bridge, no monitor figures")

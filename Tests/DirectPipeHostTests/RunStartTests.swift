@@ -1,9 +1,10 @@
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
-@testable import DirectPipeHost
 import Foundation
 import Testing
+
+@testable import DirectPipeHost
 
 /// How a run starts from the config file, the saved session and the flags, in process: which wins for the
 /// settings, the controls and the chain.
@@ -42,7 +43,8 @@ import Testing
         #expect(restored.monitor.isEnabled && restored.monitor.volume == 0.5 && restored.output(.pipe).isMuted)
 
         let given = EngineControls()
-        _ = try RunStart(file: try settings(#"{"gain_db": 3}"#), flags: try settings(#"{"monitor": "none"}"#), session: try session(), controls: given)
+        _ = try RunStart(
+            file: try settings(#"{"gain_db": 3}"#), flags: try settings(#"{"monitor": "none"}"#), session: try session(), controls: given)
         #expect(given.inputGain == Float(pow(10, 3.0 / 20)), "a gain in the file wins over the session's")
         #expect(!given.monitor.isEnabled, "monitor none given now wins over the session's monitor")
 
@@ -55,7 +57,8 @@ import Testing
         let saved = ChainDescription(effects: [.init(id: "gain", parameters: ["gain": -3])])
         let fromSession = try RunStart(file: nil, flags: RunSettings(), session: try session(chain: saved), controls: EngineControls())
         #expect(fromSession.chain == saved)
-        let voice = try RunStart(file: nil, flags: try settings(#"{"chain": "voice"}"#), session: try session(chain: saved), controls: EngineControls())
+        let voice = try RunStart(
+            file: nil, flags: try settings(#"{"chain": "voice"}"#), session: try session(chain: saved), controls: EngineControls())
         #expect(voice.chain == .voice)
         #expect(try RunStart(file: nil, flags: RunSettings(), session: nil, controls: EngineControls()).chain == nil)
         do {

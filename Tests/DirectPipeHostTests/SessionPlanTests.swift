@@ -1,7 +1,8 @@
 import DirectPipeControl
 import DirectPipeDSP
-@testable import DirectPipeHost
 import Testing
+
+@testable import DirectPipeHost
 
 /// Backend choice as a function of the settings and what answers on the machine (a probe the test gives).
 @Suite struct SessionPlanTests {
@@ -32,7 +33,10 @@ import Testing
     }
 
     @Test func theJackServerDecidesRateAndPeriodAndThePlanSaysSo() throws {
-        let plan = try SessionPlan(settings(.jack) { $0.rate = try SampleRate(44100); $0.period = try PeriodFrames(64) }, chain: nil, probe: machine(jack: (48000, 256)))
+        let plan = try SessionPlan(
+            settings(.jack) {
+                $0.rate = try SampleRate(44100); $0.period = try PeriodFrames(64)
+            }, chain: nil, probe: machine(jack: (48000, 256)))
         #expect(plan.format.sampleRate == 48000 && plan.format.periodFrames == 256)
         #expect(plan.notes == ["the JACK server runs at 48000 Hz, not 44100", "the JACK server's period is 256 frames, not 64"])
     }
@@ -73,7 +77,10 @@ import Testing
     }
 
     @Test func theChainIsBuiltInThePlansFormat() throws {
-        let plan = try SessionPlan(settings(.clock) { $0.channels = try OutputChannels(1); $0.rate = try SampleRate(44100) }, chain: .voice, probe: machine())
+        let plan = try SessionPlan(
+            settings(.clock) {
+                $0.channels = try OutputChannels(1); $0.rate = try SampleRate(44100)
+            }, chain: .voice, probe: machine())
         let chain = try #require(plan.chain)
         #expect(plan.format.outputChannels == 1 && plan.format.sampleRate == 44100)
         #expect(chain.chain.slots.count == ChainDescription.voice.effects.count)

@@ -1,10 +1,11 @@
 import DirectPipeControl
 import DirectPipeDSP
 import DirectPipeEngine
-@testable import DirectPipeHost
 import DirectPipeShm
 import Foundation
 import Testing
+
+@testable import DirectPipeHost
 
 /// The host assumes no single pipeline: two hosts in one process (a stream mic and a chat mic), each with its own
 /// chain, engine and pipe, run side by side, and restarting one leaves the other running as it was.

@@ -66,7 +66,9 @@ import Testing
         }
         chain.process(first.pointers, frames: 256)
         again.process(second.pointers, frames: 256)
-        for channel in 0..<2 { #expect(Array(UnsafeBufferPointer(start: first[channel], count: 256)) == Array(UnsafeBufferPointer(start: second[channel], count: 256))) }
+        for channel in 0..<2 {
+            #expect(Array(UnsafeBufferPointer(start: first[channel], count: 256)) == Array(UnsafeBufferPointer(start: second[channel], count: 256)))
+        }
         #expect(throws: EffectError.self) {
             try factory.chain(ChainDescription(effects: [.init(id: uri, state: "this is not turtle @@@")]))
         }

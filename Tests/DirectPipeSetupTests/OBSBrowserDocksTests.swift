@@ -20,7 +20,8 @@ import Testing
     }
 
     @Test func aDockIsAddedBesideWhatOBSHasAndUpdatedByItsTitle() throws {
-        let (docks, home) = try docks("[General]\nName=x\n\n[BasicWindow]\nGeometry=abc\nExtraBrowserDocks=[{\"title\":\"Chat\",\"url\":\"https://c\",\"uuid\":\"1\"}]\n")
+        let (docks, home) = try docks(
+            "[General]\nName=x\n\n[BasicWindow]\nGeometry=abc\nExtraBrowserDocks=[{\"title\":\"Chat\",\"url\":\"https://c\",\"uuid\":\"1\"}]\n")
         defer { try? FileManager.default.removeItem(at: home) }
         #expect(try docks.add(title: "DirectPipe", url: "http://127.0.0.1:7480/#token=a"))
         #expect(try entries(docks).map { $0["title"] } == ["Chat", "DirectPipe"])

@@ -99,8 +99,9 @@ import Testing
         try writeInteger((sequence | 1) &+ 1, at: offset, in: shmPath(name))  // it runs again and closes the seqlock
         write(writer, frames: 128)
         let after = half.withUnsafeMutableBufferPointer { reader.read(into: $0) }
-        #expect(after?.frames == 128 && after?.position == first.position + 1024 && after?.followsDiscontinuity == false,
-                "\(String(describing: after))")
+        #expect(
+            after?.frames == 128 && after?.position == first.position + 1024 && after?.followsDiscontinuity == false,
+            "\(String(describing: after))")
     }
 
     @Test func aWriterHalfWayThroughItsStartKeepsASecondOneOut() throws {

@@ -56,7 +56,9 @@ import Testing
             #expect(dp_reader_get_status(reader, &status) == DP_ERR_INVALID_ARGUMENT && status.generation == 4242)
             var info = dp_read_info()
             var buffer = [Float](repeating: 0, count: 256)
-            #expect(buffer.withUnsafeMutableBufferPointer { dp_reader_read(reader, $0.baseAddress, 256, &info) } == -Int(DP_ERR_INVALID_ARGUMENT.rawValue))
+            #expect(
+                buffer.withUnsafeMutableBufferPointer { dp_reader_read(reader, $0.baseAddress, 256, &info) } == -Int(DP_ERR_INVALID_ARGUMENT.rawValue)
+            )
             info.struct_size = UInt32(MemoryLayout<dp_read_info>.size)
             #expect(buffer.withUnsafeMutableBufferPointer { dp_reader_read(reader, $0.baseAddress, 256, &info) } == 64, "and nothing was taken")
         }

@@ -25,7 +25,8 @@ public struct LimitedSetting<Limits: SettingLimits>: SettingValue, Comparable {
 
     public init(_ value: Limits.Number) throws(SettingProblem) {
         guard Limits.range.contains(value) else {
-            throw SettingProblem("\(Self.text(value)) is outside \(Self.text(Limits.range.lowerBound))–\(Self.text(Limits.range.upperBound)) \(Limits.unit)")
+            throw SettingProblem(
+                "\(Self.text(value)) is outside \(Self.text(Limits.range.lowerBound))–\(Self.text(Limits.range.upperBound)) \(Limits.unit)")
         }
         self.value = value
     }

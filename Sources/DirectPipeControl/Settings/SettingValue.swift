@@ -65,7 +65,10 @@ extension SettingChoice {
 /// A JSON value with its type kept exactly (a boolean is not a number here), for checking each setting's
 /// value before it is made into one.
 public enum JSONValue: Decodable, Sendable, CustomStringConvertible {
-    case string(String), number(Double), bool(Bool), null, array, object
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null, array, object
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

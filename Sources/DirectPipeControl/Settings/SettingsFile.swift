@@ -9,7 +9,8 @@ public enum SettingsFile {
     /// Where the file lives for this user.
     public static var defaultPath: String {
         let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
         return base + "/directpipe/config.json"
     }
