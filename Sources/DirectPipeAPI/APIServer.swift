@@ -20,8 +20,6 @@ public struct APIServer: Sendable {
         public var maxBodyBytes = 64 * 1024
         /// Telemetry messages per second on each WebSocket.
         public var telemetryRate = 30.0
-        /// The JACK server whose ports /api/v1/devices lists (nil: $JACK_DEFAULT_SERVER or "default").
-        public var jackServer: String?
 
         public init(token: String) { self.token = token }
     }
@@ -45,7 +43,7 @@ public struct APIServer: Sendable {
         router.middlewares.add(APISecurity(token: configuration.token, allowedHosts: hosts, port: { boundPort.value }))
         let control = ControlController(center: center, maxBodyBytes: configuration.maxBodyBytes)
         Route.register(
-            control.routes + PresetController(control: control).routes + CatalogController(jackServer: configuration.jackServer).routes
+            control.routes + PresetController(control: control).routes + CatalogController(center: center).routes
                 + PanelController().routes
                 + WebSocketSession(control: control, telemetry: telemetry, maxMessageBytes: configuration.maxBodyBytes).routes,
             on: router)

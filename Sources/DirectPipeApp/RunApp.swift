@@ -125,7 +125,6 @@ public struct RunApp: Sendable {
         let folder = options.folder
         var configuration = APIServer.Configuration(token: try APIAccess.token(folder: folder))
         configuration.port = options.apiPort ?? APIServer.Configuration.defaultPort
-        configuration.jackServer = host.current.plan.settings.jackServer
         if let listen = options.listen {
             configuration.host = listen
             log.warning("the API listens on \(listen): other machines can reach it (the token is still required)")

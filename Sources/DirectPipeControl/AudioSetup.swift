@@ -75,6 +75,9 @@ public protocol AudioHost: AnyObject, Sendable {
     /// The OBS pipe now: readers waiting for audio, and frames written that the latest reader has not read (nil:
     /// no pipe).
     func pipeStatus() -> (readers: Int, unreadFrames: Int)?
+    /// What the backends can capture from and play to now, as the API lists it (it takes a moment: not from a
+    /// cooperative thread).
+    func devices() -> any Encodable & Sendable
 }
 
 /// One engine and nothing behind it to restart or measure: what the control center works on where no backend
@@ -95,6 +98,9 @@ public final class FixedAudioHost: AudioHost {
     }
 
     public func pipeStatus() -> (readers: Int, unreadFrames: Int)? { nil }
+
+    /// No backend: nothing to list.
+    public func devices() -> any Encodable & Sendable { [String: [String]]() }
 
     /// Nothing behind the engine changes: the snapshot now, and the end.
     public func changes() -> AsyncStream<AudioSnapshot> {

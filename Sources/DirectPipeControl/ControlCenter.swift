@@ -44,6 +44,10 @@ public final class ControlCenter: Sendable {
     public var engine: Engine { host.running.engine }
     /// The recorder of the engine now.
     public var recorder: Recorder { host.running.recorder }
+    /// What a chain can use: the built-ins and the scanned plugins that work.
+    public func plugins() -> [PluginRecord] { PluginCatalog.records(scanned: PluginScanner.load() ?? []) }
+    /// What the backends can capture from and play to now (takes a moment: not from a cooperative thread).
+    public func devices() -> any Encodable & Sendable { host.devices() }
     /// The chain running now.
     public var chain: EffectChain { host.running.editor.chain }
 

@@ -6,6 +6,35 @@ import Foundation
 /// The three ways of measuring a running DirectPipe's latency with an impulse, shared by `directpipe latency`
 /// (another process) and the `measure_latency` action (the host itself).
 public enum LatencyMeasurement {
+    /// How another process measures the DirectPipe that writes `reader`'s pipe: a probe in the graph it runs in
+    /// (PipeWire, JACK), or the engine's own impulse (the clock, a file, ALSA). `backend` auto: PipeWire when a
+    /// daemon answers, else JACK when a server runs, else the engine.
+    public enum Method: String, Sendable, Equatable {
+        case pipewire, jack, engine
+
+        public init(_ backend: BackendChoice, jackServer: String?, probe: BackendProbe = .system) {
+            switch backend {
+            case .auto: self = probe.pipeWireAnswers() ? .pipewire : probe.jackServer(jackServer) != nil ? .jack : .engine
+            case .pipewire: self = .pipewire
+            case .jack: self = .jack
+            case .alsa, .file, .clock: self = .engine
+            }
+        }
+    }
+
+    /// Measures by `method`; for the engine, SIGUSR1 asks the writer (checked to be a DirectPipe engine first).
+    public static func fromOutside(_ reader: PipeReader, method: Method, jackServer: String?) throws -> LatencyReport {
+        switch method {
+        case .pipewire: try pipewire(reader)
+        case .jack: try jack(reader, serverName: jackServer)
+        case .engine:
+            try engine(reader) { pid in
+                try EngineLatencyProbe.checkIsEngine(pid, pipe: reader.name)
+                kill(pid, SIGUSR1)  // the run's RunService turns it into an impulse
+            }
+        }
+    }
+
     /// A probe node plays an impulse into DirectPipe's input in the PipeWire graph and times it at the virtual
     /// mic and the monitor (frames), and in the pipe (ms).
     public static func pipewire(_ reader: PipeReader) throws -> LatencyReport {

@@ -117,6 +117,11 @@ public final class RunHost: AudioHost {
         return next
     }
 
+    /// The devices and ports of every backend, with the JACK server the running session uses.
+    public func devices() -> any Encodable & Sendable {
+        DeviceList.current(jackServer: current.plan.settings.jackServer)
+    }
+
     public func pipeStatus() -> (readers: Int, unreadFrames: Int)? {
         let writer = current.writer
         let read = writer.readPosition

@@ -51,6 +51,19 @@ public struct EffectFactory: Sendable {
     }
 
     /// Loads an LV2 plugin's preset into `effect` (before it goes live).
+    /// One effect as a chain's entry: `id` with `parameters`, on top of `preset`'s values and state when one is
+    /// named (a preset's values come first; the given ones win).
+    public func describe(_ id: String, parameters: [String: Float], preset: String? = nil) throws(EffectError) -> ChainDescription.Effect {
+        var effect = ChainDescription.Effect(id: id, parameters: parameters)
+        if let preset {
+            let instance = try make(id)
+            try loadPreset(preset, into: instance)
+            effect.parameters = instance.values.snapshot.merging(parameters) { _, given in given }
+            effect.state = instance.savedState()
+        }
+        return effect
+    }
+
     public func loadPreset(_ preset: String, into effect: AudioEffect) throws(EffectError) {
         guard let lv2 = effect as? LV2Effect else { throw .unsupported(effect: effect.info.id, reason: "only LV2 plugins have presets") }
         try lv2.loadPreset(preset)

@@ -1,6 +1,4 @@
 import ArgumentParser
-import CDirectPipeShm
-import DirectPipeAudio
 import DirectPipeControl
 import DirectPipeHost
 import DirectPipeShm
@@ -27,8 +25,8 @@ struct LatencyCommand: ParsableCommand {
         help: """
             auto (PipeWire when a daemon answers, else JACK when a server runs, else the engine itself), pipewire, \
             jack, or clock, file or alsa (the engine itself: say so when PipeWire or JACK runs beside such an engine).
-            """)
-    var backend = "auto"
+            """, transform: BackendChoice.init(argument:))
+    var backend: BackendChoice = .auto
 
     @Option(help: "JACK server name (default: $JACK_DEFAULT_SERVER or 'default').")
     var jackServer: String?
@@ -39,29 +37,10 @@ struct LatencyCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    func validate() throws {
-        guard ["auto", "pipewire", "jack", "clock", "file", "alsa"].contains(backend) else {
-            throw ValidationError("--backend must be auto, pipewire, jack, clock, file or alsa")
-        }
-    }
-
     func run() throws {
         let reader = try PipeReader(name: try PipeName(pipe))
-        let report: LatencyReport
-        // A probe in the graph (pipewire, jack), or the engine's own impulse (clock, file, alsa).
-        let method =
-            backend == "auto"
-            ? (PipeWireBackend.isAvailable ? "pipewire" : JackBackend.serverFormat(serverName: jackServer) != nil ? "jack" : "engine")
-            : backend
-        switch method {
-        case "pipewire": report = try LatencyMeasurement.pipewire(reader)
-        case "jack": report = try LatencyMeasurement.jack(reader, serverName: jackServer)
-        default:
-            report = try LatencyMeasurement.engine(reader) { pid in
-                try EngineLatencyProbe.checkIsEngine(pid, pipe: reader.name)
-                kill(pid, SIGUSR1)  // RunService turns it into an impulse
-            }
-        }
+        let method = LatencyMeasurement.Method(backend, jackServer: jackServer)
+        let report = try LatencyMeasurement.fromOutside(reader, method: method, jackServer: jackServer)
         if json {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -46,16 +46,7 @@ struct PluginsCommand: ParsableCommand {
                 try printJSON(records)
                 return
             }
-            for format in [EffectInfo.Format.lv2, .ladspa] {
-                let mine = records.filter { $0.format == format }
-                let effects = mine.filter { $0.status != .notAnEffect }
-                let working = effects.filter { $0.status == .ok }.count
-                let percent = effects.isEmpty ? 100 : Double(working) * 100 / Double(effects.count)
-                print(
-                    "\(format.rawValue): \(working) of \(effects.count) effects work (\(String(format: "%.1f", percent)) %); "
-                        + "\(effects.filter { $0.status == .failed }.count) failed, \(effects.filter(\.isBlocklisted).count) blocklisted; "
-                        + "\(mine.count - effects.count) are not effects")
-            }
+            for summary in PluginCatalog.summaries(of: records) { print(summary.line) }
             print("cached in \(PluginScanner.cachePath)")
         }
     }
@@ -76,9 +67,9 @@ struct PluginsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            var records = BuiltinEffects.all.map { PluginRecord(id: $0.id, format: .builtin, status: .ok, info: $0) }
+            var scanned: [PluginRecord] = []
             if format != .builtin {
-                let scanned =
+                scanned =
                     try PluginScanner.load()
                     ?? {
                         printError("directpipe plugins: no scan yet; scanning (once) …")
@@ -86,15 +77,8 @@ struct PluginsCommand: ParsableCommand {
                         try PluginScanner.save(found)
                         return found
                     }()
-                records += scanned.filter { all || $0.info != nil }
             }
-            records = records.filter { record in
-                (format == nil || record.format == format) && (all || record.status == .ok)
-                    && (search.map { text in
-                        [record.id, record.info?.name ?? "", record.info?.author ?? "", record.info?.category ?? ""]
-                            .contains { $0.localizedCaseInsensitiveContains(text) }
-                    } ?? true)
-            }
+            let records = PluginCatalog.records(scanned: scanned, filter: .init(format: format, search: search, includeUnusable: all))
             if json {
                 try printJSON(records)
                 return

@@ -72,14 +72,6 @@ struct ProcessCommand: ParsableCommand {
             parameters[parts[0]] = value
         }
         guard let effect else { return ChainDescription(effects: []) }
-        var description = ChainDescription(effects: [.init(id: effect, parameters: parameters)])
-        if let preset {
-            // A preset's values come first; --set values go on top of them.
-            let instance = try factory.make(effect)
-            try factory.loadPreset(preset, into: instance)
-            description.effects[0].parameters = instance.values.snapshot.merging(parameters) { _, set in set }
-            description.effects[0].state = instance.savedState()
-        }
-        return description
+        return ChainDescription(effects: [try factory.describe(effect, parameters: parameters, preset: preset)])
     }
 }

@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    /// The catalog comes from the control center: the plugins a chain can use (the built-ins at least) and the
+    /// host's devices (none behind an engine driven by hand).
+    @Test func pluginsAndDevicesAreAskedOfTheControlCenter() async throws {
+        try await withServer { client, center in
+            let plugins = try await client.send(.GET, "/api/v1/plugins")
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(plugins.body)) as? [[String: Any]])
+            #expect(plugins.status == 200 && list.count == center.plugins().count && list.contains { $0["id"] as? String == "gain" })
+            let devices = try await client.send(.GET, "/api/v1/devices")
+            #expect(devices.status == 200 && String(decoding: devices.body, as: UTF8.self) == "{}", "\(devices)")
+        }
+    }
+
     /// Without a running host the client says where it looked, or that the host it found has gone.
     @Test func theClientSaysWhyThereIsNoHost() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-client-\(UUID().uuidString)").path

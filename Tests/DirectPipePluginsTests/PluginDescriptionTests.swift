@@ -51,6 +51,21 @@ import Testing
         #expect(throws: EffectError.self) { try factory.loadPreset(room.uri, into: try factory.make("gain")) }
     }
 
+    /// One effect described for a chain from a preset: the preset's values, the given ones on top.
+    @Test func anEffectDescribedFromAPresetHasItsValuesWithTheGivenOnesOnTop() throws {
+        let uri = "http://calf.sourceforge.net/plugins/Reverb"
+        let room = try #require(factory.presets(uri).first { $0.label == "Room" })
+        let loaded = try factory.make(uri)
+        try factory.loadPreset(room.uri, into: loaded)
+        let (symbol, presetValue) = try #require(loaded.values.snapshot.first { $0.value != 0 })
+        let other = try #require(loaded.values.snapshot.keys.first { $0 != symbol })
+        let described = try factory.describe(uri, parameters: [other: 0.5], preset: room.uri)
+        #expect(described.parameters[symbol] == presetValue, "the preset's value")
+        #expect(described.parameters[other] == 0.5, "the given value wins")
+        #expect(try factory.describe(uri, parameters: ["x": 1]) == ChainDescription.Effect(id: uri, parameters: ["x": 1]))
+        #expect(throws: EffectError.self) { try factory.describe(uri, parameters: [:], preset: "urn:nosuch:preset") }
+    }
+
     @Test func lv2StateRoundTripsThroughAChainDescription() throws {
         let uri = "http://gareus.org/oss/lv2/fil4#stereo"
         let chain = try factory.chain(ChainDescription(effects: [.init(id: uri, parameters: ["HighPass": 1, "HPfreq": 300])]))
