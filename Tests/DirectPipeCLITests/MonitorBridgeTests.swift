@@ -144,7 +144,7 @@ private func bridgeRun(
         let seen = run.jsonLines.filter(isStatus).count
         while serverXruns.count < seen { serverXruns.append(server.reportedXruns) }
         if !stopped, QuietStretch.find(in: annotated(), disturbances: disturbances) != nil {
-            run.signal(SIGTERM)  // judged; a quiet machine ends the run here, 13 s in
+            run.signal(SIGTERM)  // judged; a quiet machine ends the run here, 20 s in
             stopped = true
         }
         usleep(20_000)
@@ -174,8 +174,9 @@ struct QuietStretch {
     /// The last `seconds` + 1 lines in a row, after the first `settle` seconds, across which no `disturbances`
     /// counter grew. The bridge's loop (``DriftController``) settles in about ten seconds, from its start and
     /// after a disturbance alike (a skipped cycle of 128 frames moves its estimate by 2,700 ppm, still 300 ppm
-    /// five seconds on): so the stretch is ten seconds, and ends no sooner than 13 s in.
-    static func find(in lines: [[String: Any]], disturbances: [String], settle: Int = 3, seconds: Int = 10) -> QuietStretch? {
+    /// five seconds on; at the start its fill overshoots while the estimate climbs): so the stretch begins ten
+    /// seconds in and lasts ten seconds.
+    static func find(in lines: [[String: Any]], disturbances: [String], settle: Int = 10, seconds: Int = 10) -> QuietStretch? {
         let statuses = lines.filter(isStatus)
         guard statuses.count > settle + seconds else { return nil }
         for end in stride(from: statuses.count - 1, through: settle + seconds, by: -1) {
