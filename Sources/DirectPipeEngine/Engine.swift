@@ -54,6 +54,12 @@ public final class Engine: @unchecked Sendable {
     private var pipeOutput: UnsafeMutablePointer<Float>
     private var micOutput: UnsafeMutablePointer<Float>
     private var monitorOutput: UnsafeMutablePointer<Float>
+    /// The safety guard after the chain (the recording, and every output at unity volume, share its signal), and
+    /// one for each output whose volume makes a copy (a volume above 1 could take it over the ceiling again).
+    private var chainGuard: SafetyGuard
+    private var pipeGuard: SafetyGuard
+    private var micGuard: SafetyGuard
+    private var monitorGuard: SafetyGuard
     private let periodNs: Float
     private let maxFrames = EngineFormat.maxPeriodFrames
     private let inputChannels: Int
@@ -104,6 +110,8 @@ public final class Engine: @unchecked Sendable {
         pipeGain = GainRamp(gain(controls.pipe))
         micGain = GainRamp(gain(controls.virtualMic))
         monitorGain = GainRamp(gain(controls.monitor))
+        let safetyGuard = SafetyGuard(sampleRate: Double(format.sampleRate))
+        (chainGuard, pipeGuard, micGuard, monitorGuard) = (safetyGuard, safetyGuard, safetyGuard, safetyGuard)
         periodNs = Float(format.periodNs)
         inputChannels = format.inputChannels
         outputChannels = format.outputChannels
@@ -155,6 +163,10 @@ public final class Engine: @unchecked Sendable {
         chainGain.apply(controlWords.float(ControlWord.chainGain), to: processed, frames: frames, channels: channels)
         let nonFinite = silenceNonFinite(processed, count: frames * channels)
         meterOutput(frames: frames, channels: channels)
+        let guardOn = controlWords.flag(ControlWord.guardEnabled)
+        let ceiling = controlWords.float(ControlWord.guardCeiling)
+        var guardGain: Float = 1
+        if guardOn { guardGain = chainGuard.process(processed, frames: frames, channels: channels, ceiling: ceiling) }
         if controlWords.flag(ControlWord.recording) {
             let block = UnsafeBufferPointer(start: processed, count: frames * channels)
             recordRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
@@ -163,6 +175,18 @@ public final class Engine: @unchecked Sendable {
         pipeOutput = route(into: buffers.pipe, ramp: &pipeGain, target: outputGain(ControlWord.pipe), frames: frames, channels: channels)
         micOutput = route(into: buffers.mic, ramp: &micGain, target: outputGain(ControlWord.virtualMic), frames: frames, channels: channels)
         monitorOutput = route(into: buffers.monitor, ramp: &monitorGain, target: outputGain(ControlWord.monitor), frames: frames, channels: channels)
+        if guardOn {
+            if pipeOutput != processed {
+                guardGain = min(guardGain, pipeGuard.process(pipeOutput, frames: frames, channels: channels, ceiling: ceiling))
+            }
+            if micOutput != processed {
+                guardGain = min(guardGain, micGuard.process(micOutput, frames: frames, channels: channels, ceiling: ceiling))
+            }
+            if monitorOutput != processed {
+                guardGain = min(guardGain, monitorGuard.process(monitorOutput, frames: frames, channels: channels, ceiling: ceiling))
+            }
+        }
+        meterWriter.publishGuard(gain: guardGain)
         if controlWords.flag(ControlWord.pipe + ControlWord.enabled), let pipeView {
             let block = UnsafeBufferPointer(start: pipeOutput, count: frames * channels)
             pipeView._withUnsafeGuaranteedRef { $0.write(block, captureTimeNs: captureTimeNs) }
@@ -433,7 +457,9 @@ enum ControlWord {
     static var monitor: Int { 9 }
     static var latencyImpulse: Int { 12 }
     static var recording: Int { 13 }
-    static var count: Int { 14 }
+    static var guardEnabled: Int { 14 }
+    static var guardCeiling: Int { 15 }
+    static var count: Int { 16 }
     static var enabled: Int { 0 }
     static var muted: Int { 1 }
     static var volume: Int { 2 }
@@ -454,7 +480,9 @@ enum MeterWord {
     static var overruns: Int { 25 }
     static var nonFinite: Int { 26 }
     static var graphSkips: Int { 27 }
-    static var count: Int { 28 }
+    /// How far the safety guards turned the signal down (1 − their lowest gain), held until read.
+    static var guardReduction: Int { 28 }
+    static var count: Int { 29 }
 }
 
 /// What the audio thread writes into ``EngineMeters``.
@@ -468,6 +496,12 @@ struct MeterWriter {
         if peak > words.float(MeterWord.inputPeak + channel) { words.setFloat(MeterWord.inputPeak + channel, peak) }
         words.setFloat(MeterWord.inputMeanSquare + channel, meanSquare)
         if peak >= 1 { words.setFlag(MeterWord.inputClipped, true) }
+    }
+
+    @_noAllocation
+    func publishGuard(gain: Float) {
+        let reduction = 1 - gain
+        if reduction > words.float(MeterWord.guardReduction) { words.setFloat(MeterWord.guardReduction, reduction) }
     }
 
     @_noAllocation

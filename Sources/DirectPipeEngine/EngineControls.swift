@@ -6,6 +6,8 @@ public final class EngineControls: Sendable {
     public init() {
         inputGain = 1
         chainGain = 1
+        isGuardOn = true
+        guardCeiling = Self.defaultGuardCeiling
         for id in OutputID.allCases {
             output(id).isEnabled = id != .monitor  // monitoring is opt-in: it is loud in a room
             output(id).volume = 1
@@ -29,6 +31,21 @@ public final class EngineControls: Sendable {
     public var chainGain: Float {
         get { words.float(ControlWord.chainGain) }
         set { words.setFloat(ControlWord.chainGain, clamp(newValue, to: 0...16)) }
+    }
+
+    /// The safety guard's ceiling by default: −1 dBFS (room for a lossy encoder's overshoot).
+    public static let defaultGuardCeiling: Float = 0.891_250_9
+
+    /// Whether the safety guard keeps every output (pipe, virtual mic, monitor, recording) within its ceiling.
+    public var isGuardOn: Bool {
+        get { words.flag(ControlWord.guardEnabled) }
+        set { words.setFlag(ControlWord.guardEnabled, newValue) }
+    }
+
+    /// The safety guard's ceiling, linear, 1/16–1 (−24 to 0 dBFS); out-of-range values are clamped.
+    public var guardCeiling: Float {
+        get { words.float(ControlWord.guardCeiling) }
+        set { words.setFloat(ControlWord.guardCeiling, clamp(newValue, to: 0.0625...1)) }
     }
 
     /// Whether the audio thread copies the processed signal into the engine's record ring.

@@ -26,6 +26,8 @@ public final class EngineMeters: Sendable {
         public var graphSkippedCycles: UInt64
         /// Samples that were NaN or infinite after the chain and were replaced by silence.
         public var nonFiniteSamples: UInt64
+        /// The safety guards' lowest gain since the previous snapshot (1: they turned nothing down).
+        public var guardGain: Float
     }
 
     /// Reads the meters; clears the peak and clip holds and the CPU maximum.
@@ -46,7 +48,8 @@ public final class EngineMeters: Sendable {
             cpuLoad: words.float(MeterWord.load),
             maxCPULoad: Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.maxLoad, 0))),
             callbacks: words.load(MeterWord.callbacks), overruns: words.load(MeterWord.overruns),
-            graphSkippedCycles: words.load(MeterWord.graphSkips), nonFiniteSamples: words.load(MeterWord.nonFinite))
+            graphSkippedCycles: words.load(MeterWord.graphSkips), nonFiniteSamples: words.load(MeterWord.nonFinite),
+            guardGain: 1 - Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.guardReduction, 0))))
     }
 
     /// A period started late (the backend saw it) or a callback overran.

@@ -27,6 +27,8 @@ public struct RunReport: Encodable, Sendable {
     /// The graph's: cycles the server skipped or reported as xruns (whoever was late).
     public var graphXruns: UInt64
     public var nonFiniteSamples: UInt64
+    /// How far the safety guard turned the signal down since the previous report, in dB (0: not at all).
+    public var guardReductionDb: Double
     public var pipe: String
     /// Frames written to the pipe that its most recent reader has not yet consumed.
     public var pipeReaderLag: UInt64
@@ -80,6 +82,7 @@ public struct RunReport: Encodable, Sendable {
         overruns = meters.overruns
         graphXruns = meters.graphSkippedCycles
         nonFiniteSamples = meters.nonFiniteSamples
+        guardReductionDb = meters.guardGain < 1 ? -Self.dBFS(meters.guardGain) : 0
         pipe = writer.name.rawValue
         pipeReaderLag = writer.readPosition == 0 ? 0 : lag
         pipeWaitingReaders = writer.waitingReaders
@@ -129,6 +132,7 @@ public struct RunReport: Encodable, Sendable {
             "  xruns \(report.overruns) (graph \(report.graphXruns))  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
+        if report.guardReductionDb > 0 { text += String(format: "  guard -%.1f dB", report.guardReductionDb) }
         if let drift = report.micDriftPpm {
             text += "  mic \(drift >= 0 ? "+" : "")\(drift) ppm"
             if let dropouts = report.micUnderflows, dropouts > 0 { text += ", \(dropouts) dropouts" }

@@ -18,6 +18,7 @@ public struct RunStart {
         var settings = (file ?? RunSettings()).overridden(by: flags)
         controls.inputGain = settings.gainDB?.linear ?? 1
         controls.monitor.isEnabled = settings.monitorIsOn
+        controls.isGuardOn = settings.safetyGuard ?? true
         if let session {
             if let audio = session.audio { settings = settings.overridden(by: audio).overridden(by: flags) }
             session.apply(to: controls)

@@ -82,6 +82,14 @@ struct RunCommand: AsyncParsableCommand {
             """, transform: MonitorClock.init(argument:))
     var monitorClock: MonitorClock?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            The safety guard: every output (pipe, virtual mic, monitor, recording) kept at or below −1 dBFS, with no \
+            latency (default on; --no-guard for a bit-exact path above it).
+            """)
+    var `guard`: Bool?
+
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
     var config: String?
 
@@ -139,6 +147,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.virtualMic = virtualMic
         flags.micDefault = micDefault
         flags.chain = chain
+        flags.safetyGuard = `guard`
         return flags
     }
 }

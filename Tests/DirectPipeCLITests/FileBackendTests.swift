@@ -18,6 +18,7 @@ import Testing
         return (path, samples)
     }
 
+    /// Bit for bit, with the safety guard off (the noise at +6 dB reaches full scale: the guard would turn it down).
     @Test func processedAsFastAsPossibleTheOutputIsTheInputTimesTheGain() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = try noise("in.wav", seconds: 20)
@@ -28,7 +29,7 @@ import Testing
         let run = try TestProcess(
             Programs.directpipe,
             [
-                "run", "--backend", "file", "--input", input.path, "--fast", "--output", output, "--gain", "6", "--period", "100",
+                "run", "--backend", "file", "--input", input.path, "--fast", "--output", output, "--gain", "6", "--period", "100", "--no-guard",
                 "--pipe", pipe, "--json",
             ])
         #expect(run.finish() == 0, "\(run.errorOutput)")
@@ -42,6 +43,26 @@ import Testing
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" })
         #expect(final.string("backend") == "file")
         #expect(final.int("callbacks") == (882_000 + 99) / 100)
+    }
+
+    /// The safety guard, on by default: the same noise at +6 dB (peaks near full scale) comes out no louder than
+    /// −1 dBFS, turned down rather than cut, and the run reports how far.
+    @Test func theSafetyGuardKeepsTheOutputAtMinusOneDBFS() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = try noise("loud.wav", seconds: 2, rate: 48000)
+        let output = directory.appendingPathComponent("guarded.wav").path
+        let pipe = uniquePipe("fileguard")
+        defer { removePipe(pipe) }
+        let run = try TestProcess(
+            Programs.directpipe,
+            ["run", "--backend", "file", "--input", input.path, "--fast", "--output", output, "--gain", "6", "--pipe", pipe, "--json"])
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let result = try AudioFileContents(path: output)
+        let ceiling = Float(pow(10, -1.0 / 20))
+        let peak = result.samples.map(abs).max() ?? 0
+        #expect(peak <= ceiling && peak > 0.95 * ceiling, "peak \(peak), ceiling \(ceiling)")
+        let reduced = run.jsonLines.compactMap { $0["guard_reduction_db"] as? Double }
+        #expect((reduced.max() ?? 0) > 0.5, "the status said how far it turned down: \(reduced)")
     }
 
     @Test func inRealTimeTheRunEndsWithTheFile() throws {

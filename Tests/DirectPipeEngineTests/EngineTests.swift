@@ -7,6 +7,14 @@ import Testing
 
 /// The engine's processing, period by period, in one process.
 @Suite struct EngineTests {
+    /// Controls with the safety guard off: these tests check routing and gains sample for sample, with signals up
+    /// to full scale; the guard has tests of its own (here and in SafetyGuardTests).
+    private static func unguarded() -> EngineControls {
+        let controls = EngineControls()
+        controls.isGuardOn = false
+        return controls
+    }
+
     /// Runs `input` (interleaved, `channels` per frame) through the engine in periods; returns the pipe output.
     private func process(_ engine: Engine, _ input: [Float], channels: Int) -> [Float] {
         var output: [Float] = []
@@ -38,6 +46,40 @@ import Testing
         #expect(reset.overruns == 0 && reset.graphSkippedCycles == 0)
     }
 
+    /// The safety guard keeps every output within the ceiling, after the chain and after each output's volume:
+    /// a -6 dBFS tone made +6 dBFS by the chain's gain, and louder again by the monitor's volume.
+    @Test func theSafetyGuardKeepsEveryOutputAndTheRecordingUnderTheCeiling() throws {
+        let controls = EngineControls()
+        controls.chainGain = 4
+        controls.monitor.isEnabled = true
+        controls.monitor.volume = 4
+        controls.virtualMic.volume = 0.5
+        controls.isRecording = true
+        let engine = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
+        let tone = (0..<48000).flatMap { n in [Float](repeating: 0.5 * Float(sin(2 * Double.pi * 440 * Double(n) / 48000)), count: 2) }
+        var peaks: [OutputID: Float] = [:]
+        tone.withUnsafeBufferPointer { samples in
+            for period in 0..<(48000 / 128) {
+                engine.process(input: samples.baseAddress! + period * 256, frames: 128, captureTimeNs: dp_monotonic_ns())
+                for id in OutputID.allCases { peaks[id] = max(peaks[id] ?? 0, engine.output(id).map(abs).max() ?? 0) }
+            }
+        }
+        let ceiling = EngineControls.defaultGuardCeiling
+        for id in OutputID.allCases { #expect((peaks[id] ?? .infinity) <= ceiling, "\(id): \(peaks[id] ?? 0)") }
+        #expect((peaks[.pipe] ?? 0) > 0.95 * ceiling, "turned down to the ceiling, not to silence")
+        #expect((peaks[.virtualMic] ?? 0) <= 0.5 * ceiling + 1e-6, "a volume below 1 follows the guard")
+        var recorded = [Float](repeating: 0, count: 48000 * 2)
+        let frames = engine.recordRing.read(into: &recorded, maxFrames: 48000)
+        #expect(frames > 40000 && recorded.prefix(frames * 2).allSatisfy { abs($0) <= ceiling }, "the recording too")
+        let meters = engine.meters.snapshot(inputChannels: 2, outputChannels: 2)
+        #expect(meters.guardGain < 0.5, "the reduction is metered: ×\(meters.guardGain)")
+
+        // Off, the chain's +6 dBFS reaches the pipe (what the guard is for).
+        controls.isGuardOn = false
+        tone.withUnsafeBufferPointer { engine.process(input: $0.baseAddress! + 4800 * 2, frames: 128, captureTimeNs: dp_monotonic_ns()) }
+        #expect((engine.output(.pipe).map(abs).max() ?? 0) > 1.5)
+    }
+
     @Test func aFileProcessedOfflineIsTheInputTimesTheGain() throws {
         // Through a real WAV file, as the file input will read it.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dp-engine-\(UUID().uuidString).wav").path
@@ -48,7 +90,7 @@ import Testing
         try writer.finish()
         let file = try AudioFileContents(path: path)
 
-        let controls = EngineControls()
+        let controls = Self.unguarded()
         controls.inputGain = 0.5
         let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
         let output = process(engine, file.samples, channels: 2)
@@ -60,7 +102,7 @@ import Testing
     /// silence for `latencyImpulseSilence` frames, the impulse, as much silence again) across periods shorter than
     /// that, then the signal again (here the input through its gain). Once per request.
     @Test func aLatencyImpulseReplacesTheInputOncePerRequest() throws {
-        let controls = EngineControls()
+        let controls = Self.unguarded()
         controls.inputGain = 0.5
         let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
         let input = [Float](repeating: 0.25, count: 64 * 2 * 10)
@@ -76,7 +118,7 @@ import Testing
 
     @Test func monoAveragesTheInputsAndStereoDuplicatesAMonoInput() throws {
         let stereoIn: [Float] = (0..<256).flatMap { [Float($0) / 256, -Float($0) / 512] }
-        let mono = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .mono), pipe: nil)
+        let mono = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .mono), controls: Self.unguarded(), pipe: nil)
         let averages: [Float] = (0..<256).map { frame in
             let left = Float(frame) / 256, right = -Float(frame) / 512
             return (left + right) * 0.5
@@ -84,7 +126,8 @@ import Testing
         #expect(process(mono, stereoIn, channels: 2) == averages)
 
         let monoIn: [Float] = (0..<256).map { Float($0) / 256 }
-        let stereo = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 1, channelMode: .stereo), pipe: nil)
+        let stereo = try Engine(
+            format: EngineFormat(periodFrames: 128, inputChannels: 1, channelMode: .stereo), controls: Self.unguarded(), pipe: nil)
         #expect(process(stereo, monoIn, channels: 1) == monoIn.flatMap { [$0, $0] })
     }
 
@@ -93,7 +136,7 @@ import Testing
         input[10] = .nan
         input[300] = .infinity
         input[700] = -.infinity
-        let engine = try Engine(format: EngineFormat(), pipe: nil)
+        let engine = try Engine(format: EngineFormat(), controls: Self.unguarded(), pipe: nil)
         let output = process(engine, input, channels: 2)
         #expect(output.allSatisfy { $0.isFinite })
         #expect(output[10] == 0 && output[300] == 0 && output[700] == 0)
@@ -102,7 +145,7 @@ import Testing
     }
 
     @Test func gainChangesRampWithoutAJumpAndMutesReachSilence() throws {
-        let controls = EngineControls()
+        let controls = Self.unguarded()
         let engine = try Engine(format: EngineFormat(periodFrames: 128), controls: controls, pipe: nil)
         let ones = [Float](repeating: 1, count: 128 * 2)
         #expect(process(engine, ones, channels: 2) == ones)
@@ -124,7 +167,7 @@ import Testing
     /// A JACK server may change its buffer size while running: the engine's buffers, laid out for the period's
     /// length, follow it; an output at unity gain shares the processed signal while the others keep their own.
     @Test func periodsOfChangingLengthThroughTheEnginesInputBufferKeepEachOutputsSettings() throws {
-        let controls = EngineControls()
+        let controls = Self.unguarded()
         controls.virtualMic.isMuted = true
         controls.monitor.isEnabled = true
         controls.monitor.volume = 0.5
@@ -144,7 +187,7 @@ import Testing
     }
 
     @Test func metersReportPeakRMSAndClipping() throws {
-        let engine = try Engine(format: EngineFormat(periodFrames: 480), pipe: nil)
+        let engine = try Engine(format: EngineFormat(periodFrames: 480), controls: Self.unguarded(), pipe: nil)
         let tone = (0..<4800).flatMap { frame -> [Float] in
             let value = Float(0.5 * sin(2 * Double.pi * 1000 * Double(frame) / 48000))
             return [value, value]
@@ -165,7 +208,7 @@ import Testing
     /// The meters sum four frames at a time: a period whose length is not a multiple of four must count its last
     /// frames too, and a NaN at the input must not hide the input's peak (the output never sees it).
     @Test func metersCountEveryFrameOfAnOddPeriodAndIgnoreNaN() throws {
-        let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 1, channelMode: .mono), pipe: nil)
+        let engine = try Engine(format: EngineFormat(periodFrames: 64, inputChannels: 1, channelMode: .mono), controls: Self.unguarded(), pipe: nil)
         let input = engine.inputBuffer(frames: 7)
         let samples: [Float] = [0.1, -0.2, .nan, 0.1, 0.1, 0.1, -0.9]  // the peak in the last frame, past the groups of four
         input.update(from: samples, count: 7)
@@ -183,7 +226,7 @@ import Testing
         defer { try? PipeWriter.remove(name) }
         let writer = try PipeWriter(name: name, format: PipeFormat(sampleRate: 48000, channels: 1))
         let reader = try PipeReader(name: name)
-        let controls = EngineControls()
+        let controls = Self.unguarded()
         controls.inputGain = 2
         let engine = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 1, channelMode: .mono), controls: controls, pipe: writer)
         let input = noise(128 * 4).map { $0 / 4 }
@@ -199,7 +242,7 @@ import Testing
         defer { try? PipeWriter.remove(name) }
         let writer = try PipeWriter(name: name, format: PipeFormat(channels: 2))
         #expect(throws: EngineError.self) {
-            try Engine(format: EngineFormat(channelMode: .mono), pipe: writer)
+            try Engine(format: EngineFormat(channelMode: .mono), controls: Self.unguarded(), pipe: writer)
         }
         #expect(throws: EngineError.badSetting("period", "8 is outside 16–8192 frames")) { try EngineFormat(periodFrames: 8) }
     }

@@ -25,6 +25,8 @@ public struct RunSettings: Sendable, Hashable, Codable {
     public var micDefault: Bool?
     /// The effects chain: a chain file (JSON) or "voice" for the built-in voice chain.
     public var chain: String?
+    /// The safety guard before every output (pipe, virtual mic, monitor, recording), −1 dBFS: on unless false.
+    public var safetyGuard: Bool?
 
     public init() {}
 
@@ -36,6 +38,7 @@ public struct RunSettings: Sendable, Hashable, Codable {
         Field("input_channels", \.inputChannels), Field("gain_db", \.gainDB), Field("jack_server", \.jackServer),
         Field("mic_to", \.micTo), Field("monitor", \.monitor), Field("monitor_clock", \.monitorClock),
         Field("virtual_mic", \.virtualMic), Field("mic_default", \.micDefault), Field("chain", \.chain),
+        Field("guard", \.safetyGuard),
     ]
 
     /// The keys a configuration file may hold.
