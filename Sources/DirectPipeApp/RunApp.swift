@@ -77,7 +77,7 @@ public struct RunApp: Sendable {
 
         try host.start()
         let wakeups = RunService.Wakeups()
-        let status = RunStatus(host: host, report: report)
+        let status = RunStatus(host: host, deliver: report)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if lock != nil { services.append(.init(service: try apiService(center, host: host))) }
         let reload = settings.chain.map { source in { @Sendable [log] in Self.reloadChain(from: source, center: center, log: log) } }

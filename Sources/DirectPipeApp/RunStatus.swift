@@ -5,13 +5,14 @@ import Foundation
 /// `configure_audio`), handed to whoever prints it.
 struct RunStatus: Sendable {
     let host: RunHost
-    let report: @Sendable (RunReport) -> Void
+    /// Whoever prints the report.
+    let deliver: @Sendable (RunReport) -> Void
     /// This process's CPU time when audio first started, so the report counts only what running costs.
     let cpuAtStartNs = processCPUNs()
 
     /// One report; `wakeups`, at the end: how often the main loop woke.
     func report(final: Bool, wakeups: Int? = nil) {
-        report(RunReport(host.current, final: final, processCPUNs: processCPUNs() &- cpuAtStartNs, wakeups: wakeups))
+        deliver(RunReport(host.current, final: final, processCPUNs: processCPUNs() &- cpuAtStartNs, wakeups: wakeups))
     }
 }
 

@@ -1,3 +1,5 @@
+import DirectPipeDSP
+
 /// Everything the control side may change while audio runs, lock-free:
 /// input gain and mute, the gain after the chain, and each output's switches.
 public final class EngineControls: Sendable {
@@ -34,7 +36,7 @@ public final class EngineControls: Sendable {
     }
 
     /// The safety guard's ceiling by default: −1 dBFS (room for a lossy encoder's overshoot).
-    public static let defaultGuardCeiling: Float = 0.891_250_9
+    public static let defaultGuardCeiling = decibelsToGain(-1)
 
     /// Whether the safety guard keeps every output (pipe, virtual mic, monitor, recording) within its ceiling.
     public var isGuardOn: Bool {
