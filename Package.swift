@@ -37,10 +37,13 @@ let package = Package(
         .target(name: "DirectPipeAudioFile", dependencies: ["CSndfile"]),
         // C: what an audio thread needs from the system (SCHED_FIFO, mlockall, denormals, allocation probe).
         .target(name: "CDirectPipeRealtime", linkerSettings: [.linkedLibrary("dl")]),
+        // libsamplerate, for outputs on another clock and models at their own rate.
+        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         // speexdsp's preprocessor, for the noise-suppression built-in.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // Swift: planar buffers, parameters, the built-in effects and the effect chain. No devices, no plugins.
-        .target(name: "DirectPipeDSP", dependencies: ["CSpeexDSP", .product(name: "Atomics", package: "swift-atomics")]),
+        // RNNoise is loaded at run time (dlopen); libsamplerate takes the chain's rate to and from its 48 kHz.
+        .target(name: "DirectPipeDSP", dependencies: ["CSpeexDSP", "CSamplerate", .product(name: "Atomics", package: "swift-atomics")]),
         // lilv (LV2 discovery and instances) and the LADSPA header.
         .systemLibrary(name: "CLilv", pkgConfig: "lilv-0", providers: [.apt(["liblilv-dev", "lv2-dev"])]),
         // The LADSPA header (a plugin is a descriptor of C function pointers, loaded with dlopen).
@@ -63,8 +66,6 @@ let package = Package(
         .systemLibrary(name: "CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
         // C: a PipeWire node (pw_filter) that links its own ports; SPA pods and variadic calls stay in C.
         .target(name: "CDirectPipePipeWire", dependencies: ["CPipeWire"]),
-        // libsamplerate, for the monitor on another clock.
-        .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         // Swift: audio backends behind one protocol: PipeWire, JACK, ALSA and the internal clock.
         .target(
             name: "DirectPipeAudio",

@@ -21,6 +21,7 @@ packages=(
     libobs-dev                                   # the OBS source plugin
     liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
     libspeexdsp-dev                              # the noise-suppression built-in
+    curl ca-certificates                         # RNNoise's library, from PyPI (scripts/fetch-rnnoise.sh)
 )
 if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ]; then
     packages+=(dpkg-dev)                             # dpkg-shlibdeps, dpkg-architecture (dpkg-deb is in dpkg)
@@ -53,6 +54,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# RNNoise, which no Debian 12 package has: its library out of PyPI's pyrnnoise wheel.
+"$root/scripts/fetch-rnnoise.sh"
 
 . "$root/scripts/lib/toolchain.sh"
 directpipe_find_swift

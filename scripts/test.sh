@@ -17,7 +17,7 @@ scripts/lib/setup-check.sh      # README command 1 comes up, for a few seconds o
 scripts/package.sh              # the Debian packages DebianPackageTests installs into a fresh Debian 12
 scripts/fuzz.sh "${DIRECTPIPE_FUZZ_SECONDS:-30}"
 scripts/check-benchmarks-build.sh
-scripts/lib/python-tools.sh  # schemathesis, for the API's OpenAPI test
+scripts/lib/python-tools.sh  # schemathesis, selenium, and the voice references (pyrnnoise, pyloudnorm)
 # Serially: the real-time tests (jackd without real-time scheduling, the clock's
 # pacing, xrun-free ramps) must not fight each other for this machine's cores.
 log=$(mktemp)

@@ -59,6 +59,7 @@ public struct RunApp: Sendable {
             do { session = try SessionState.load(folder: options.folder) } catch { log.warning("\(error)") }
         }
         let start = try RunStart(file: file, flags: options.flags, session: session, controls: controls)
+        for warning in start.warnings { log.warning("\(warning)") }
         let settings = start.settings
         let plan = try SessionPlan(settings, chain: start.chain)
         for note in plan.notes { log.notice("\(note)") }
@@ -112,7 +113,7 @@ public struct RunApp: Sendable {
     /// SIGHUP: the chain file again. What stays keeps running; a chain that fails to load leaves the running one alone.
     private static func reloadChain(from source: String, center: ControlCenter, log: Logger) {
         do {
-            let changes = try center.loadChain(try ChainLoader.description(of: source))
+            let changes = try center.loadChain(try ChainLoader.description(of: source) { log.warning("\($0)") })
             log.info("chain reloaded (\(changes)): \(ChainLoader.describe(center.chain, from: source))")
         } catch {
             log.info("chain not reloaded, the running one stays: \(error)")

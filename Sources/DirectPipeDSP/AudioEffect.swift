@@ -41,14 +41,31 @@ open class AudioEffect: @unchecked Sendable {
     /// True for effects that publish their gain reduction.
     open var reducesGain: Bool { false }
 
+    /// The probability (0…1) that the latest frame is voice, for the panel: nil for effects that do not detect
+    /// voice. Noise removers publish it once per model frame (``publishVoiceProbability(_:)``).
+    public var voiceProbability: Float? {
+        detectsVoice ? Float(bitPattern: voiceBits.load(ordering: .relaxed)) : nil
+    }
+
+    /// True for effects that publish a voice probability.
+    open var detectsVoice: Bool { false }
+
     /// Unmanaged, like the parameter words and the slot's flags: no reference counting on the audio thread.
     private let reductionBits = UnsafeAtomic<UInt32>.create(0)
+    private let voiceBits = UnsafeAtomic<UInt32>.create(0)
 
-    deinit { reductionBits.destroy() }
+    deinit {
+        reductionBits.destroy()
+        voiceBits.destroy()
+    }
 
     /// Called by the audio thread at the end of a block: one relaxed store.
     @inline(__always)
     public func publishGainReduction(_ decibels: Float) { reductionBits.store(decibels.bitPattern, ordering: .relaxed) }
+
+    /// Called by the audio thread after a model frame: one relaxed store.
+    @inline(__always)
+    public func publishVoiceProbability(_ probability: Float) { voiceBits.store(probability.bitPattern, ordering: .relaxed) }
 
     /// Processes `frames` frames (≤ ``maxFrames``) of every channel in place. Real-time safe.
     open func process(_ channels: UnsafePointer<UnsafeMutablePointer<Float>>, frames: Int) {}

@@ -64,21 +64,8 @@ public struct ChainDescription: Sendable, Codable, Equatable {
         return (try? encoder.encode(self)) ?? Data()
     }
 
-    /// A chain that suits a typical USB microphone: rumble filter, gate, a
-    /// little warmth out and presence in, gentle compression, de-essing, and
-    /// the limiter as a safety guard.
-    public static let voice = ChainDescription(effects: [
-        Effect(id: "highpass", parameters: ["frequency": 80, "slope": 24]),
-        Effect(id: "gate", parameters: ["threshold": -50, "range": -25, "hold": 120, "release": 200]),
-        Effect(
-            id: "eq",
-            parameters: [
-                "b1_freq": 120, "b1_gain": -1.5, "b2_freq": 350, "b2_gain": -2, "b2_q": 1.2, "b4_freq": 4000, "b4_gain": 2.5, "b5_gain": 1.5,
-            ]),
-        Effect(id: "compressor", parameters: ["threshold": -22, "ratio": 3, "knee": 6, "attack": 8, "release": 150, "makeup": 5]),
-        Effect(id: "deesser", parameters: ["frequency": 6500, "threshold": -28, "reduction": 6]),
-        Effect(id: "limiter", parameters: ["ceiling": -1]),
-    ])
+    /// The ready voice chain with the best noise removal this machine has (see ``VoiceChain``).
+    public static var voice: ChainDescription { VoiceChain.best().chain }
 }
 
 /// A chain file that cannot be used: which file and why.

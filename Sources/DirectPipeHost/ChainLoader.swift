@@ -12,8 +12,12 @@ public enum ChainLoader {
     }
 
     /// `source`'s chain description: "voice", or a chain file's (the error names the file and what is wrong).
-    public static func description(of source: String) throws -> ChainDescription {
-        source == "voice" ? ChainDescription.voice : try ChainDescription(contentsOf: source)
+    /// `warn` hears what the user should know (the voice chain without RNNoise).
+    public static func description(of source: String, warn: (String) -> Void = { _ in }) throws -> ChainDescription {
+        guard source == "voice" else { return try ChainDescription(contentsOf: source) }
+        let voice = VoiceChain.best()
+        if let warning = voice.warning { warn(warning) }
+        return voice.chain
     }
 
     /// What the chain is, for the log: where it came from, its effects and latency.

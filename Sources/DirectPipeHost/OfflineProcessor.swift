@@ -17,11 +17,13 @@ public struct OfflineProcessor: Sendable {
         self.asLive = asLive
     }
 
-    /// What a run did: frames, channels, the chain's latency and the effects taken out for a fault.
+    /// What a run did: frames, channels, the chain's effects and latency, and the effects taken out for a fault.
     public struct Result: Sendable {
         public var frames: Int
         public var channels: Int
         public var latencyFrames: Int
+        /// The chain's effects' ids, in order.
+        public var effects: [String]
         /// The ids of effects that produced NaN, infinity or a blow-up and were taken out.
         public var faultedEffects: [String]
     }
@@ -51,7 +53,7 @@ public struct OfflineProcessor: Sendable {
         }
         try writer.finish()
         return Result(
-            frames: contents.frames, channels: channels, latencyFrames: chain.latencyFrames,
+            frames: contents.frames, channels: channels, latencyFrames: chain.latencyFrames, effects: chain.slots.map(\.effect.info.id),
             faultedEffects: chain.faultedEffects.map { chain.slots[$0].effect.info.id })
     }
 }

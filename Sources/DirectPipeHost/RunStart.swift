@@ -12,6 +12,8 @@ public struct RunStart {
     /// The slot and audio setup the session had chosen, for the control center to remember again.
     public let slot: String?
     public let audio: RunSettings?
+    /// What the user should be told about the start (the voice chain without RNNoise).
+    public let warnings: [String]
 
     /// `session`: the saved session (nil: none, or the run has no API and so no session). Sets `controls`.
     public init(file: RunSettings?, flags: RunSettings, session: SessionState?, controls: EngineControls) throws(RunError) {
@@ -25,13 +27,15 @@ public struct RunStart {
             if let gain = settings.gainDB { controls.inputGain = gain.linear }
             if let monitor = flags.monitor { controls.monitor.isEnabled = monitor != .none }
         }
+        var warnings: [String] = []
         do {
-            chain = try settings.chain.map(ChainLoader.description(of:)) ?? session?.chain
+            chain = try settings.chain.map { try ChainLoader.description(of: $0) { warnings.append($0) } } ?? session?.chain
         } catch {
             throw RunError("chain \(settings.chain ?? ""): \(error)")
         }
         self.settings = settings
         slot = session?.slot
         audio = session?.audio
+        self.warnings = warnings
     }
 }

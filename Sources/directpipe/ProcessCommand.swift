@@ -54,6 +54,7 @@ struct ProcessCommand: ParsableCommand {
             for id in result.faultedEffects {
                 printError("directpipe process: \(id) produced NaN, infinity or a blow-up and was taken out")
             }
+            printError("directpipe process: \(result.effects.isEmpty ? "no effect" : result.effects.joined(separator: " → "))")
             printError("directpipe process: \(result.frames) frames, \(result.channels) channels, latency \(result.latencyFrames) frames")
         } catch {
             printError("directpipe process: \(error)")
@@ -62,7 +63,7 @@ struct ProcessCommand: ParsableCommand {
     }
 
     private func description(_ factory: EffectFactory) throws -> ChainDescription {
-        if let chain { return chain == "voice" ? .voice : try ChainDescription(contentsOf: chain) }
+        if let chain { return try ChainLoader.description(of: chain) { printError("directpipe process: warning: \($0)") } }
         var parameters: [String: Float] = [:]
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)

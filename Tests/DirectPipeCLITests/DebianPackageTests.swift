@@ -1,3 +1,4 @@
+import DirectPipeAudioFile
 import Foundation
 import Testing
 
@@ -53,6 +54,16 @@ struct DebianPackageTests {
         #expect(reader.finish(timeout: 30) == 0, "\(reader.errorOutput)")
         let read = try #require(reader.jsonLines.last, "\(reader.output)\(reader.errorOutput)")
         #expect((read.int("frames") ?? 0) > 0 && read.int("rate") == 48000 && read.int("channels") == 2, "the reader read the pipe: \(read)")
+
+        // RNNoise from the package's own copy (this fresh root has no other): the voice chain takes it, no warning.
+        let tone = FileManager.default.temporaryDirectory.appendingPathComponent("dp-debian-tone-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: tone) }
+        let writer = try AudioFileWriter(path: tone.path, sampleRate: 48000, channels: 1)
+        try (0..<48000).map { 0.2 * Float(sin(Double($0) * 0.04)) }.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.finish()
+        try root.copy(tone, to: "tmp/tone.wav")
+        let voice = try root.run("directpipe process --chain voice /tmp/tone.wav /tmp/voice.wav 2>&1")
+        #expect(voice.status == 0 && !voice.output.contains("warning") && voice.output.contains("rnnoise"), "\(voice.output)")
 
         let manual = try root.run("MANPAGER=cat MANWIDTH=100 man directpipe")
         #expect(manual.status == 0 && manual.output.contains("DIRECTPIPE") && manual.output.contains("panel"), "\(manual.output.prefix(2000))")
