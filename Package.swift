@@ -39,11 +39,14 @@ let package = Package(
         .target(name: "CDirectPipeRealtime", linkerSettings: [.linkedLibrary("dl")]),
         // libsamplerate, for outputs on another clock and models at their own rate.
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        // libebur128, for loudness (EBU R 128): the output's meters and the auto-gain.
+        .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         // speexdsp's preprocessor, for the noise-suppression built-in.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // Swift: planar buffers, parameters, the built-in effects and the effect chain. No devices, no plugins.
-        // RNNoise is loaded at run time (dlopen); libsamplerate takes the chain's rate to and from its 48 kHz.
-        .target(name: "DirectPipeDSP", dependencies: ["CSpeexDSP", "CSamplerate", .product(name: "Atomics", package: "swift-atomics")]),
+        // RNNoise is loaded at run time (dlopen); libsamplerate takes the chain's rate to and from its 48 kHz;
+        // libebur128 measures loudness.
+        .target(name: "DirectPipeDSP", dependencies: ["CSpeexDSP", "CSamplerate", "CEBUR128", .product(name: "Atomics", package: "swift-atomics")]),
         // lilv (LV2 discovery and instances) and the LADSPA header.
         .systemLibrary(name: "CLilv", pkgConfig: "lilv-0", providers: [.apt(["liblilv-dev", "lv2-dev"])]),
         // The LADSPA header (a plugin is a descriptor of C function pointers, loaded with dlopen).

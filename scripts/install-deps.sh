@@ -21,6 +21,7 @@ packages=(
     libobs-dev                                   # the OBS source plugin
     liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
     libspeexdsp-dev                              # the noise-suppression built-in
+    libebur128-dev                               # loudness (EBU R 128): meters and the auto-gain
     curl ca-certificates                         # RNNoise's library, from PyPI (scripts/fetch-rnnoise.sh)
 )
 if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ]; then
@@ -36,6 +37,7 @@ if [ "${1:-}" = "--tests" ]; then
         xvfb xauth                                   # an X display for libobs in the plugin's tests
         obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
         lilv-utils                                   # lv2apply and lv2bench, the references for our LV2 host
+        espeak-ng                                    # speech for the loudness and noise-removal tests
         python3-venv                                 # a venv for schemathesis and selenium (from PyPI)
         chromium chromium-driver                     # the web panel's tests, in a real headless browser
         x42-plugins swh-lv2 lsp-plugins-lv2 calf-plugins zam-plugins mda-lv2 abgate fomp  # ~480 LV2 plugins

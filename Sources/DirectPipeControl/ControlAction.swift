@@ -32,6 +32,10 @@ public enum ControlAction: Sendable, Equatable {
     case startRecording(String?)
     case stopRecording
     case resetXruns
+    /// The safety guard on or off, and its ceiling (dBFS, −24…0); either may be left out.
+    case setGuard(on: Bool?, ceilingDB: Double?)
+    /// The output's integrated loudness and highest true peak start again.
+    case resetLoudness
     /// Another backend, device, rate, period or channel mode: the audio side restarts (a short gap).
     /// Only ``RunSettings/audioKeys``.
     case configureAudio(RunSettings)
@@ -63,6 +67,8 @@ public enum ControlAction: Sendable, Equatable {
         case .startRecording: "record_start"
         case .stopRecording: "record_stop"
         case .resetXruns: "reset_xruns"
+        case .setGuard: "set_guard"
+        case .resetLoudness: "reset_loudness"
         case .configureAudio: "configure_audio"
         case .measureLatency: "measure_latency"
         }
@@ -72,7 +78,7 @@ public enum ControlAction: Sendable, Equatable {
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
         "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns",
-        "configure_audio",
+        "set_guard", "reset_loudness", "configure_audio",
         "measure_latency",
     ]
 }
@@ -81,6 +87,7 @@ extension ControlAction: Codable {
     private enum Key: String, CodingKey {
         case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
         case newName = "new_name"
+        case ceilingDB = "ceiling_db"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -129,6 +136,8 @@ extension ControlAction: Codable {
         case "record_start": self = .startRecording(try optional(String.self, .name))
         case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
+        case "set_guard": self = .setGuard(on: try on(), ceilingDB: try optional(Double.self, .ceilingDB))
+        case "reset_loudness": self = .resetLoudness
         case "configure_audio":
             do {
                 self = .configureAudio(try RunSettings(from: decoder, accepting: RunSettings.audioKeys, ignoring: [Key.action.rawValue]))
@@ -180,9 +189,12 @@ extension ControlAction: Codable {
             try c.encode(name, forKey: .name)
             try c.encode(newName, forKey: .newName)
         case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
+        case .setGuard(let on, let ceiling):
+            try c.encodeIfPresent(on, forKey: .on)
+            try c.encodeIfPresent(ceiling, forKey: .ceilingDB)
         case .configureAudio(let request):
             try request.encode(to: encoder)  // its keys beside "action"
-        case .nextSlot, .previousSlot, .stopRecording, .resetXruns, .measureLatency: break
+        case .nextSlot, .previousSlot, .stopRecording, .resetXruns, .resetLoudness, .measureLatency: break
         }
     }
 }

@@ -100,7 +100,12 @@ public final class ControlCenter: Sendable {
             inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
             cpuLoad: meters.cpuLoad, xruns: meters.overruns, graphXruns: meters.graphSkippedCycles, callbacks: meters.callbacks,
             latencyFrames: chain.latencyFrames, pipeReaders: pipe?.readers, pipeFillFrames: pipe?.unreadFrames,
-            gainReductionDB: chain.slots.map { $0.effect.gainReductionDB.map { max($0, -96) } })
+            gainReductionDB: chain.slots.map { $0.effect.gainReductionDB.map { max($0, -96) } },
+            voiceProbability: chain.slots.map(\.effect.voiceProbability),
+            guardReductionDB: meters.guardGain < 1 ? -gainToDecibels(max(meters.guardGain, 1e-5)) : 0,
+            loudness: Telemetry.Loudness(
+                momentary: meters.loudness.momentary, shortTerm: meters.loudness.shortTerm, integrated: meters.loudness.integrated,
+                truePeak: meters.loudness.truePeak, truePeakMax: meters.loudness.truePeakSinceReset))
     }
 
     /// Calls `observer` with the new state after every change; returns what ``removeObserver(_:)`` takes.

@@ -71,8 +71,24 @@ public struct ControlState: Sendable, Codable, Equatable {
     public var latency: LatencyReport?
     /// The recording under way, if any.
     public var recording: Recorder.Status?
+    /// The safety guard before every output.
+    public var safetyGuard: Guard
     /// Bumped by every change: a client can tell whether it missed one.
     public var version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case input, outputs, panic, chain, slot, slots, presets, format, audio, latency, recording, version
+        case safetyGuard = "guard"
+    }
+
+    public struct Guard: Sendable, Codable, Equatable {
+        public var on: Bool
+        public var ceilingDB: Double
+        enum CodingKeys: String, CodingKey {
+            case on
+            case ceilingDB = "ceiling_db"
+        }
+    }
 }
 
 /// The live figures, sent to WebSocket clients up to 30 times a second.
@@ -93,9 +109,34 @@ public struct Telemetry: Sendable, Codable, Equatable {
     public var pipeFillFrames: Int?
     /// Each effect's gain reduction now, in dB, in chain order (null for effects without one).
     public var gainReductionDB: [Float?]
+    /// Each effect's voice probability (0…1), in chain order (null for effects that do not detect voice).
+    public var voiceProbability: [Float?]
+    /// How far the safety guard turned the output down since the previous telemetry, in dB (0: not at all).
+    public var guardReductionDB: Float
+    /// The output's loudness (EBU R 128).
+    public var loudness: Loudness
+
+    /// LUFS (null: silence, below any reading) and dBTP.
+    public struct Loudness: Sendable, Codable, Equatable {
+        public var momentary: Float?
+        public var shortTerm: Float?
+        public var integrated: Float?
+        /// The highest true peak since the previous telemetry, and since the last reset.
+        public var truePeak: Float?
+        public var truePeakMax: Float?
+        enum CodingKeys: String, CodingKey {
+            case momentary, integrated
+            case shortTerm = "short_term"
+            case truePeak = "true_peak"
+            case truePeakMax = "true_peak_max"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case gainReductionDB = "gain_reduction_db"
+        case voiceProbability = "voice_probability"
+        case guardReductionDB = "guard_reduction_db"
+        case loudness
         case pipeReaders = "pipe_readers"
         case pipeFillFrames = "pipe_fill_frames"
         case inputPeak = "input_peak"

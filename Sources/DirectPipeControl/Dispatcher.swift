@@ -134,6 +134,14 @@ struct Dispatcher {
             guard try running.recorder.stop() != nil else { throw ActionError(.conflict, "not recording") }
         case .resetXruns:
             engine.meters.resetOverruns()
+        case .setGuard(let on, let ceiling):
+            guard on != nil || ceiling != nil else { throw ActionError(.invalid, "set_guard needs \"on\", \"ceiling_db\" or both") }
+            if let ceiling {
+                do { controls.guardCeiling = try GuardCeiling(ceiling).linear } catch { throw ActionError(.invalid, "guard ceiling \(error)") }
+            }
+            if let on { controls.isGuardOn = on }
+        case .resetLoudness:
+            controls.resetLoudness()
         case .configureAudio(let request):
             try configureAudio(request)
         case .measureLatency:
@@ -173,8 +181,12 @@ struct Dispatcher {
                     let muted = mutesBeforePanic?[id] ?? output.isMuted
                     return (id.rawValue, SessionState.Output(enabled: output.isEnabled, muted: muted, volume: Double(output.volume)))
                 }),
-            chain: EffectFactory.describe(host.running.editor.chain), slot: slot, audio: audio)
+            chain: EffectFactory.describe(host.running.editor.chain), slot: slot, audio: audio, guardOn: controls.isGuardOn,
+            guardCeilingDB: guardCeilingDB)
     }
+
+    /// The guard's ceiling in dBFS, to a hundredth.
+    private var guardCeilingDB: Double { (Double(gainToDecibels(host.running.engine.controls.guardCeiling)) * 100).rounded() / 100 }
 
     private func checkEffect(_ index: Int) throws(ActionError) {
         guard description.effects.indices.contains(index) else {
@@ -231,6 +243,7 @@ struct Dispatcher {
             chain: .init(bypass: chain.bypass, latencyFrames: chain.latencyFrames, effects: effects),
             slot: slot, slots: store.filledSlots(), presets: store.presetNames(),
             format: .init(sampleRate: engine.format.sampleRate, periodFrames: engine.format.periodFrames, channels: engine.format.outputChannels),
-            audio: host.status, latency: latency, recording: running.recorder.status, version: version)
+            audio: host.status, latency: latency, recording: running.recorder.status,
+            safetyGuard: .init(on: controls.isGuardOn, ceilingDB: guardCeilingDB), version: version)
     }
 }

@@ -3,7 +3,7 @@ import DirectPipeEngine
 import Foundation
 
 /// What DirectPipe remembers between runs: the input gain and mute, each output's switch, mute and volume,
-/// the chain and the slot last used. Saved by the ``ControlCenter`` after changes (debounced: half a second
+/// the safety guard, the chain and the slot last used. Saved by the ``ControlCenter`` after changes (debounced: half a second
 /// after the last one), atomically, to `session.json` in the config folder; restored at the next start.
 public struct SessionState: Sendable, Codable, Equatable {
     public struct Output: Sendable, Codable, Equatable {
@@ -20,11 +20,30 @@ public struct SessionState: Sendable, Codable, Equatable {
     public var slot: String?
     /// The backend, devices, rate, period, channels chosen through `configure_audio` (nil: none chosen).
     public var audio: RunSettings?
+    /// The safety guard as `set_guard` left it (nil in sessions saved before it existed: the run's own setting).
+    public var guardOn: Bool?
+    public var guardCeilingDB: Double?
+
+    public init(
+        inputGainDB: Double, inputMuted: Bool, outputs: [String: Output], chain: ChainDescription, slot: String?, audio: RunSettings?,
+        guardOn: Bool? = nil, guardCeilingDB: Double? = nil
+    ) {
+        self.inputGainDB = inputGainDB
+        self.inputMuted = inputMuted
+        self.outputs = outputs
+        self.chain = chain
+        self.slot = slot
+        self.audio = audio
+        self.guardOn = guardOn
+        self.guardCeilingDB = guardCeilingDB
+    }
 
     enum CodingKeys: String, CodingKey {
         case format, outputs, chain, slot, audio
         case inputGainDB = "input_gain_db"
         case inputMuted = "input_muted"
+        case guardOn = "guard"
+        case guardCeilingDB = "guard_ceiling_db"
     }
 
     public static func path(folder: String) -> String { "\(folder)/session.json" }
@@ -56,6 +75,10 @@ public struct SessionState: Sendable, Codable, Equatable {
             output.isEnabled = saved.enabled
             output.isMuted = saved.muted
             output.volume = Float(min(max(saved.volume, 0), 4))
+        }
+        if let guardOn { controls.isGuardOn = guardOn }
+        if let guardCeilingDB, guardCeilingDB.isFinite {
+            controls.guardCeiling = Float(pow(10, min(max(guardCeilingDB, GuardCeilingLimits.range.lowerBound), 0) / 20))
         }
     }
 }

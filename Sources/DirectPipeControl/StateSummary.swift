@@ -21,6 +21,8 @@ extension ControlState {
         for (name, output) in outputs.sorted(by: { $0.key < $1.key }) {
             lines.append("\(name): \(output.enabled ? "on" : "off")\(output.muted ? " MUTED" : ""), volume \(output.volume)")
         }
+        lines.append(
+            safetyGuard.on ? "guard on, ceiling \(String(format: "%.1f", safetyGuard.ceilingDB)) dBFS" : "guard OFF (outputs may exceed 0 dBFS)")
         lines.append("chain\(chain.bypass ? " (BYPASSED)" : ""), latency \(chain.latencyFrames) frames:")
         for effect in chain.effects {
             lines.append("  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")")
@@ -35,7 +37,10 @@ extension Telemetry {
     /// One line of meters for people (`directpipe ctl watch`).
     public var summary: String {
         func decibels(_ peaks: [Float]) -> String { peaks.map { String(format: "%.1f", gainToDecibels($0)) }.joined(separator: "/") }
-        return "in \(decibels(inputPeak)) dBFS  out \(decibels(outputPeak)) dBFS\(clipped ? " CLIP" : "")  "
+        func lufs(_ value: Float?) -> String { value.map { String(format: "%.1f", $0) } ?? "-inf" }
+        let loud = "  \(lufs(loudness.shortTerm)) LUFS (M \(lufs(loudness.momentary)), I \(lufs(loudness.integrated)))"
+        let guarding = guardReductionDB > 0 ? String(format: "  guard -%.1f dB", guardReductionDB) : ""
+        return "in \(decibels(inputPeak)) dBFS  out \(decibels(outputPeak)) dBFS\(clipped ? " CLIP" : "")\(loud)\(guarding)  "
             + "cpu \(String(format: "%.1f", cpuLoad * 100))%  xruns \(xruns) (graph \(graphXruns))  latency \(latencyFrames) frames"
     }
 }

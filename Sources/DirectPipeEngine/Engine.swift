@@ -60,6 +60,11 @@ public final class Engine: @unchecked Sendable {
     private var pipeGuard: SafetyGuard
     private var micGuard: SafetyGuard
     private var monitorGuard: SafetyGuard
+    /// The output's loudness and true peak (EBU R 128), on the signal the recording and the outputs at unity get.
+    private let loudness: LoudnessMeter
+    private let loudnessView: Unmanaged<LoudnessMeter>
+    private var loudnessBlocks = 0
+    private var loudnessResets: UInt64 = 0
     private let periodNs: Float
     private let maxFrames = EngineFormat.maxPeriodFrames
     private let inputChannels: Int
@@ -110,6 +115,13 @@ public final class Engine: @unchecked Sendable {
         pipeGain = GainRamp(gain(controls.pipe))
         micGain = GainRamp(gain(controls.virtualMic))
         monitorGain = GainRamp(gain(controls.monitor))
+        do {
+            loudness = try LoudnessMeter(channels: format.outputChannels, sampleRate: Double(format.sampleRate))
+        } catch {
+            throw .badSetting("loudness meter", "\(error)")
+        }
+        loudnessView = Unmanaged.passUnretained(loudness)
+        loudnessResets = controls.words.load(ControlWord.loudnessReset)
         let safetyGuard = SafetyGuard(sampleRate: Double(format.sampleRate))
         (chainGuard, pipeGuard, micGuard, monitorGuard) = (safetyGuard, safetyGuard, safetyGuard, safetyGuard)
         periodNs = Float(format.periodNs)
@@ -167,6 +179,7 @@ public final class Engine: @unchecked Sendable {
         let ceiling = controlWords.float(ControlWord.guardCeiling)
         var guardGain: Float = 1
         if guardOn { guardGain = chainGuard.process(processed, frames: frames, channels: channels, ceiling: ceiling) }
+        measureLoudness(frames: frames)
         if controlWords.flag(ControlWord.recording) {
             let block = UnsafeBufferPointer(start: processed, count: frames * channels)
             recordRingView._withUnsafeGuaranteedRef { $0.write(block, frames: frames, timeNs: start) }
@@ -202,6 +215,20 @@ public final class Engine: @unchecked Sendable {
 
         let elapsed = Float(monotonicNs() &- start)
         meterWriter.publishCallback(load: elapsed / periodNs, overran: elapsed > periodNs, nonFiniteSamples: nonFinite)
+    }
+
+    /// The output's loudness, measured on `processed` after the guard; reset when the controls ask.
+    @_noAllocation
+    private func measureLoudness(frames: Int) {
+        let resets = controlWords.load(ControlWord.loudnessReset)
+        let processed = self.processed, seenResets = loudnessResets, seenBlocks = loudnessBlocks, writer = meterWriter
+        loudnessBlocks = loudnessView._withUnsafeGuaranteedRef { meter in
+            if resets != seenResets { meter.resetIntegrated() }
+            meter.add(processed, frames: frames)
+            writer.publishLoudness(meter, newBlock: meter.blocks != seenBlocks)
+            return meter.blocks
+        }
+        loudnessResets = resets
     }
 
     /// Runs the effects chain over `processed`; a chain waiting in the swap takes over here, crossfaded
@@ -459,7 +486,9 @@ enum ControlWord {
     static var recording: Int { 13 }
     static var guardEnabled: Int { 14 }
     static var guardCeiling: Int { 15 }
-    static var count: Int { 16 }
+    /// Bumped by each loudness reset; the audio thread resets when it differs from what it last saw.
+    static var loudnessReset: Int { 16 }
+    static var count: Int { 17 }
     static var enabled: Int { 0 }
     static var muted: Int { 1 }
     static var volume: Int { 2 }
@@ -482,7 +511,14 @@ enum MeterWord {
     static var graphSkips: Int { 27 }
     /// How far the safety guards turned the signal down (1 − their lowest gain), held until read.
     static var guardReduction: Int { 28 }
-    static var count: Int { 29 }
+    /// The output's loudness (LUFS, −∞ for silence), written every 100 ms.
+    static var momentaryLoudness: Int { 29 }
+    static var shortTermLoudness: Int { 30 }
+    static var integratedLoudness: Int { 31 }
+    /// The output's highest true peak, linear: held until read, and since the last loudness reset.
+    static var truePeak: Int { 32 }
+    static var truePeakSinceReset: Int { 33 }
+    static var count: Int { 34 }
 }
 
 /// What the audio thread writes into ``EngineMeters``.
@@ -502,6 +538,18 @@ struct MeterWriter {
     func publishGuard(gain: Float) {
         let reduction = 1 - gain
         if reduction > words.float(MeterWord.guardReduction) { words.setFloat(MeterWord.guardReduction, reduction) }
+    }
+
+    @_noAllocation
+    func publishLoudness(_ meter: LoudnessMeter, newBlock: Bool) {
+        let peak = meter.latestTruePeak
+        if peak > words.float(MeterWord.truePeak) { words.setFloat(MeterWord.truePeak, peak) }
+        guard newBlock else { return }
+        let reading = meter.reading
+        words.setFloat(MeterWord.momentaryLoudness, Float(reading.momentary))
+        words.setFloat(MeterWord.shortTermLoudness, Float(reading.shortTerm))
+        words.setFloat(MeterWord.integratedLoudness, Float(reading.integrated))
+        words.setFloat(MeterWord.truePeakSinceReset, Float(reading.truePeak))
     }
 
     @_noAllocation

@@ -58,6 +58,12 @@ public final class EngineControls: Sendable {
 
     /// Asks the audio thread to put a latency impulse at its input in the next period (see
     /// `directpipe latency`). Only an atomic store: safe from a signal handler.
+    /// Starts the output's integrated loudness and highest true peak again (the meters' "reset").
+    public func resetLoudness() { words.add(ControlWord.loudnessReset, 1) }
+
+    /// Resets asked for so far (the audio thread acts on each change of this count).
+    public var loudnessResets: UInt64 { words.load(ControlWord.loudnessReset) }
+
     public func requestLatencyImpulse() {
         words.store(ControlWord.latencyImpulse, 1)
     }

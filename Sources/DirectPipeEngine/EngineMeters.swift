@@ -1,3 +1,5 @@
+import Foundation
+
 /// Levels and health the audio thread publishes for the control side, lock-free:
 /// per-channel peak and RMS of input and output (latest period), clip flags
 /// held until read, CPU load, counters.
@@ -28,6 +30,19 @@ public final class EngineMeters: Sendable {
         public var nonFiniteSamples: UInt64
         /// The safety guards' lowest gain since the previous snapshot (1: they turned nothing down).
         public var guardGain: Float
+        /// The output's loudness (EBU R 128).
+        public var loudness: Loudness
+    }
+
+    /// The output's loudness: LUFS (nil for silence, below any reading), true peaks in dBTP.
+    public struct Loudness: Sendable, Equatable {
+        public var momentary: Float?
+        public var shortTerm: Float?
+        /// Gated, since the start or the last reset.
+        public var integrated: Float?
+        /// The highest true peak since the previous snapshot, and since the last reset.
+        public var truePeak: Float?
+        public var truePeakSinceReset: Float?
     }
 
     /// Reads the meters; clears the peak and clip holds and the CPU maximum.
@@ -49,7 +64,20 @@ public final class EngineMeters: Sendable {
             maxCPULoad: Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.maxLoad, 0))),
             callbacks: words.load(MeterWord.callbacks), overruns: words.load(MeterWord.overruns),
             graphSkippedCycles: words.load(MeterWord.graphSkips), nonFiniteSamples: words.load(MeterWord.nonFinite),
-            guardGain: 1 - Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.guardReduction, 0))))
+            guardGain: 1 - Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.guardReduction, 0))),
+            loudness: loudness())
+    }
+
+    private func loudness() -> Loudness {
+        func lufs(_ index: Int) -> Float? {
+            let value = words.float(index)
+            return value.isFinite && value > -100 ? value : nil
+        }
+        let held = Float(bitPattern: UInt32(truncatingIfNeeded: words.exchange(MeterWord.truePeak, 0)))
+        return Loudness(
+            momentary: lufs(MeterWord.momentaryLoudness), shortTerm: lufs(MeterWord.shortTermLoudness),
+            integrated: lufs(MeterWord.integratedLoudness), truePeak: held > 0 ? 20 * log10(held) : nil,
+            truePeakSinceReset: lufs(MeterWord.truePeakSinceReset))
     }
 
     /// A period started late (the backend saw it) or a callback overran.

@@ -26,6 +26,8 @@ public struct OfflineProcessor: Sendable {
         public var effects: [String]
         /// The ids of effects that produced NaN, infinity or a blow-up and were taken out.
         public var faultedEffects: [String]
+        /// The output's loudness (EBU R 128): integrated and the highest true peak of the whole file.
+        public var loudness: LoudnessMeter.Reading
     }
 
     /// Runs `input` through the chain `describe` gives (it may use the factory, e.g. to load a preset) into `output`.
@@ -38,6 +40,7 @@ public struct OfflineProcessor: Sendable {
         let writer = try AudioFileWriter(path: output, sampleRate: contents.sampleRate, channels: channels)
         let buffer = PlanarBuffer(channels: channels, capacity: blockFrames)
         var interleaved = [Float](repeating: 0, count: blockFrames * channels)
+        let loudness = try LoudnessMeter(channels: channels, sampleRate: Double(contents.sampleRate))
         var frame = 0
         try contents.samples.withUnsafeBufferPointer { samples in
             while frame < contents.frames {
@@ -47,6 +50,7 @@ public struct OfflineProcessor: Sendable {
                 try interleaved.withUnsafeMutableBufferPointer { out in
                     buffer.interleave(into: out.baseAddress!, frames: frames)
                     try writer.write(UnsafeBufferPointer(rebasing: out[0..<frames * channels]))
+                    loudness.add(out.baseAddress!, frames: frames)
                 }
                 frame += frames
             }
@@ -54,6 +58,6 @@ public struct OfflineProcessor: Sendable {
         try writer.finish()
         return Result(
             frames: contents.frames, channels: channels, latencyFrames: chain.latencyFrames, effects: chain.slots.map(\.effect.info.id),
-            faultedEffects: chain.faultedEffects.map { chain.slots[$0].effect.info.id })
+            faultedEffects: chain.faultedEffects.map { chain.slots[$0].effect.info.id }, loudness: loudness.reading)
     }
 }

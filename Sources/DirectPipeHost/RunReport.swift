@@ -29,6 +29,12 @@ public struct RunReport: Encodable, Sendable {
     public var nonFiniteSamples: UInt64
     /// How far the safety guard turned the signal down since the previous report, in dB (0: not at all).
     public var guardReductionDb: Double
+    /// The output's loudness (EBU R 128): momentary, short-term and integrated in LUFS (absent for silence), the
+    /// highest true peak since the previous report in dBTP.
+    public var loudnessMomentaryLufs: Double?
+    public var loudnessShortTermLufs: Double?
+    public var loudnessIntegratedLufs: Double?
+    public var truePeakDbtp: Double?
     public var pipe: String
     /// Frames written to the pipe that its most recent reader has not yet consumed.
     public var pipeReaderLag: UInt64
@@ -83,6 +89,10 @@ public struct RunReport: Encodable, Sendable {
         graphXruns = meters.graphSkippedCycles
         nonFiniteSamples = meters.nonFiniteSamples
         guardReductionDb = meters.guardGain < 1 ? -Self.dBFS(meters.guardGain) : 0
+        loudnessMomentaryLufs = meters.loudness.momentary.map(Double.init)
+        loudnessShortTermLufs = meters.loudness.shortTerm.map(Double.init)
+        loudnessIntegratedLufs = meters.loudness.integrated.map(Double.init)
+        truePeakDbtp = meters.loudness.truePeak.map(Double.init)
         pipe = writer.name.rawValue
         pipeReaderLag = writer.readPosition == 0 ? 0 : lag
         pipeWaitingReaders = writer.waitingReaders
@@ -132,6 +142,10 @@ public struct RunReport: Encodable, Sendable {
             "  xruns \(report.overruns) (graph \(report.graphXruns))  \(report.pipe): \(report.pipeWaitingReaders) waiting, lag \(report.pipeReaderLag)"
         text += String(format: " (%.1f ms)", lagMs)
         if report.nonFiniteSamples > 0 { text += "  NaN/inf silenced \(report.nonFiniteSamples)" }
+        if let shortTerm = report.loudnessShortTermLufs {
+            text += String(format: "  %.1f LUFS", shortTerm)
+            if let integrated = report.loudnessIntegratedLufs { text += String(format: " (I %.1f)", integrated) }
+        }
         if report.guardReductionDb > 0 { text += String(format: "  guard -%.1f dB", report.guardReductionDb) }
         if let drift = report.micDriftPpm {
             text += "  mic \(drift >= 0 ? "+" : "")\(drift) ppm"

@@ -21,11 +21,14 @@ public struct RunStart {
         controls.inputGain = settings.gainDB?.linear ?? 1
         controls.monitor.isEnabled = settings.monitorIsOn
         controls.isGuardOn = settings.safetyGuard ?? true
+        controls.guardCeiling = settings.guardCeiling?.linear ?? EngineControls.defaultGuardCeiling
         if let session {
             if let audio = session.audio { settings = settings.overridden(by: audio).overridden(by: flags) }
             session.apply(to: controls)
             if let gain = settings.gainDB { controls.inputGain = gain.linear }
             if let monitor = flags.monitor { controls.monitor.isEnabled = monitor != .none }
+            if let on = settings.safetyGuard { controls.isGuardOn = on }
+            if let ceiling = settings.guardCeiling { controls.guardCeiling = ceiling.linear }
         }
         var warnings: [String] = []
         do {

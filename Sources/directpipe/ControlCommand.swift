@@ -13,7 +13,7 @@ struct ControlCommand: ParsableCommand {
         discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
         subcommands: [
             Status.self, Watch.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
-            PresetCommand.self, Record.self, ResetXruns.self, Audio.self, Latency.self,
+            PresetCommand.self, Record.self, ResetXruns.self, Guard.self, ResetLoudness.self, Audio.self, Latency.self,
         ]
     )
 
@@ -201,6 +201,25 @@ struct ControlCommand: ParsableCommand {
                 print(latency.text, terminator: "")
             }
         }
+    }
+
+    struct Guard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "guard", abstract: "The safety guard before every output: on, off, and its ceiling (e.g. `guard on --ceiling -2`).")
+        @Argument(help: "on or off (left out: as it is).") var state: Switch?
+        @Option(parsing: .unconditional, help: "The ceiling, −24 to 0 dBFS.") var ceiling: Double?
+
+        func validate() throws {
+            guard state != nil || ceiling != nil else { throw ValidationError("give on, off or --ceiling DB") }
+        }
+
+        func run() async throws { try await ControlCommand.run(.setGuard(on: state?.value, ceilingDB: ceiling)) }
+    }
+
+    struct ResetLoudness: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-loudness", abstract: "Start the output's integrated loudness and highest true peak again.")
+        func run() async throws { try await ControlCommand.run(.resetLoudness) }
     }
 
     struct ResetXruns: AsyncParsableCommand {

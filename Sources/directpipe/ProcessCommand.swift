@@ -56,6 +56,11 @@ struct ProcessCommand: ParsableCommand {
             }
             printError("directpipe process: \(result.effects.isEmpty ? "no effect" : result.effects.joined(separator: " → "))")
             printError("directpipe process: \(result.frames) frames, \(result.channels) channels, latency \(result.latencyFrames) frames")
+            let loudness = result.loudness
+            printError(
+                "directpipe process: output "
+                    + (loudness.integrated.isFinite ? String(format: "%.2f LUFS integrated", loudness.integrated) : "silent (no gated loudness)")
+                    + (loudness.truePeak.isFinite ? String(format: ", true peak %.2f dBTP", loudness.truePeak) : ""))
         } catch {
             printError("directpipe process: \(error)")
             throw ExitCode.failure

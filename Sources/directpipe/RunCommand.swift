@@ -90,6 +90,11 @@ struct RunCommand: AsyncParsableCommand {
             """)
     var `guard`: Bool?
 
+    @Option(
+        name: .customLong("guard-ceiling"), parsing: .unconditional, help: "The safety guard's ceiling, −24 to 0 dBFS (default −1).",
+        transform: GuardCeiling.init(argument:))
+    var guardCeiling: GuardCeiling?
+
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
     var config: String?
 
@@ -148,6 +153,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.micDefault = micDefault
         flags.chain = chain
         flags.safetyGuard = `guard`
+        flags.guardCeiling = guardCeiling
         return flags
     }
 }

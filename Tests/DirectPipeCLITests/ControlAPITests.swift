@@ -194,6 +194,7 @@ import Testing
         #expect(try action(first, #"{"action": "add_effect", "id": "gain", "parameters": {"gain": -10}}"#).status == 200)
         #expect(try action(first, #"{"action": "set_output_volume", "output": "mic", "volume": 0.5}"#).status == 200)
         #expect(try action(first, #"{"action": "mute_output", "output": "monitor", "on": true}"#).status == 200)
+        #expect(try action(first, #"{"action": "set_guard", "ceiling_db": -4}"#).status == 200)
         usleep(900_000)  // saved half a second after the last change
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/session.json"))) as? [String: Any]
         #expect((saved?["outputs"] as? [String: [String: Any]])?["mic"]?["volume"] as? Double == 0.5, "\(String(describing: saved))")
@@ -209,6 +210,7 @@ import Testing
         #expect(outputs?["mic"]?["volume"] as? Double == 0.5 && outputs?["mic"]?["muted"] as? Bool == false, "\(state)")
         #expect(outputs?["monitor"]?["muted"] as? Bool == true)
         #expect(state["panic"] as? Bool == false)
+        #expect((state["guard"] as? [String: Any])?["ceiling_db"] as? Double == -4, "the guard's ceiling comes back: \(state)")
         let effects = (state["chain"] as? [String: Any])?["effects"] as? [[String: Any]]
         #expect(effects?.first?["id"] as? String == "gain" && (effects?.first?["parameters"] as? [String: Double])?["gain"] == -10, "\(state)")
         #expect(abs(try outputPeakDB(second) + 16) < 0.5, "and heard: −6 dBFS through −10 dB")
@@ -279,6 +281,16 @@ import Testing
         let lines = watch.output.split(separator: "\n").filter { $0.contains("\"output_peak\"") }
         #expect(lines.count >= 5, "ten a second: \(watch.output)")
         #expect(try ctl(["watch", "--seconds", "0.3"]).output.contains("out -6.0/-6.0 dBFS"), "the tone, muted mic aside")
+        #expect(try ctl(["guard", "--ceiling", "-2"]).output.contains("guard on, ceiling -2.0 dBFS"))
+        #expect(try ctl(["guard", "off"]).output.contains("guard OFF"))
+        let safetyGuard = try request(host, "GET", "/api/v1/state").json["guard"] as? [String: Any]
+        #expect(safetyGuard?["on"] as? Bool == false && safetyGuard?["ceiling_db"] as? Double == -2, "\(safetyGuard ?? [:])")
+        let refused = try ctl(["guard", "--ceiling", "-40"])
+        #expect(
+            refused.process.terminationStatus != 0 && refused.errorOutput.contains("guard ceiling -40 is outside -24–0 dBFS"),
+            "\(refused.errorOutput)")
+        #expect(try ctl(["reset-loudness"]).process.terminationStatus == 0)
+        #expect(try ctl(["watch", "--seconds", "0.3"]).output.contains(" LUFS (M "), "the output's loudness in the watch line")
 
         let second = try TestProcess(Programs.directpipe, ["run", "--api", "--api-port", "0", "--seconds", "2"], environment: environment)
         #expect(second.finish() != 0)

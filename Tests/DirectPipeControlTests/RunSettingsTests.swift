@@ -30,6 +30,8 @@ import Testing
         #expect(try InputGain(-6).linear == Float(pow(10, -6.0 / 20)))
         #expect(InputGain(clamping: 99).value == 24 && InputGain(clamping: .nan).value == 0)
         #expect(try OutputChannels(1).channelMode == .mono)
+        #expect(throws: SettingProblem("3 is outside -24–0 dBFS")) { try GuardCeiling(3) }
+        #expect(try decode(#"{"guard": true, "guard_ceiling_db": -3}"#).guardCeiling?.linear == Float(pow(10, -3.0 / 20)))
         #expect(throws: SettingProblem("'asio' is not one of auto, pipewire, jack, alsa, file, clock")) { try BackendChoice(argument: "asio") }
     }
 

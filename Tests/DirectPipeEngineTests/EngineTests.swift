@@ -80,6 +80,33 @@ import Testing
         #expect((engine.output(.pipe).map(abs).max() ?? 0) > 1.5)
     }
 
+    /// The output's loudness (EBU R 128) in the meters: a −23 dBFS 1 kHz stereo sine reads −23 LUFS momentary,
+    /// short-term and integrated and −23 dBTP; a reset starts the integrated reading again from what follows.
+    @Test func theOutputsLoudnessIsMeteredAndResets() throws {
+        let controls = EngineControls()
+        let engine = try Engine(format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .stereo), controls: controls, pipe: nil)
+        func tone(_ level: Double, seconds: Double) -> [Float] {
+            let amplitude = pow(10, level / 20)
+            return (0..<Int(seconds * 48000)).flatMap { n in
+                [Float](repeating: Float(amplitude * sin(2 * Double.pi * 1000 * Double(n) / 48000)), count: 2)
+            }
+        }
+        _ = process(engine, tone(-23, seconds: 4), channels: 2)
+        let loud = engine.meters.snapshot(inputChannels: 2, outputChannels: 2).loudness
+        for value in [loud.momentary, loud.shortTerm, loud.integrated] { #expect(value.map { abs($0 + 23) <= 0.1 } == true, "\(loud)") }
+        #expect(loud.truePeak.map { abs($0 + 23) <= 0.2 } == true && loud.truePeakSinceReset.map { abs($0 + 23) <= 0.2 } == true, "\(loud)")
+        #expect(engine.meters.snapshot(inputChannels: 2, outputChannels: 2).loudness.truePeak == nil, "the held true peak is cleared by reading")
+
+        _ = process(engine, tone(-200, seconds: 0.1), channels: 2)  // a pause: the true-peak filter's memory empties
+        controls.resetLoudness()
+        _ = process(engine, tone(-33, seconds: 0.2), channels: 2)
+        #expect(engine.meters.snapshot(inputChannels: 2, outputChannels: 2).loudness.integrated == nil, "nothing since the reset yet")
+        _ = process(engine, tone(-33, seconds: 2), channels: 2)
+        let after = engine.meters.snapshot(inputChannels: 2, outputChannels: 2).loudness
+        #expect(after.integrated.map { abs($0 + 33) <= 0.1 } == true, "only what came after the reset: \(after)")
+        #expect(after.truePeakSinceReset.map { abs($0 + 33) <= 0.2 } == true, "\(after)")
+    }
+
     @Test func aFileProcessedOfflineIsTheInputTimesTheGain() throws {
         // Through a real WAV file, as the file input will read it.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("dp-engine-\(UUID().uuidString).wav").path

@@ -86,6 +86,29 @@ import Testing
     }
 
     /// The session is written after a change by the saver that runs beside the API, and once more at shutdown.
+    /// set_guard moves the ceiling and switch the engine uses, shows them in the state, and refuses a ceiling out
+    /// of range by name; reset_loudness reaches the engine; the telemetry carries the loudness and guard figures.
+    @Test func theGuardIsSetAndTheLoudnessResetThroughActions() throws {
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        let set = try perform(center, #"{"action": "set_guard", "ceiling_db": -3}"#)
+        #expect(set.safetyGuard.on && set.safetyGuard.ceilingDB == -3)
+        #expect(abs(host.running.engine.controls.guardCeiling - Float(pow(10, -3.0 / 20))) < 1e-6)
+        #expect(center.session().guardCeilingDB == -3 && center.session().guardOn == true)
+        let off = try perform(center, #"{"action": "set_guard", "on": false}"#)
+        #expect(off.safetyGuard.on == false && !host.running.engine.controls.isGuardOn && off.safetyGuard.ceilingDB == -3)
+        #expect(try refusal(center, #"{"action": "set_guard", "ceiling_db": -30}"#)?.message == "guard ceiling -30 is outside -24–0 dBFS")
+        #expect(try refusal(center, #"{"action": "set_guard"}"#)?.kind == .invalid)
+
+        let resets = host.running.engine.controls.loudnessResets
+        _ = try perform(center, #"{"action": "reset_loudness"}"#)
+        #expect(host.running.engine.controls.loudnessResets == resets + 1)
+        let telemetry = try JSONSerialization.jsonObject(with: JSONEncoder().encode(center.telemetry())) as? [String: Any]
+        #expect(telemetry?["loudness"] is [String: Any] && telemetry?["guard_reduction_db"] as? Double == 0, "\(telemetry ?? [:])")
+        #expect(telemetry?["voice_probability"] as? [Any] != nil, "\(telemetry ?? [:])")
+    }
+
     @Test func theSessionIsSavedAfterChanges() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-center-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

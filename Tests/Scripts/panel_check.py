@@ -132,6 +132,28 @@ try:
     # API), while the input's still shows what the microphone hears.
     check("the meters show the tone", wait_for(lambda: abs(meter_db("output-meter") + 6) < 1 and abs(meter_db("input-meter") + 6) < 1, 5),
           (meter_db("input-meter"), meter_db("output-meter")))
+    # The loudness card: the tone's loudness shows; the guard's switch and ceiling act and follow the API; a +6 dBFS
+    # tone is held at the ceiling and the highest true peak says so, until the reset button forgets it.
+    def true_peak():
+        value = page("#true-peak").get_attribute("data-db")
+        return -999.0 if value in (None, "-inf") else float(value)
+    check("the output's loudness shows", wait_for(lambda: page("#lufs-short").text.replace(".", "").lstrip("-").isdigit(), 10),
+          page("#lufs-short").text)
+    set_number("#guard-ceiling", -3)
+    check("the guard's ceiling field sets the ceiling", wait_for(lambda: state()["guard"]["ceiling_db"] == -3), state()["guard"])
+    page("#guard-on").click()
+    check("the guard's switch turns it off", wait_for(lambda: state()["guard"]["on"] is False), state()["guard"])
+    api_post({"action": "set_guard", "on": True})
+    check("the page follows the guard", wait_for(lambda: page("#guard-on").is_selected()))
+    api_post({"action": "set_input_gain", "decibels": 12})
+    check("the guard holds a +6 dBFS tone at its ceiling, and says so",
+          wait_for(lambda: "guard" in page("#guard-reduction").text and abs(true_peak() + 3) < 0.6, 5),
+          (page("#guard-reduction").text, true_peak()))
+    api_post({"action": "set_input_gain", "decibels": 0})
+    time.sleep(0.3)
+    page("#reset-loudness").click()
+    check("reset forgets the peak", wait_for(lambda: abs(true_peak() + 6) < 0.6, 5), true_peak())
+
     api_post({"action": "mute_input", "on": True})
     check("the output meter rests at silence", wait_for(lambda: meter_db("output-meter") < -90 and abs(meter_db("input-meter") + 6) < 1, 5),
           (meter_db("input-meter"), meter_db("output-meter")))
@@ -229,6 +251,10 @@ try:
     page("#audio-apply").click()
     check("the audio form restarts the engine with another period", wait_for(lambda: state()["format"]["period_frames"] == 256, 10),
           state()["format"])
+
+    check("the guard's field shows the ceiling the host has", wait_for(
+        lambda: float(page("#guard-ceiling").get_attribute("value") or "nan") == state()["guard"]["ceiling_db"] == -3),
+        (page("#guard-ceiling").get_attribute("value"), state()["guard"]))
 
     # Every control has a name a screen reader says.
     unnamed = driver.execute_script("""

@@ -143,6 +143,8 @@ function show(s) {
       + (latency.mic_frames != null ? `, virtual mic +${latency.mic_frames} frames` : '')
       + (latency.monitor_frames != null ? `, monitor +${latency.monitor_frames} frames` : '')
     : 'Latency not measured';
+  $('guard-on').checked = s.guard.on;
+  if (document.activeElement !== $('guard-ceiling')) $('guard-ceiling').value = s.guard.ceiling_db;
   $('record').setAttribute('aria-pressed', String(!!s.recording));
   $('record').textContent = s.recording ? 'Stop recording' : 'Record';
   $('record-status').textContent = s.recording ? `${s.recording.path.split('/').pop()} · ${s.recording.seconds.toFixed(0)} s` : '';
@@ -266,6 +268,8 @@ function telemetry(t) {
   const loudest = Math.max(...t.input_peak, 0);
   chain.setInputLevel(loudest > 0 ? 20 * Math.log10(loudest) : -Infinity);
   chain.setReductions(t.gain_reduction_db);
+  chain.setVoice(t.voice_probability);
+  showLoudness(t.loudness, t.guard_reduction_db);
   $('cpu').textContent = `CPU ${(t.cpu_load * 100).toFixed(1)} %`;
   $('xruns').textContent = `xruns ${t.xruns} · graph ${t.graph_xruns}`;
   $('xruns').title = 'xruns: DirectPipe late with a period. graph: cycles the audio server skipped, whoever was late.';
@@ -273,6 +277,17 @@ function telemetry(t) {
   if (pipe && t.pipe_readers != null) {
     pipe.textContent = `${t.pipe_readers} reader${t.pipe_readers === 1 ? '' : 's'} waiting, ${t.pipe_fill_frames} frames unread`;
   }
+}
+
+/** LUFS and dBTP as a streamer reads them: one decimal, "–" for silence. */
+function showLoudness(loudness, guardReduction) {
+  const lufs = (value) => (value == null ? '–' : value.toFixed(1));
+  $('lufs-short').textContent = lufs(loudness.short_term);
+  $('lufs-momentary').textContent = `M ${lufs(loudness.momentary)}`;
+  $('lufs-integrated').textContent = `I ${lufs(loudness.integrated)}`;
+  $('true-peak').textContent = `TP max ${lufs(loudness.true_peak_max)} dBTP`;
+  $('true-peak').dataset.db = loudness.true_peak_max == null ? '-inf' : String(loudness.true_peak_max);
+  $('guard-reduction').textContent = guardReduction > 0.05 ? `guard −${guardReduction.toFixed(1)} dB` : '';
 }
 
 function frame() {
@@ -287,6 +302,9 @@ $('panic').addEventListener('click', () => perform({ action: 'panic', on: !state
 $('input-mute').addEventListener('click', () => perform({ action: 'mute_input', on: !state?.input.muted }));
 $('master-bypass').addEventListener('click', () => perform({ action: 'master_bypass', on: !state?.chain.bypass }));
 $('reset-xruns').addEventListener('click', () => perform({ action: 'reset_xruns' }));
+$('reset-loudness').addEventListener('click', () => perform({ action: 'reset_loudness' }));
+$('guard-on').addEventListener('change', () => perform({ action: 'set_guard', on: $('guard-on').checked }));
+$('guard-ceiling').addEventListener('change', () => perform({ action: 'set_guard', ceiling_db: Number($('guard-ceiling').value) }));
 $('measure-latency').addEventListener('click', () => {
   $('latency').textContent = 'Measuring…';
   perform({ action: 'measure_latency' }).then((measured) => { if (!measured && state) show(state); });

@@ -98,20 +98,40 @@ export class ChainEditor {
     this.cards.forEach((card, index) => {
       const db = reductions?.[index];
       if (db == null) return;
-      if (!card.reduction) {
-        card.reduction = element('div', { className: 'reduction' }, element('span', { className: 'gr-bar' }),
-          element('span', { className: 'gr-text unit' }));
-        card.reduction.setAttribute('role', 'meter');
-        card.reduction.setAttribute('aria-label', `${card.querySelector('.name').textContent} gain reduction`);
-        card.reduction.setAttribute('aria-valuemin', '-24');
-        card.reduction.setAttribute('aria-valuemax', '0');
-        card.querySelector('.effect-head').after(card.reduction);
-      }
-      card.reduction.dataset.grDb = db.toFixed(1);
-      card.reduction.setAttribute('aria-valuenow', db.toFixed(1));
-      card.reduction.querySelector('.gr-bar').style.width = `${Math.min(100, -db / 24 * 100)}%`;
-      card.reduction.querySelector('.gr-text').textContent = `GR ${db.toFixed(1)} dB`;
+      const bar = this.bar(card, 'reduction', 'gain reduction', -24, 0);
+      bar.dataset.grDb = db.toFixed(1);
+      bar.setAttribute('aria-valuenow', db.toFixed(1));
+      bar.querySelector('.gr-bar').style.width = `${Math.min(100, -db / 24 * 100)}%`;
+      bar.querySelector('.gr-text').textContent = `GR ${db.toFixed(1)} dB`;
     });
+  }
+
+  /** Each noise remover's voice probability (0–1, null for other effects): a bar and a percentage. */
+  setVoice(probabilities) {
+    this.cards.forEach((card, index) => {
+      const probability = probabilities?.[index];
+      if (probability == null) return;
+      const percent = Math.round(probability * 100);
+      const bar = this.bar(card, 'voice', 'voice probability', 0, 100);
+      bar.dataset.voice = String(percent);
+      bar.setAttribute('aria-valuenow', String(percent));
+      bar.querySelector('.gr-bar').style.width = `${Math.min(60, percent * 0.6)}%`;
+      bar.querySelector('.gr-text').textContent = `voice ${percent} %`;
+    });
+  }
+
+  /** A card's meter bar of `kind` under the effect's name, made the first time it is asked for. */
+  bar(card, kind, what, min, max) {
+    if (!card[kind]) {
+      card[kind] = element('div', { className: `reduction ${kind}` }, element('span', { className: 'gr-bar' }),
+        element('span', { className: 'gr-text unit' }));
+      card[kind].setAttribute('role', 'meter');
+      card[kind].setAttribute('aria-label', `${card.querySelector('.name').textContent} ${what}`);
+      card[kind].setAttribute('aria-valuemin', String(min));
+      card[kind].setAttribute('aria-valuemax', String(max));
+      card.querySelector('.effect-head').after(card[kind]);
+    }
+    return card[kind];
   }
 
   /** The input's level, for the dynamics curves. */

@@ -89,6 +89,11 @@ public enum InputGainLimits: SettingLimits {
     public static var unit: String { "dB" }
 }
 
+public enum GuardCeilingLimits: SettingLimits {
+    public static var range: ClosedRange<Double> { -24...0 }
+    public static var unit: String { "dBFS" }
+}
+
 /// The engine's sample rate in Hz.
 public typealias SampleRate = LimitedSetting<SampleRateLimits>
 /// Frames per period: what the backend is asked for (JACK's server decides its own).
@@ -101,6 +106,13 @@ public typealias OutputChannels = LimitedSetting<OutputChannelLimits>
 public typealias InputChannels = LimitedSetting<InputChannelLimits>
 /// The input gain in dB, the one range every way of setting it (flag, file, session, API, preset) shares.
 public typealias InputGain = LimitedSetting<InputGainLimits>
+/// The safety guard's ceiling in dBFS, the one range the flag, the file, the session and the API share.
+public typealias GuardCeiling = LimitedSetting<GuardCeilingLimits>
+
+extension LimitedSetting where Limits == GuardCeilingLimits {
+    /// The ceiling as the engine compares with it.
+    public var linear: Float { Float(pow(10, value / 20)) }
+}
 
 extension LimitedSetting where Limits == OutputChannelLimits {
     public var channelMode: ChannelMode { value == 1 ? .mono : .stereo }

@@ -27,6 +27,8 @@ public struct RunSettings: Sendable, Hashable, Codable {
     public var chain: String?
     /// The safety guard before every output (pipe, virtual mic, monitor, recording), −1 dBFS: on unless false.
     public var safetyGuard: Bool?
+    /// The safety guard's ceiling (absent: −1 dBFS).
+    public var guardCeiling: GuardCeiling?
 
     public init() {}
 
@@ -38,7 +40,7 @@ public struct RunSettings: Sendable, Hashable, Codable {
         Field("input_channels", \.inputChannels), Field("gain_db", \.gainDB), Field("jack_server", \.jackServer),
         Field("mic_to", \.micTo), Field("monitor", \.monitor), Field("monitor_clock", \.monitorClock),
         Field("virtual_mic", \.virtualMic), Field("mic_default", \.micDefault), Field("chain", \.chain),
-        Field("guard", \.safetyGuard),
+        Field("guard", \.safetyGuard), Field("guard_ceiling_db", \.guardCeiling),
     ]
 
     /// The keys a configuration file may hold.
