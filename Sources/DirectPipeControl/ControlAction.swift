@@ -36,6 +36,9 @@ public enum ControlAction: Sendable, Equatable {
     case setGuard(on: Bool?, ceilingDB: Double?)
     /// The output's integrated loudness and highest true peak start again.
     case resetLoudness
+    /// One-click voice: the ready voice chain (best noise removal here, auto-gain) into a slot (nil: the current
+    /// one, else A), switched to, with the safety guard on. Pressed again, it restores the chain in that slot.
+    case voice(slot: String?)
     /// Another backend, device, rate, period or channel mode: the audio side restarts (a short gap).
     /// Only ``RunSettings/audioKeys``.
     case configureAudio(RunSettings)
@@ -69,6 +72,7 @@ public enum ControlAction: Sendable, Equatable {
         case .resetXruns: "reset_xruns"
         case .setGuard: "set_guard"
         case .resetLoudness: "reset_loudness"
+        case .voice: "voice"
         case .configureAudio: "configure_audio"
         case .measureLatency: "measure_latency"
         }
@@ -78,7 +82,7 @@ public enum ControlAction: Sendable, Equatable {
         "set_input_gain", "mute_input", "mute_output", "set_output_volume", "enable_output", "panic", "bypass_effect",
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
         "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns",
-        "set_guard", "reset_loudness", "configure_audio",
+        "set_guard", "reset_loudness", "voice", "configure_audio",
         "measure_latency",
     ]
 }
@@ -138,6 +142,7 @@ extension ControlAction: Codable {
         case "reset_xruns": self = .resetXruns
         case "set_guard": self = .setGuard(on: try on(), ceilingDB: try optional(Double.self, .ceilingDB))
         case "reset_loudness": self = .resetLoudness
+        case "voice": self = .voice(slot: try optional(String.self, .slot))
         case "configure_audio":
             do {
                 self = .configureAudio(try RunSettings(from: decoder, accepting: RunSettings.audioKeys, ignoring: [Key.action.rawValue]))
@@ -184,6 +189,7 @@ extension ControlAction: Codable {
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
         case .switchSlot(let slot): try c.encode(slot, forKey: .slot)
+        case .voice(let slot): try c.encodeIfPresent(slot, forKey: .slot)
         case .loadPreset(let name), .savePreset(let name), .deletePreset(let name): try c.encode(name, forKey: .name)
         case .renamePreset(let name, let newName):
             try c.encode(name, forKey: .name)

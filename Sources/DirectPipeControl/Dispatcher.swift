@@ -142,6 +142,16 @@ struct Dispatcher {
             if let on { controls.isGuardOn = on }
         case .resetLoudness:
             controls.resetLoudness()
+        case .voice(let asked):
+            let target = (asked ?? slot ?? "A").uppercased()
+            guard PresetStore.slots.contains(target) else {
+                throw ActionError(.invalid, "'\(asked ?? "")' is not a slot (\(PresetStore.slots.joined(separator: ", ")))")
+            }
+            let preset = Preset(name: target, chain: VoiceChain.best().chain)
+            try load(preset)
+            try store.saveSlot(target, preset)
+            slot = target
+            controls.isGuardOn = true
         case .configureAudio(let request):
             try configureAudio(request)
         case .measureLatency:

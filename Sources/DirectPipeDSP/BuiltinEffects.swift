@@ -4,7 +4,7 @@ public enum BuiltinEffects {
     public static let all: [EffectInfo] = [
         GainEffect.info, PassFilterEffect.info(.highPass), PassFilterEffect.info(.lowPass), EqualizerEffect.info,
         GateEffect.info, CompressorEffect.info, DeEsserEffect.info, LimiterEffect.info, NoiseSuppressorEffect.info,
-        RNNoiseEffect.info,
+        RNNoiseEffect.info, AutoGainEffect.info,
     ]
 
     public static func info(_ id: String) -> EffectInfo? { all.first { $0.id == id } }
@@ -22,6 +22,7 @@ public enum BuiltinEffects {
         case "limiter": LimiterEffect(channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         case "denoise": try NoiseSuppressorEffect(channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         case "rnnoise": try RNNoiseEffect(channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        case "autogain": try AutoGainEffect(channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
         default: throw .unknownEffect(id)
         }
     }

@@ -1,5 +1,6 @@
 /// The ready voice chain (`--chain voice`, the one-click voice): a rumble filter, the best noise removal this
-/// machine has, a gentle gate, a little warmth out and presence in, compression, de-essing and a limiter.
+/// machine has, a gentle gate, a little warmth out and presence in, compression, de-essing, the loudness auto-gain
+/// and a limiter.
 ///
 /// The noise removal is RNNoise when its library is here; otherwise speexdsp's suppression stands in, with a
 /// warning that says why, so the chain always starts.
@@ -31,6 +32,7 @@ public enum VoiceChain {
                 ]),
             .init(id: "compressor", parameters: ["threshold": -22, "ratio": 3, "knee": 6, "attack": 8, "release": 150, "makeup": 5]),
             .init(id: "deesser", parameters: ["frequency": 6500, "threshold": -28, "reduction": 6]),
+            .init(id: "autogain", parameters: ["target": -16]),
             .init(id: "limiter", parameters: ["ceiling": -1]),
         ])
     }

@@ -13,7 +13,7 @@ struct ControlCommand: ParsableCommand {
         discussion: "Outputs: pipe (OBS), mic (the virtual microphone), monitor; 'input' for the input. Effects are numbered from 0.",
         subcommands: [
             Status.self, Watch.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
-            PresetCommand.self, Record.self, ResetXruns.self, Guard.self, ResetLoudness.self, Audio.self, Latency.self,
+            PresetCommand.self, Record.self, ResetXruns.self, Guard.self, ResetLoudness.self, Voice.self, Audio.self, Latency.self,
         ]
     )
 
@@ -214,6 +214,13 @@ struct ControlCommand: ParsableCommand {
         }
 
         func run() async throws { try await ControlCommand.run(.setGuard(on: state?.value, ceilingDB: ceiling)) }
+    }
+
+    struct Voice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One-click voice: the ready voice chain (RNNoise, auto-gain…) into a slot and switched to; again restores it.")
+        @Argument(help: "The slot, A–E (default: the current one, else A).") var slot: String?
+        func run() async throws { try await ControlCommand.run(.voice(slot: slot)) }
     }
 
     struct ResetLoudness: AsyncParsableCommand {

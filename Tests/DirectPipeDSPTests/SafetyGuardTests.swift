@@ -39,6 +39,25 @@ import Testing
         #expect(lowest < 0.3, "it turned the signal down: lowest gain \(lowest)")
     }
 
+    /// Sweeps, bursts and spikes, the shapes that catch a guard out: a 20 Hz–20 kHz sweep at +6 dBFS, tone bursts
+    /// from silence at +12 dBFS, and single-sample +20 dB spikes on a tone just under the ceiling, in blocks of odd sizes.
+    @Test func sweepsBurstsAndSpikesNeverPassTheCeiling() {
+        var phase = 0.0
+        let sweep = (0..<96000).map { n -> Float in
+            phase += 2 * Double.pi * 20 * pow(1000, Double(n) / 96000) / 48000
+            return 2 * Float(sin(phase))
+        }
+        let bursts = (0..<96000).map { n -> Float in n % 4800 < 480 ? 4 * Float(sin(Double(n) * 0.3)) : 0 }
+        let spikes = (0..<96000).map { n -> Float in n % 997 == 0 ? 8.9 : 0.88 * Float(sin(Double(n) * 0.01)) }
+        for (name, signal) in [("sweep", sweep), ("bursts", bursts), ("spikes", spikes)] {
+            for block in [1, 37, 128, 1024] {
+                let stereo = signal.flatMap { [$0, -$0 * 0.5] }
+                let peak = guarded(stereo, blockFrames: block).output.map(abs).max() ?? 0
+                #expect(peak <= ceiling, "\(name) in blocks of \(block): peak \(peak) over \(ceiling)")
+            }
+        }
+    }
+
     /// A sine at +6 dBFS comes out as the same sine turned down (the gain holds across its cycles), not clipped flat:
     /// within 1 % of the ideal (the input × ceiling/2) at every sample. A zero-latency guard cannot see a crest
     /// coming, so the few samples around each crest meet the ceiling by a gain that is a hair lower there.

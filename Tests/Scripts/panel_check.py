@@ -108,6 +108,13 @@ def meter_db(canvas_id):
     return -999.0 if value in (None, "-inf") else float(value)
 
 
+def click(selector):
+    """Clicks as a person does: the element brought to the middle of the window first (the sticky bar covers the top)."""
+    element = page(selector)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def set_number(selector, value):
     """Types over a number field's value, as a person does (select all, type, leave: one change event)."""
     field = page(selector)
@@ -242,11 +249,18 @@ try:
     check("export gives the preset file", exported.get("name") == "talk2" and exported["chain"]["effects"][0]["id"] == "eq", exported)
     page("#slots button[data-slot=A]").click()
     check("an empty slot saves the chain and becomes current", wait_for(lambda: state()["slot"] == "A" and "A" in state()["slots"]))
+    page("#voice").click()
+    check("one-click voice puts the voice chain (RNNoise, auto-gain) in the current slot",
+          wait_for(lambda: state()["slot"] == "A" and {"rnnoise", "autogain"} <= {e["id"] for e in state()["chain"]["effects"]}, 10),
+          [e["id"] for e in state()["chain"]["effects"]])
+    check("the noise remover shows its voice probability",
+          wait_for(lambda: page("#effects li[data-id=rnnoise] .voice").get_attribute("data-voice").isdigit(), 5))
 
     # Latency, and the audio setup.
     page("#measure-latency").click()
     check("measure latency", wait_for(lambda: state()["latency"] is not None, 5))
     check("the page shows the measurement", wait_for(lambda: "OBS pipe" in page("#latency").text), page("#latency").text)
+    click("#audio-setup summary")
     Select(page("#period")).select_by_value("256")
     page("#audio-apply").click()
     check("the audio form restarts the engine with another period", wait_for(lambda: state()["format"]["period_frames"] == 256, 10),
@@ -275,6 +289,18 @@ try:
         overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         check(f"no sideways scrolling at {name} size", overflow <= 1, overflow)
         driver.save_screenshot(os.path.join(options.artifacts, f"panel-{name}.png"))
+        if name == "dock":
+            tops = driver.execute_script(
+                "return ['loudness', 'input', 'presets', 'chain', 'outputs'].map((id) => document.getElementById(id).getBoundingClientRect().top)")
+            check("a dock shows loudness, input, slots, effects, outputs, in that order", tops == sorted(tops), tops)
+            first = "#effects li:first-child"
+            check("a dock shows each effect on one line, its controls hidden",
+                  not page(f"{first} .params").is_displayed() and page(f"{first} .bypass").is_displayed())
+            page(f"{first} button.expand").click()
+            check("and opens one on a click", wait_for(lambda: page(f"{first} .params").is_displayed())
+                  and page(f"{first} button.expand").get_attribute("aria-expanded") == "true")
+            driver.save_screenshot(os.path.join(options.artifacts, "panel-dock-open.png"))
+            page(f"{first} button.expand").click()
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"

@@ -334,6 +334,7 @@ $('audio-form').addEventListener('submit', (event) => {
   });
 });
 $('slot-save').addEventListener('click', () => state?.slot && perform({ action: 'save_preset', name: state.slot }));
+$('voice').addEventListener('click', () => perform(state?.slot ? { action: 'voice', slot: state.slot } : { action: 'voice' }));
 $('preset-save').addEventListener('submit', (event) => {
   event.preventDefault();
   perform({ action: 'save_preset', name: $('preset-name').value.trim() }).then((saved) => { if (saved) $('preset-name').value = ''; });

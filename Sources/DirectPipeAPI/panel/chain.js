@@ -79,6 +79,8 @@ export class ChainEditor {
     this.sampleRate = 48000;
     this.inputDB = -Infinity;
     this.throttle = new Map();
+    /** Effects whose controls are shown where cards are collapsed (a dock): "index id", kept across rebuilds. */
+    this.expanded = new Set();
   }
 
   /** Shows `chain` (the state's): rebuilt when effects come, go or move, else updated in place. */
@@ -171,7 +173,23 @@ export class ChainEditor {
     remove.addEventListener('click', () => this.perform({ action: 'remove_effect', effect: index }));
     const handle = element('span', { className: 'handle', textContent: '⋮⋮', ariaHidden: 'true' });
     handle.setAttribute('aria-hidden', 'true');
-    card.append(element('div', { className: 'effect-head' }, handle, name, bypass, up, down, remove));
+    // Narrow (an OBS dock), a card is one line until opened: this button, shown only there, opens it.
+    const key = `${index} ${effect.id}`;
+    const expand = element('button', { type: 'button', className: 'expand' });
+    const showOpen = (open) => {
+      card.classList.toggle('open', open);
+      expand.setAttribute('aria-expanded', String(open));
+      expand.textContent = open ? '▾' : '▸';
+    };
+    expand.setAttribute('aria-label', `Show ${title}'s controls`);
+    expand.addEventListener('click', () => {
+      const open = !card.classList.contains('open');
+      if (open) this.expanded.add(key); else this.expanded.delete(key);
+      showOpen(open);
+      if (open && card.curve) this.drawCurve(card);
+    });
+    showOpen(this.expanded.has(key));
+    card.append(element('div', { className: 'effect-head' }, expand, handle, name, bypass, up, down, remove));
     card.addEventListener('keydown', (event) => {
       if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return;
       event.preventDefault();
