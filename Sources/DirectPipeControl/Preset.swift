@@ -132,10 +132,13 @@ public struct PresetStore: Sendable {
         }
     }
 
+    /// What a preset's or a recording's name may hold: ASCII letters and digits, space, - _ and ., as the API document
+    /// says; a file name every file system and shell takes as it is.
+    static let nameCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -_.")
+
     private static func check(name: String) throws(ActionError) {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " -_."))
-        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw ActionError(.invalid, "'\(name)' is not a preset name (letters, digits, space, - _ and ., at most 64)")
+        guard !name.isEmpty, name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(nameCharacters.contains) else {
+            throw ActionError(.invalid, "'\(name)' is not a preset name (letters A–Z, digits, space, - _ and ., at most 64)")
         }
     }
 }

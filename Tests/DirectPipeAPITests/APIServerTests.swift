@@ -145,6 +145,10 @@ import Testing
             #expect(try await client.send(.DELETE, "/api/v1/presets/talk").status == 200)
             let gone = try await client.send(.GET, "/api/v1/presets/talk")
             #expect(gone.status == 404 && Client.error(gone) != nil, "\(gone)")
+            // A name with a space arrives percent-encoded; one outside ASCII is refused even when encoded.
+            #expect(try await client.send(.PUT, "/api/v1/presets/talk%20show").status == 200)
+            #expect(String(decoding: try await client.send(.GET, "/api/v1/presets").body, as: UTF8.self).contains("\"talk show\""))
+            #expect(try await client.send(.PUT, "/api/v1/presets/%C2%BE").status == 400)
         }
     }
 }
