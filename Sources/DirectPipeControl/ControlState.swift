@@ -29,8 +29,10 @@ public struct ControlState: Sendable, Codable, Equatable {
         public var faulted: Bool
         public var latencyFrames: Int
         public var parameters: [String: Float]
+        /// What the user should know about it now (DeepFilterNet behind real time, RNNoise standing in).
+        public var note: String?
         enum CodingKeys: String, CodingKey {
-            case index, id, name, bypass, faulted, parameters
+            case index, id, name, bypass, faulted, parameters, note
             case latencyFrames = "latency_frames"
         }
     }

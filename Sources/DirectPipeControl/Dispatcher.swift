@@ -120,9 +120,8 @@ struct Dispatcher {
         case .startRecording(let name):
             let path: String
             if let name {
-                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " ._-"))
                 let lower = name.lowercased()
-                guard name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains),
+                guard name.count <= 64, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(PresetStore.nameCharacters.contains),
                     lower.hasSuffix(".wav") || lower.hasSuffix(".flac")
                 else { throw ActionError(.invalid, "'\(name)' is not a recording name (a file name ending in .wav or .flac)") }
                 path = "\(recordingsFolder)/\(name)"
@@ -147,9 +146,14 @@ struct Dispatcher {
             guard PresetStore.slots.contains(target) else {
                 throw ActionError(.invalid, "'\(asked ?? "")' is not a slot (\(PresetStore.slots.joined(separator: ", ")))")
             }
-            let preset = Preset(name: target, chain: VoiceChain.best().chain)
+            let preset = Preset(name: target, chain: VoiceChain.best().chain), previous = description
             try load(preset)
-            try store.saveSlot(target, preset)
+            do {
+                try store.saveSlot(target, preset)
+            } catch {
+                try? edit(previous)  // refused: the chain that ran runs again
+                throw error
+            }
             slot = target
             controls.isGuardOn = true
         case .configureAudio(let request):
@@ -240,7 +244,7 @@ struct Dispatcher {
         let effects = chain.slots.enumerated().map { index, slot in
             ControlState.Effect(
                 index: index, id: slot.effect.info.id, name: slot.effect.info.name, bypass: slot.bypass, faulted: slot.faulted,
-                latencyFrames: slot.effect.latencyFrames, parameters: slot.effect.values.snapshot)
+                latencyFrames: slot.effect.latencyFrames, parameters: slot.effect.values.snapshot, note: slot.effect.note)
         }
         return ControlState(
             input: .init(gainDB: (inputGainDB * 100).rounded() / 100, muted: controls.isInputMuted),

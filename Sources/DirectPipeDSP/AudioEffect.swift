@@ -50,6 +50,10 @@ open class AudioEffect: @unchecked Sendable {
     /// True for effects that publish a voice probability.
     open var detectsVoice: Bool { false }
 
+    /// What a user should know about the effect now, for the state (DeepFilterNet standing in with RNNoise); nil:
+    /// nothing. Any thread.
+    open var note: String? { nil }
+
     /// Unmanaged, like the parameter words and the slot's flags: no reference counting on the audio thread.
     private let reductionBits = UnsafeAtomic<UInt32>.create(0)
     private let voiceBits = UnsafeAtomic<UInt32>.create(0)

@@ -11,11 +11,14 @@
 public final class RNNoiseEffect: AudioEffect, @unchecked Sendable {
     public static let info = EffectInfo(
         id: "rnnoise", name: "Noise removal (RNNoise)", format: .builtin, audioInputs: 2, audioOutputs: 2,
-        parameters: [
-            EffectParameter("limit", "Attenuation limit (100 = none)", 0, 100, default: 100, unit: "dB"),
-            EffectParameter("gate", "Voice gate threshold (0 = off)", 0, 99, default: 0, unit: "%"),
-            EffectParameter("hold", "Voice gate hold", 0, 2000, default: 300, unit: "ms"),
-        ], author: "Xiph.Org (RNNoise)", category: "Restoration")
+        parameters: noiseRemovalParameters, author: "Xiph.Org (RNNoise)", category: "Restoration")
+
+    /// A neural noise remover's parameters (RNNoise's and DeepFilterNet's): an attenuation limit and a voice gate.
+    public static let noiseRemovalParameters = [
+        EffectParameter("limit", "Attenuation limit (100 = none)", 0, 100, default: 100, unit: "dB"),
+        EffectParameter("gate", "Voice gate threshold (0 = off)", 0, 99, default: 0, unit: "%"),
+        EffectParameter("hold", "Voice gate hold", 0, 2000, default: 300, unit: "ms"),
+    ]
 
     /// RNNoise's samples are 16-bit integers' scale.
     private static let scale: Float = 32768

@@ -29,7 +29,7 @@ public final class RNNoiseLibrary: @unchecked Sendable {
     /// Where the copy DirectPipe installs goes, in the order looked at after the system's own search: the Debian
     /// package's, `scripts/install-deps.sh`'s (as root), and a user's own (`scripts/fetch-rnnoise.sh` without root).
     public static func installedCopies(home: String = NSHomeDirectory()) -> [String] {
-        ["/usr/lib/directpipe/librnnoise.so", "/usr/local/lib/directpipe/librnnoise.so", home + "/.local/lib/directpipe/librnnoise.so"]
+        RuntimeLibrary.folders(home: home).map { $0 + "/librnnoise.so" }
     }
 
     /// Finds and loads librnnoise: `DIRECTPIPE_RNNOISE` if set (and only it), else the system's, else an installed copy.
@@ -49,20 +49,20 @@ public final class RNNoiseLibrary: @unchecked Sendable {
 
     /// Opens one file (or soname) and checks it is RNNoise with 480-sample frames; the failure says which and why.
     static func open(_ file: String) -> Result<RNNoiseLibrary, RNNoiseUnavailable> {
-        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "cannot be opened"
-            return .failure(RNNoiseUnavailable(tried: [reason.contains("No such file") ? "\(file): not found" : reason]))
+        let library: RuntimeLibrary
+        switch RuntimeLibrary.open(file) {
+        case .success(let opened): library = opened
+        case .failure(let problem): return .failure(RNNoiseUnavailable(tried: [problem.text]))
         }
-        func symbol<T>(_ name: String, as type: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: type) } }
-        guard let create = symbol("rnnoise_create", as: Create.self), let destroy = symbol("rnnoise_destroy", as: Destroy.self),
-            let process = symbol("rnnoise_process_frame", as: ProcessFrame.self),
-            let frameSize = symbol("rnnoise_get_frame_size", as: FrameSize.self)
+        guard let create = library.symbol("rnnoise_create", as: Create.self), let destroy = library.symbol("rnnoise_destroy", as: Destroy.self),
+            let process = library.symbol("rnnoise_process_frame", as: ProcessFrame.self),
+            let frameSize = library.symbol("rnnoise_get_frame_size", as: FrameSize.self)
         else {
-            dlclose(handle)
+            library.close()
             return .failure(RNNoiseUnavailable(tried: ["\(file): not RNNoise 0.2's API (rnnoise_create/_destroy/_process_frame/_get_frame_size)"]))
         }
         guard frameSize() == Int32(Self.frameSize) else {
-            dlclose(handle)
+            library.close()
             return .failure(RNNoiseUnavailable(tried: ["\(file): frames of \(frameSize()) samples, not RNNoise's \(Self.frameSize)"]))
         }
         return .success(RNNoiseLibrary(path: file, create: create, destroy: destroy, processFrame: process))

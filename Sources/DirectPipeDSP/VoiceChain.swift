@@ -2,16 +2,19 @@
 /// machine has, a gentle gate, a little warmth out and presence in, compression, de-essing, the loudness auto-gain
 /// and a limiter.
 ///
-/// The noise removal is RNNoise when its library is here; otherwise speexdsp's suppression stands in, with a
-/// warning that says why, so the chain always starts.
+/// The noise removal is DeepFilterNet 3 when its runtime is here, else RNNoise, else speexdsp's suppression, each
+/// step down with a warning that says what is missing, so the chain always starts.
 public enum VoiceChain {
-    /// The chain with the best noise removal `rnnoise` allows, and the warning to show when it is not RNNoise.
-    public static func best(rnnoise: Result<RNNoiseLibrary, RNNoiseUnavailable> = RNNoiseLibrary.shared) -> (
-        chain: ChainDescription, warning: String?
-    ) {
-        switch rnnoise {
-        case .success: (chain(noiseRemoval: .init(id: RNNoiseEffect.info.id)), nil)
-        case .failure(let missing):
+    /// The chain with the best noise removal the libraries allow, and the warning to show when it is not the best.
+    public static func best(
+        deepfilter: Result<DeepFilterLibrary, DeepFilterUnavailable> = DeepFilterLibrary.shared,
+        rnnoise: Result<RNNoiseLibrary, RNNoiseUnavailable> = RNNoiseLibrary.shared
+    ) -> (chain: ChainDescription, warning: String?) {
+        switch (deepfilter, rnnoise) {
+        case (.success, _): (chain(noiseRemoval: .init(id: DeepFilterEffect.info.id)), nil)
+        case (.failure(let missing), .success):
+            (chain(noiseRemoval: .init(id: RNNoiseEffect.info.id)), "the voice chain uses RNNoise, not DeepFilterNet: \(missing)")
+        case (.failure, .failure(let missing)):
             (
                 chain(noiseRemoval: .init(id: NoiseSuppressorEffect.info.id, parameters: ["suppression": -30])),
                 "the voice chain uses speexdsp's noise suppression, weaker than RNNoise: \(missing)"

@@ -8,7 +8,8 @@ public enum ChainLoader {
     /// The factory for live chains in the engine's format.
     public static func factory(_ format: EngineFormat) -> EffectFactory {
         EffectFactory(
-            channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true)
+            channels: format.outputChannels, sampleRate: Double(format.sampleRate), maxFrames: EngineFormat.maxPeriodFrames, liveWorker: true,
+            periodFrames: format.periodFrames)
     }
 
     /// `source`'s chain description: "voice", or a chain file's (the error names the file and what is wrong).

@@ -12,11 +12,14 @@ public struct EffectFactory: Sendable {
     /// Each plugin runs one frame of silence before the chain goes live, off the audio thread,
     /// because some (Calf's) allocate in their first run.
     public let warmUp: Bool
+    /// The engine's period (a live model on a worker thread sizes its slack from it).
+    public let periodFrames: Int
 
-    public init(channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool, warmUp: Bool? = nil) {
+    public init(channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool, warmUp: Bool? = nil, periodFrames: Int = 480) {
         self.channels = channels
         self.sampleRate = sampleRate
         self.maxFrames = maxFrames
+        self.periodFrames = periodFrames
         self.liveWorker = liveWorker
         self.warmUp = warmUp ?? liveWorker
     }
@@ -24,7 +27,9 @@ public struct EffectFactory: Sendable {
     /// A new instance of the effect `id`.
     public func make(_ id: String) throws(EffectError) -> AudioEffect {
         switch EffectInfo.format(of: id) {
-        case .builtin: try BuiltinEffects.make(id, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        case .builtin:
+            try BuiltinEffects.make(
+                id, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, live: liveWorker, periodFrames: periodFrames)
         case .lv2:
             try LV2Effect(
                 LV2Plugin(uri: id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: liveWorker)

@@ -99,6 +99,28 @@ import Testing
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")
     }
 
+    /// The voice effects live: DeepFilterNet on its workers (their allocations are theirs), RNNoise and the
+    /// auto-gain on the audio thread, which allocates nothing over 8,000 callbacks.
+    @Test func theAudioThreadAllocatesNothingWithTheVoiceEffects() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let chain = try writeChain(
+            "voice.json", #"{"effects": [{"id": "deepfilter", "parameters": {"limit": 24}}, {"id": "rnnoise"}, {"id": "autogain"}]}"#)
+        let pipe = uniquePipe("voicealloc")
+        defer { removePipe(pipe) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
+        let run = try TestProcess(
+            Programs.directpipe, ["run", "--pipe", pipe, "--period", "32", "--seconds", "120", "--chain", chain, "--json"], environment: environment)
+        #expect(run.stop(afterCallbacks: 8_000), "\(run.output.suffix(500))")
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
+        print(
+            "audio thread with DeepFilterNet, RNNoise and the auto-gain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
+        )
+        #expect((final.int("callbacks") ?? 0) >= 8_000, "\(final)")
+        #expect(final.int("audio_thread_allocations") == 0, "\(final)")
+    }
+
     /// Chains edited under a running engine (an effect added, then removed with a parameter changed): the
     /// recorded output has no gap and no step beyond the tone's own, the new gain arrives, and a broken
     /// chain file leaves the running chain alone.

@@ -291,7 +291,7 @@ import Testing
             "\(refused.errorOutput)")
         #expect(try ctl(["reset-loudness"]).process.terminationStatus == 0)
         #expect(try ctl(["voice", "C"]).output.contains("slot C"), "one-click voice into slot C")
-        #expect(try ctl(["status"]).output.contains("rnnoise"))
+        #expect(try ctl(["status"]).output.contains("deepfilter"))
         #expect(try ctl(["watch", "--seconds", "0.3"]).output.contains(" LUFS (M "), "the output's loudness in the watch line")
 
         let second = try TestProcess(Programs.directpipe, ["run", "--api", "--api-port", "0", "--seconds", "2"], environment: environment)

@@ -55,7 +55,8 @@ struct DebianPackageTests {
         let read = try #require(reader.jsonLines.last, "\(reader.output)\(reader.errorOutput)")
         #expect((read.int("frames") ?? 0) > 0 && read.int("rate") == 48000 && read.int("channels") == 2, "the reader read the pipe: \(read)")
 
-        // RNNoise from the package's own copy (this fresh root has no other): the voice chain takes it, no warning.
+        // DeepFilterNet and RNNoise from the package's own copies (this fresh root has no other): the voice chain
+        // takes DeepFilterNet, no warning; RNNoise loads as an effect of its own.
         let tone = FileManager.default.temporaryDirectory.appendingPathComponent("dp-debian-tone-\(UUID().uuidString).wav")
         defer { try? FileManager.default.removeItem(at: tone) }
         let writer = try AudioFileWriter(path: tone.path, sampleRate: 48000, channels: 1)
@@ -63,7 +64,9 @@ struct DebianPackageTests {
         try writer.finish()
         try root.copy(tone, to: "tmp/tone.wav")
         let voice = try root.run("directpipe process --chain voice /tmp/tone.wav /tmp/voice.wav 2>&1")
-        #expect(voice.status == 0 && !voice.output.contains("warning") && voice.output.contains("rnnoise"), "\(voice.output)")
+        #expect(voice.status == 0 && !voice.output.contains("warning") && voice.output.contains("deepfilter"), "\(voice.output)")
+        let rnnoise = try root.run("directpipe process --effect rnnoise /tmp/tone.wav /tmp/rnnoise.wav 2>&1")
+        #expect(rnnoise.status == 0, "\(rnnoise.output)")
 
         let manual = try root.run("MANPAGER=cat MANWIDTH=100 man directpipe")
         #expect(manual.status == 0 && manual.output.contains("DIRECTPIPE") && manual.output.contains("panel"), "\(manual.output.prefix(2000))")

@@ -2,8 +2,8 @@ import DirectPipeAudioFile
 import Foundation
 import Testing
 
-/// `--chain voice` through the executable: RNNoise when its library is here, speexdsp's suppression with a warning
-/// naming what is missing when not, and the chain starts either way.
+/// `--chain voice` through the executable: DeepFilterNet when its runtime is here, speexdsp's suppression with a
+/// warning naming what is missing when neither it nor RNNoise is, and the chain starts either way.
 @Suite struct VoiceChainTests {
     @Test func theVoiceChainFallsBackToSpeexWithAWarningAndStillRuns() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-voicechain-\(UUID().uuidString)")
@@ -15,21 +15,23 @@ import Testing
         try tone.withUnsafeBufferPointer { try writer.write($0) }
         try writer.finish()
 
-        let with = try TestProcess(Programs.directpipe, ["process", "--chain", "voice", input, folder.appendingPathComponent("rnnoise.wav").path])
+        let with = try TestProcess(Programs.directpipe, ["process", "--chain", "voice", input, folder.appendingPathComponent("best.wav").path])
         #expect(with.finish() == 0, "\(with.errorOutput)")
-        #expect(!with.errorOutput.contains("warning"), "RNNoise is installed by scripts/install-deps.sh: \(with.errorOutput)")
+        #expect(!with.errorOutput.contains("warning"), "scripts/install-deps.sh installs both: \(with.errorOutput)")
+        #expect(with.errorOutput.contains("highpass → deepfilter → gate"), "\(with.errorOutput)")
 
         var environment = ProcessInfo.processInfo.environment
         environment["DIRECTPIPE_RNNOISE"] = "/nonexistent/librnnoise.so"
+        environment["DIRECTPIPE_DEEPFILTER"] = "/nonexistent"
         let without = try TestProcess(
             Programs.directpipe, ["process", "--chain", "voice", input, folder.appendingPathComponent("speex.wav").path], environment: environment)
         #expect(without.finish() == 0, "\(without.errorOutput)")
         #expect(
             without.errorOutput.contains("warning: the voice chain uses speexdsp's noise suppression")
                 && without.errorOutput.contains("/nonexistent/librnnoise.so: not found"), "\(without.errorOutput)")
-        let rnnoise = try AudioFileContents(path: folder.appendingPathComponent("rnnoise.wav").path).samples
+        let best = try AudioFileContents(path: folder.appendingPathComponent("best.wav").path).samples
         let speex = try AudioFileContents(path: folder.appendingPathComponent("speex.wav").path).samples
-        #expect(rnnoise.count == speex.count && rnnoise != speex, "two different noise removers")
+        #expect(best.count == speex.count && best != speex, "two different noise removers")
 
         let explicit = try TestProcess(
             Programs.directpipe, ["process", "--effect", "rnnoise", input, folder.appendingPathComponent("x.wav").path], environment: environment)

@@ -90,14 +90,7 @@ import Testing
         let effect = try RNNoiseEffect(library: try library(), channels: 1, sampleRate: rate, maxFrames: 128)
         let input = noisyVoice(frames: Int(rate) * 2, sampleRate: rate)
         let output = run(effect, [input], block: 128)[0]
-        // Lags around the reported one, a frame (and more) either side: each correlation once, over a quarter second.
-        let window = Int(rate / 2)..<Int(rate * 0.75), lags = max(0, effect.latencyFrames - 700)..<(effect.latencyFrames + 700)
-        let correlation = lags.map { lag in
-            input[window].withUnsafeBufferPointer { a in
-                output[(window.lowerBound + lag)...].withUnsafeBufferPointer { b in (0..<a.count).reduce(Float(0)) { $0 + a[$1] * b[$1] } }
-            }
-        }
-        let best = correlation.indices.max { correlation[$0] < correlation[$1] }.map { lags.lowerBound + $0 }
+        let best = bestLag(input, output, around: effect.latencyFrames, from: Int(rate / 2), count: Int(rate / 4))
         #expect(best.map { abs($0 - effect.latencyFrames) <= 3 } == true, "voice at \(best ?? -1), latency \(effect.latencyFrames)")
     }
 
@@ -125,14 +118,19 @@ import Testing
         #expect(rms(voiced[48000...]) > 0.02, "voice passes the gate")
     }
 
-    @Test func theVoiceChainTakesRNNoiseAndFallsBackToSpeexWithAWarning() throws {
-        let best = VoiceChain.best(rnnoise: .success(try library()))
-        #expect(best.chain.effects.map(\.id).contains("rnnoise") && best.warning == nil)
-        let missing = RNNoiseUnavailable(tried: ["/x/librnnoise.so: not found"])
-        let fallback = VoiceChain.best(rnnoise: .failure(missing))
-        #expect(fallback.chain.effects.map(\.id).contains("denoise") && !fallback.chain.effects.map(\.id).contains("rnnoise"))
-        #expect(fallback.warning?.contains("speexdsp") == true && fallback.warning?.contains("/x/librnnoise.so: not found") == true)
-        #expect(best.chain.effects.count == fallback.chain.effects.count)
+    @Test func theVoiceChainTakesTheBestNoiseRemovalAndSaysWhenItCannot() throws {
+        let deepfilter = try DeepFilterLibrary.shared.get(), rnnoise = try library()
+        let noDeepFilter = DeepFilterUnavailable(tried: ["/x/DeepFilterNet3_onnx.tar.gz: not found"])
+        let noRNNoise = RNNoiseUnavailable(tried: ["/x/librnnoise.so: not found"])
+        func ids(_ chain: ChainDescription) -> [String] { chain.effects.map(\.id) }
+        let best = VoiceChain.best(deepfilter: .success(deepfilter), rnnoise: .success(rnnoise))
+        #expect(ids(best.chain).contains("deepfilter") && best.warning == nil)
+        let second = VoiceChain.best(deepfilter: .failure(noDeepFilter), rnnoise: .success(rnnoise))
+        #expect(ids(second.chain).contains("rnnoise") && second.warning?.contains("/x/DeepFilterNet3_onnx.tar.gz: not found") == true)
+        let last = VoiceChain.best(deepfilter: .failure(noDeepFilter), rnnoise: .failure(noRNNoise))
+        #expect(ids(last.chain).contains("denoise") && !ids(last.chain).contains("rnnoise"))
+        #expect(last.warning?.contains("speexdsp") == true && last.warning?.contains("/x/librnnoise.so: not found") == true)
+        #expect(Set([best, second, last].map { $0.chain.effects.count }).count == 1)
     }
 
     @Test func aMissingOrWrongLibraryIsNamedWithHowToGetIt() {

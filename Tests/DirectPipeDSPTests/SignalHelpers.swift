@@ -38,3 +38,15 @@ struct Noise: RandomNumberGenerator {
     }
     mutating func sample(_ amplitude: Float) -> Float { Float.random(in: -amplitude...amplitude, using: &self) }
 }
+
+/// The lag (within 700 samples of `around`) at which `output` best matches `input`, correlated over `count`
+/// samples from `from`: where a processor puts the sound it was given.
+func bestLag(_ input: [Float], _ output: [Float], around: Int, from: Int, count: Int) -> Int? {
+    let lags = max(0, around - 700)..<(around + 700)
+    let correlation = lags.map { lag in
+        input[from..<(from + count)].withUnsafeBufferPointer { a in
+            output[(from + lag)...].withUnsafeBufferPointer { b in (0..<a.count).reduce(Float(0)) { $0 + a[$1] * b[$1] } }
+        }
+    }
+    return correlation.indices.max { correlation[$0] < correlation[$1] }.map { lags.lowerBound + $0 }
+}

@@ -109,7 +109,7 @@ import Testing
         #expect(telemetry?["voice_probability"] as? [Any] != nil, "\(telemetry ?? [:])")
     }
 
-    /// One-click voice: the ready voice chain (RNNoise here: scripts/install-deps.sh installs it) into the current
+    /// One-click voice: the ready voice chain (DeepFilterNet here: scripts/install-deps.sh installs it) into the current
     /// slot, switched to, the guard on; edited, then pressed again, it is the voice chain again; a wrong slot is refused.
     @Test func oneClickVoicePutsTheVoiceChainInASlotAndRestoresIt() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dp-voice-\(UUID().uuidString)").path
@@ -120,7 +120,7 @@ import Testing
         _ = try perform(center, #"{"action": "set_guard", "on": false}"#)
         let voice = try perform(center, #"{"action": "voice", "slot": "B"}"#)
         let ids = VoiceChain.best().chain.effects.map(\.id)
-        #expect(ids.contains("rnnoise") && ids.contains("autogain"))
+        #expect(ids.contains("deepfilter") && ids.contains("autogain"))
         #expect(voice.chain.effects.map(\.id) == ids && voice.slot == "B" && voice.slots == ["B"] && voice.safetyGuard.on, "\(voice)")
         _ = try perform(center, #"{"action": "remove_effect", "effect": 1}"#)
         #expect(center.state().chain.effects.count == ids.count - 1)

@@ -250,11 +250,11 @@ try:
     page("#slots button[data-slot=A]").click()
     check("an empty slot saves the chain and becomes current", wait_for(lambda: state()["slot"] == "A" and "A" in state()["slots"]))
     page("#voice").click()
-    check("one-click voice puts the voice chain (RNNoise, auto-gain) in the current slot",
-          wait_for(lambda: state()["slot"] == "A" and {"rnnoise", "autogain"} <= {e["id"] for e in state()["chain"]["effects"]}, 10),
+    check("one-click voice puts the voice chain (DeepFilterNet, auto-gain) in the current slot",
+          wait_for(lambda: state()["slot"] == "A" and {"deepfilter", "autogain"} <= {e["id"] for e in state()["chain"]["effects"]}, 10),
           [e["id"] for e in state()["chain"]["effects"]])
     check("the noise remover shows its voice probability",
-          wait_for(lambda: page("#effects li[data-id=rnnoise] .voice").get_attribute("data-voice").isdigit(), 5))
+          wait_for(lambda: page("#effects li[data-id=deepfilter] .voice").get_attribute("data-voice").isdigit(), 5))
 
     # Latency, and the audio setup.
     page("#measure-latency").click()

@@ -220,7 +220,8 @@ export class ChainEditor {
     if (!card) return;
     card.querySelector('.bypass').setAttribute('aria-pressed', String(effect.bypass));
     card.classList.toggle('faulted', effect.faulted);
-    card.title = effect.faulted ? 'Taken out: it produced NaN, infinity or a blow-up' : '';
+    card.title = effect.faulted ? 'Taken out: it produced NaN, infinity or a blow-up' : (effect.note || '');
+    card.classList.toggle('noted', !!effect.note);
     for (const [symbol, control] of card.controls) if (symbol in effect.parameters) control.set(effect.parameters[symbol]);
     card.parameters = effect.parameters;
     if (card.curve) this.drawCurve(card);
