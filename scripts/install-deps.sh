@@ -6,6 +6,7 @@
 #   install-deps.sh --tests   all that, and the servers and tools the tests start (jackd, a private PipeWire
 #                             with WirePlumber and pipewire-pulse/-alsa/-jack, recorders, stress-ng, a
 #                             Debian 12 root for the packages)
+#   install-deps.sh --bench   the tests' and EasyEffects, the peer scripts/bench-peer.sh measures against
 # The test packages stay off a user's machine unless asked for: pipewire-alsa, for one, makes PipeWire
 # ALSA's default device.
 set -euo pipefail
@@ -24,10 +25,10 @@ packages=(
     libebur128-dev                               # loudness (EBU R 128): meters and the auto-gain
     curl ca-certificates                         # RNNoise and DeepFilterNet, from PyPI (scripts/fetch-*.sh)
 )
-if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ]; then
+if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
     packages+=(dpkg-dev)                             # dpkg-shlibdeps, dpkg-architecture (dpkg-deb is in dpkg)
 fi
-if [ "${1:-}" = "--tests" ]; then
+if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
     packages+=(
         jackd2                                       # a dummy jackd for the JACK tests
         libasound2-plugins alsa-utils                # ALSA's file and jack plugins; arecord
@@ -44,6 +45,9 @@ if [ "${1:-}" = "--tests" ]; then
         swh-plugins tap-plugins cmt                  # LADSPA plugins (ladspa-sdk brings applyplugin)
         debootstrap lintian                          # a fresh Debian 12 root for the packages; their lint
     )
+fi
+if [ "${1:-}" = "--bench" ]; then
+    packages+=(easyeffects)                          # the peer, in service mode under Xvfb (scripts/bench-peer.sh)
 fi
 missing=()
 for package in "${packages[@]}"; do
