@@ -3,7 +3,8 @@ import Foundation
 /// Loudness auto-gain: brings speech to a target loudness (−16 LUFS by default, the streaming norm) whatever the
 /// microphone's level, slowly, the way a careful engineer rides a fader.
 ///
-/// It measures its input with ``LoudnessMeter`` (EBU R 128 K-weighting, 400 ms momentary blocks every 100 ms) and
+/// It measures its input with ``LoudnessMeter`` (EBU R 128 K-weighting, 400 ms momentary blocks every 100 ms; a mono
+/// chain as dual mono, the loudness a stereo stream carrying it has) and
 /// keeps a running speech loudness over the blocks louder than the freeze threshold only (an energy average with a
 /// 2 s time constant), so pauses, room tone and background noise never pull the gain up; below the threshold the
 /// gain holds. Every 100 ms the gain moves toward `target − speech loudness` at most at the rise or fall speed, within
@@ -34,7 +35,7 @@ public final class AutoGainEffect: AudioEffect, @unchecked Sendable {
     private static let blockWeight = 0.05
 
     public init(channels: Int, sampleRate: Double, maxFrames: Int) throws(EffectError) {
-        meter = try LoudnessMeter(channels: channels, sampleRate: sampleRate)
+        meter = try LoudnessMeter(channels: channels, sampleRate: sampleRate, monoAsDualMono: true)
         interleaved = .allocate(capacity: channels * maxFrames)
         interleaved.initialize(repeating: 0, count: channels * maxFrames)
         gain = SmoothedValue(1, milliseconds: 50, sampleRate: sampleRate)

@@ -42,11 +42,14 @@ public final class LoudnessMeter: @unchecked Sendable {
     private var gatedEnergy: Double = 0
     private var gatedCount = 0
 
-    public init(channels: Int, sampleRate: Double) throws(EffectError) {
+    /// `monoAsDualMono`: a single channel is read as heard from two speakers (BS.1770's dual mono, +3 LU), as a mono
+    /// microphone is once OBS or a call puts it in both channels of a stereo stream.
+    public init(channels: Int, sampleRate: Double, monoAsDualMono: Bool = false) throws(EffectError) {
         let mode = Int32(EBUR128_MODE_S.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
         guard let state = ebur128_init(UInt32(channels), UInt(sampleRate), mode) else {
             throw .failed(effect: "loudness meter", reason: "libebur128 refused \(channels) channels at \(sampleRate) Hz")
         }
+        if channels == 1, monoAsDualMono { ebur128_set_channel(state, 0, Int32(EBUR128_DUAL_MONO.rawValue)) }
         self.state = state
         self.channels = channels
         blockFrames = Int((sampleRate / 10).rounded())

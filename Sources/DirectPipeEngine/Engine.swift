@@ -116,7 +116,8 @@ public final class Engine: @unchecked Sendable {
         micGain = GainRamp(gain(controls.virtualMic))
         monitorGain = GainRamp(gain(controls.monitor))
         do {
-            loudness = try LoudnessMeter(channels: format.outputChannels, sampleRate: Double(format.sampleRate))
+            // A mono output is read as a stereo stream carries it (both channels): dual mono.
+            loudness = try LoudnessMeter(channels: format.outputChannels, sampleRate: Double(format.sampleRate), monoAsDualMono: true)
         } catch {
             throw .badSetting("loudness meter", "\(error)")
         }

@@ -23,9 +23,9 @@ import Testing
         }
     }
 
-    /// The integrated loudness of `samples` (mono) from `from` seconds on.
+    /// The integrated loudness of `samples` (mono, read as dual mono: a stream's both channels) from `from` seconds on.
     func loudness(_ samples: [Float], from: Double) throws -> Double {
-        let meter = try LoudnessMeter(channels: 1, sampleRate: 48000)
+        let meter = try LoudnessMeter(channels: 1, sampleRate: 48000, monoAsDualMono: true)
         samples[Int(from * 48000)...].withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: $0.count) }
         return meter.reading.integrated
     }

@@ -58,6 +58,16 @@ import Testing
         #expect(abs(meter.reading.integrated + 30) <= 0.1, "only what came after the reset: \(meter.reading.integrated)")
     }
 
+    /// A mono −23 dBFS sine: −26.0 LUFS as one channel, −23.0 as dual mono (what a stereo stream carrying it reads).
+    @Test func monoReadsAsOneChannelOrAsDualMono() throws {
+        let sine = (0..<48000 * 5).map { Float(pow(10, -23.0 / 20) * sin(2 * Double.pi * 1000 * Double($0) / 48000)) }
+        for (dualMono, expected) in [(false, -26.01), (true, -23.0)] {
+            let meter = try LoudnessMeter(channels: 1, sampleRate: 48000, monoAsDualMono: dualMono)
+            sine.withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: $0.count) }
+            #expect(abs(meter.reading.integrated - expected) <= 0.1, "dual mono \(dualMono): \(meter.reading.integrated)")
+        }
+    }
+
     @Test func truePeakFindsThePeakBetweenSamples() throws {
         // A quarter-rate sine 45° off the samples: every sample is at 0.354, the wave peaks at 0.5 between them.
         let meter = try LoudnessMeter(channels: 1, sampleRate: 48000)
