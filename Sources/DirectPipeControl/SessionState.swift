@@ -77,8 +77,6 @@ public struct SessionState: Sendable, Codable, Equatable {
             output.volume = Float(min(max(saved.volume, 0), 4))
         }
         if let guardOn { controls.isGuardOn = guardOn }
-        if let guardCeilingDB, guardCeilingDB.isFinite {
-            controls.guardCeiling = Float(pow(10, min(max(guardCeilingDB, GuardCeilingLimits.range.lowerBound), 0) / 20))
-        }
+        if let guardCeilingDB, guardCeilingDB.isFinite { controls.guardCeiling = GuardCeiling(clamping: guardCeilingDB).linear }
     }
 }

@@ -84,12 +84,12 @@ public enum InputChannelLimits: SettingLimits {
     public static var unit: String { "channels" }
 }
 
-public enum InputGainLimits: SettingLimits {
+public enum InputGainLimits: DecibelLimits {
     public static var range: ClosedRange<Double> { -60...24 }
     public static var unit: String { "dB" }
 }
 
-public enum GuardCeilingLimits: SettingLimits {
+public enum GuardCeilingLimits: DecibelLimits {
     public static var range: ClosedRange<Double> { -24...0 }
     public static var unit: String { "dBFS" }
 }
@@ -109,20 +109,18 @@ public typealias InputGain = LimitedSetting<InputGainLimits>
 /// The safety guard's ceiling in dBFS, the one range the flag, the file, the session and the API share.
 public typealias GuardCeiling = LimitedSetting<GuardCeilingLimits>
 
-extension LimitedSetting where Limits == GuardCeilingLimits {
-    /// The ceiling as the engine compares with it.
-    public var linear: Float { Float(pow(10, value / 20)) }
-}
-
 extension LimitedSetting where Limits == OutputChannelLimits {
     public var channelMode: ChannelMode { value == 1 ? .mono : .stereo }
 }
 
-extension LimitedSetting where Limits == InputGainLimits {
-    /// The gain as the engine multiplies by it (worked out in double precision, then rounded once).
+/// A setting in decibels (the input gain, the guard's ceiling): what the engine multiplies or compares by.
+public protocol DecibelLimits: SettingLimits where Number == Double {}
+
+extension LimitedSetting where Limits: DecibelLimits {
+    /// The level as the engine uses it (worked out in double precision, then rounded once).
     public var linear: Float { Float(pow(10, value / 20)) }
 
-    /// The gain of `decibels`, the nearest end of the range when outside it (a hand-edited preset or session).
+    /// The level of `decibels`, the nearest end of the range when outside it (a hand-edited preset or session).
     public init(clamping decibels: Double) {
         self.value = decibels.isFinite ? min(max(decibels, Limits.range.lowerBound), Limits.range.upperBound) : 0
     }
