@@ -53,9 +53,12 @@ let package = Package(
         .systemLibrary(name: "CLADSPA", providers: [.apt(["ladspa-sdk"])]),
         // C: the LV2 features a host gives a plugin (URID map, options, log, worker): C structs of callbacks.
         .target(name: "CDirectPipeLV2", linkerSettings: [.linkedLibrary("pthread")]),
+        // Our own declarations of the VST2, VST3 and CLAP ABIs, and the host-side C they need.
+        .target(name: "CDirectPipePluginABI", linkerSettings: [.linkedLibrary("pthread")]),
         // Swift: LV2 and LADSPA plugins as chain effects, plugin scanning, chains built from their JSON.
         .target(
-            name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2"], linkerSettings: [.linkedLibrary("dl")]),
+            name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2", "CDirectPipePluginABI"],
+            linkerSettings: [.linkedLibrary("dl")]),
         // Swift: the engine (real-time processing, controls, meters), independent of devices.
         .target(
             name: "DirectPipeEngine",

@@ -16,6 +16,8 @@
 #   obs-host                   a libobs host that loads the plugin, for its tests
 #   ladspa-test/*.so           LADSPA plugins that misbehave (crash, hang, NaN) and one that does not
 #   lv2/dp-busy-worker.lv2     an LV2 plugin whose worker is always busy, and checks the host's removal order
+#   dpf/bin/dptest-filter*     the cross-format test plugin, built by DPF as LV2, LADSPA, VST2, VST3 and CLAP
+#   format-test/{vst,vst3,clap} VST2, VST3 and CLAP plugins that crash, hang or abort, and a VST2 shell
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
@@ -25,10 +27,10 @@ cc=${CC:-cc}
 # Nothing to do when no source changed since the last complete build and the same optional libraries are
 # there: every test process calls this, and a rebuild (seconds of both cores) in the middle of a real-time
 # test is what that test would measure.
-sources=("$root/scripts/build-native.sh" "$root/Sources/CDirectPipeShm" "$root/Sources/CDirectPipePipeWire"
+sources=("$root/scripts/build-native.sh" "$root/Sources/CDirectPipeShm" "$root/Sources/CDirectPipePipeWire" "$root/Sources/CDirectPipePluginABI"
     "$root/Sources/DirectPipeOBS" "$root/Tests/Native" "$root/Tests/Fuzz" "$root/Benchmarks/Probes")
 available=$(for package in jack libpipewire-0.3 libobs; do pkg-config --exists "$package" && echo "$package"; done
-    [ -f /usr/include/ladspa.h ] && echo ladspa; command -v clang || true; echo "cc=$cc ${FUZZ_CC:-}")
+    [ -f /usr/include/ladspa.h ] && echo ladspa; [ -f /usr/share/dpf/Makefile.plugins.mk ] && echo dpf; command -v clang || true; echo "cc=$cc ${FUZZ_CC:-}")
 stamp=$out/.complete
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$available" ] &&
     [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit)" ]; then
@@ -87,6 +89,29 @@ fi
 if [ -f /usr/include/lv2/worker/worker.h ] || [ -f /usr/include/lv2/lv2plug.in/ns/ext/worker/worker.h ]; then
     rm -rf "$out/lv2/dp-busy-worker.lv2" && mkdir -p "$out/lv2" && cp -r "$root/Tests/Native/lv2/dp-busy-worker.lv2" "$out/lv2/"
     "$cc" "${cflags[@]}" -shared -o "$out/lv2/dp-busy-worker.lv2/dp_busy_worker.so" "$root/Tests/Native/lv2_busy_worker.c"
+fi
+
+# VST2, VST3 and CLAP plugins that misbehave (and a VST2 shell that does not), on our own ABI declarations.
+formats=$out/format-test
+rm -rf "$formats" && mkdir -p "$formats/vst" "$formats/vst3/dp_abort.vst3/Contents/$(uname -m)-linux" "$formats/clap"
+abi=(-I"$root/Sources/CDirectPipePluginABI/include" -Wno-unused-parameter -shared)
+"$cc" "${cflags[@]}" "${abi[@]}" -DVST2_SHELL -o "$formats/vst/dp_shell-vst.so" "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DVST2_CRASH -o "$formats/vst/dp_crash-vst.so" "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DVST2_HANG -o "$formats/vst/dp_hang-vst.so" "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DVST3_ABORT -o "$formats/vst3/dp_abort.vst3/Contents/$(uname -m)-linux/dp_abort.so" \
+    "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_HANG -o "$formats/clap/dp_hang.clap" "$root/Tests/Native/format_misbehaving.c"
+
+# The cross-format test plugin, built by DPF into LV2, LADSPA, VST2, VST3 and CLAP (needs dpf-source; skipped
+# without it), with DPF's generator writing the LV2 bundle's Turtle.
+if [ -f /usr/share/dpf/Makefile.plugins.mk ]; then
+    dpf_out=$out/dpf
+    rm -rf "$dpf_out/bin"
+    make -s -C "$root/Tests/Native/dpf-test-plugin" DPF_PATH=/usr/share/dpf DPF_TARGET_DIR="$dpf_out/bin" DPF_BUILD_DIR="$dpf_out/build" > /dev/null
+    make -s -C "$root/Tests/Native/dpf-test-plugin" NO_STATE=true DPF_PATH=/usr/share/dpf DPF_TARGET_DIR="$dpf_out/bin" \
+        DPF_BUILD_DIR="$dpf_out/build-ladspa" > /dev/null
+    "$cc" -O1 -o "$dpf_out/lv2-ttl-generator" /usr/share/dpf/utils/lv2-ttl-generator/lv2_ttl_generator.c -ldl
+    (cd "$dpf_out/bin/dptest-filter.lv2" && "$dpf_out/lv2-ttl-generator" ./dptest-filter_dsp.so > /dev/null)
 fi
 
 # The OBS plugin and its test host (need libobs; skipped without it).

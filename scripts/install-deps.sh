@@ -43,6 +43,8 @@ if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
         chromium chromium-driver                     # the web panel's tests, in a real headless browser
         x42-plugins swh-lv2 lsp-plugins-lv2 calf-plugins zam-plugins mda-lv2 abgate fomp  # ~480 LV2 plugins
         swh-plugins tap-plugins cmt                  # LADSPA plugins (ladspa-sdk brings applyplugin)
+        lsp-plugins-vst dpf-plugins-vst dragonfly-reverb-vst dragonfly-reverb-lv2 iem-plugin-suite-vst  # VST2 (zam-plugins: VST2, VST3, CLAP)
+        dpf-source                                   # DPF: the test plugin built into LV2, LADSPA, VST2, VST3 and CLAP
         debootstrap lintian                          # a fresh Debian 12 root for the packages; their lint
     )
 fi

@@ -22,7 +22,15 @@ scripts/lib/python-tools.sh  # schemathesis, selenium, and the voice references 
 # pacing, xrun-free ramps) must not fight each other for this machine's cores.
 log=$(mktemp)
 flakes=$(mktemp)
-trap 'rm -f "$log" "$flakes"' EXIT
+events=$(mktemp)
+trap 'rm -f "$log" "$flakes" "$events"' EXIT
+# Swift Testing only (the suite has no XCTest case, whose "Executed 0 tests" would be the only count printed if
+# the runner's own closing line went missing), with its event stream kept: what the summary counts from.
+run_tests() {
+    : > "$events"
+    swift test --no-parallel --disable-xctest --experimental-event-stream-output "$events" \
+        --experimental-event-stream-version 0 "$@" 2>&1 | tee "$log"
+}
 # What a run's failures were: each failed test's recorded issues (file, line, the assertion), for the summary.
 record_failures() {
     echo "--- run $1: $(grep -oE '✘ Suite [A-Za-z0-9_]+ failed' "$log" | awk '{print $3}' | sort -u | paste -sd' ' -)" >> "$flakes"
@@ -38,8 +46,9 @@ summary() {
         cat "$flakes"
     fi
     grep -E '(✔|✘) Test run with' "$log" | tail -1 || true  # the last run's closing line, last (when the runner printed it)
+    python3 "$root/scripts/lib/test-events.py" "$events" || true  # what the last run's event stream counts
 }
-if swift test --no-parallel 2>&1 | tee "$log"; then
+if run_tests; then
     summary "every suite passed at the first run"
     exit 0
 fi
@@ -55,7 +64,7 @@ for retry in 1 2; do
         exit 1
     fi
     echo "test: these suites failed; running them again on their own ($retry of 2): $failed"
-    if swift test --no-parallel --skip-build --filter "$failed" 2>&1 | tee "$log"; then
+    if run_tests --skip-build --filter "$failed"; then
         summary "PASSED ONLY AFTER RE-RUNNING SUITES (flaky: see below, and fix them)"
         exit 0
     fi

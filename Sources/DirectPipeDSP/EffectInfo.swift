@@ -2,10 +2,10 @@
 /// stored in the plugin cache and used to build a chain.
 public struct EffectInfo: Sendable, Codable, Equatable {
     public enum Format: String, Sendable, Codable, CaseIterable {
-        case builtin, lv2, ladspa
+        case builtin, lv2, ladspa, vst2, vst3, clap
     }
 
-    /// A built-in's name, an LV2 URI or a LADSPA `file.so:label`.
+    /// A built-in's name, an LV2 URI, a LADSPA `file.so:label`, or `vst2:`, `vst3:`, `clap:` and a file (``PluginFolders``).
     public var id: String
     public var name: String
     public var format: Format
@@ -33,8 +33,10 @@ public struct EffectInfo: Sendable, Codable, Equatable {
         self.path = path
     }
 
-    /// The format an effect id names: an LV2 URI has a scheme, a LADSPA id is `file.so:label`.
+    /// The format an effect id names: VST2, VST3 and CLAP ids start with their format (`vst2:FILE`), an LV2 URI
+    /// has a scheme, a LADSPA id is `file.so:label`.
     public static func format(of id: String) -> Format {
+        for format in [Format.vst2, .vst3, .clap] where id.hasPrefix(format.rawValue + ":") { return format }
         if id.contains("://") || id.hasPrefix("urn:") { return .lv2 }
         if id.contains(".so:") { return .ladspa }
         return .builtin

@@ -1,7 +1,8 @@
 import DirectPipeDSP
 
 /// Makes effects and whole chains from ids and chain descriptions: built-ins,
-/// LV2 plugins (by URI) and LADSPA plugins (`file.so:label`). Not for the
+/// LV2 plugins (by URI), LADSPA plugins (`file.so:label`), VST2, VST3 and CLAP
+/// plugins (`vst2:FILE`, ``PluginFolders``). Not for the
 /// audio thread: a chain is built here, then handed to the engine whole.
 public struct EffectFactory: Sendable {
     public let channels: Int
@@ -35,6 +36,14 @@ public struct EffectFactory: Sendable {
                 LV2Plugin(uri: id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, liveWorker: liveWorker)
         case .ladspa:
             try LADSPAEffect(LADSPAPlugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        case .vst2:
+            try VST2Effect(
+                VST2Plugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, live: liveWorker)
+        case .clap:
+            try CLAPEffect(CLAPPlugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
+        case .vst3:
+            try VST3Effect(
+                VST3Plugin.find(id, sampleRate: sampleRate), channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, live: liveWorker)
         }
     }
 
@@ -46,8 +55,15 @@ public struct EffectFactory: Sendable {
             return info
         case .lv2: return try LV2Plugin(uri: id, sampleRate: sampleRate).info
         case .ladspa: return try LADSPAPlugin.find(id, sampleRate: sampleRate).info
+        case .vst2: return try VST2Plugin.find(id, sampleRate: sampleRate).info
+        case .clap: return try CLAPPlugin.find(id, sampleRate: sampleRate).info
+        case .vst3: return try VST3Plugin.find(id, sampleRate: sampleRate).info
         }
     }
+
+    /// Makes the LV2 bundle at `path` known to this process, beside those on `LV2_PATH` (a plugin being
+    /// developed, a test's own).
+    public static func loadLV2Bundle(_ path: String) { LV2World.shared.loadBundle(path) }
 
     /// An LV2 plugin's own presets (URI and label); none for other formats.
     public func presets(_ id: String) -> [(uri: String, label: String)] {

@@ -30,6 +30,16 @@ final class LV2World: @unchecked Sendable {
         urids = dp_lv2_urids_new()
     }
 
+    /// Adds the descriptions of the bundle at `path` (a folder ending in `/`) to the world.
+    func loadBundle(_ path: String) {
+        withLock {
+            let folder = path.hasSuffix("/") ? path : path + "/"
+            guard let uri = lilv_new_file_uri(world, nil, folder) else { return }
+            lilv_world_load_bundle(world, uri)
+            lilv_node_free(uri)
+        }
+    }
+
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }

@@ -53,9 +53,9 @@ public enum PluginCatalog {
         }
     }
 
-    /// The scan's summary for each scanned format.
+    /// The scan's summary for each format it found plugins of.
     public static func summaries(of records: [PluginRecord]) -> [ScanSummary] {
-        [EffectInfo.Format.lv2, .ladspa].map { format in
+        EffectInfo.Format.allCases.filter { format in format != .builtin && records.contains { $0.format == format } }.map { format in
             let mine = records.filter { $0.format == format }
             let effects = mine.filter { $0.status != .notAnEffect }
             return ScanSummary(

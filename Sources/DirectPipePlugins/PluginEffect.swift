@@ -102,6 +102,12 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         outputPortList.deallocate()
     }
 
+    /// Parameters `0..<count` on the ports after the first `first` (the audio ports): how VST2, VST3 and CLAP
+    /// effects, whose parameters are not ports, lay them out.
+    static func controlPorts(after first: Int, count: Int) -> [ControlPort] {
+        (0..<count).map { ControlPort(port: first + $0, parameter: $0) }
+    }
+
     /// Where instance `instance` reads or writes port `port`'s value.
     func control(_ instance: Int, _ port: Int) -> UnsafeMutablePointer<Float> { controlValues + instance * portCount + port }
 
@@ -167,13 +173,17 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// The port the plugin reports its latency on, if any.
     var latencyPort: Int? { nil }
 
+    /// True when the plugin tells its latency only once it has run: through a latency port (LV2, LADSPA), or as
+    /// DPF's VST2 builds do, from their process call.
+    var latencyNeedsARun: Bool { latencyPort != nil }
+
+    /// The latency the plugin reports now (once it has run, where ``latencyNeedsARun``).
+    var reportedLatency: Int { latencyPort.map { Int(control(0, $0).pointee) } ?? 0 }
+
     /// The latency a twin reported in ``prepare()``, until this instance has run and reports its own.
     private var preparedLatency = 0
 
-    override var latencyFrames: Int {
-        guard let latencyPort else { return 0 }
-        return primed ? Int(control(0, latencyPort).pointee) : preparedLatency
-    }
+    override var latencyFrames: Int { latencyNeedsARun && !primed ? preparedLatency : reportedLatency }
 
     /// A fresh instance of the same plugin for the same chain, or nil.
     func makeTwin() -> PluginEffect? { nil }
@@ -182,7 +192,7 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// block of silence and tells. This instance stays untouched, so the signal meets it in its initial
     /// state (re-activating it instead does not reset every plugin: LSP's differ by an ulp from lv2apply's).
     override func prepare() {
-        guard latencyPort != nil, let twin = makeTwin() else { return }
+        guard latencyNeedsARun, let twin = makeTwin() else { return }
         for index in 0..<values.count { twin.values.set(index, values.value(index)) }
         if let state = savedState() { try? twin.restore(state: state) }
         let silence = PlanarBuffer(channels: channels, capacity: maxFrames)

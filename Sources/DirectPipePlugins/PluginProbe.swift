@@ -1,7 +1,7 @@
 import DirectPipeDSP
 import Foundation
 
-/// The scanning child's side: goes through every installed plugin, loads it,
+/// The scanning child's side: goes through every installed plugin (LV2, LADSPA, VST2, VST3, CLAP), loads it,
 /// runs it on noise and reports each result as a line of JSON on standard
 /// output, announcing each risky step first (`{"begin": ID}`) so that the
 /// parent knows whom to blame if this process dies or hangs.
@@ -33,6 +33,41 @@ public enum PluginProbe {
                     begin(plugin.info.id)
                     report(probe(plugin.info.id, format: .ladspa))
                 }
+            }
+        }
+        probeFiles(.vst2, skip: skip, begin: begin, report: report) { path, file throws(EffectError) in
+            VST2Plugin.isPluginLibrary(path) ? try VST2Plugin.all(inLibrary: path, file: file).map(\.info.id) : nil
+        }
+        probeFiles(.vst3, skip: skip, begin: begin, report: report) { path, file throws(EffectError) in
+            try VST3Plugin.all(inLibrary: path, file: file).map(\.info.id)
+        }
+        probeFiles(.clap, skip: skip, begin: begin, report: report) { path, file throws(EffectError) in
+            try CLAPPlugin.all(inLibrary: path, file: file).map(\.info.id)
+        }
+    }
+
+    /// Probes every plugin in the files of `format` (``PluginFolders``): announces the file (loading it runs its
+    /// library's constructors and entry), lists its plugins with `list` (nil: not a plugin file, passed over), then
+    /// announces and probes each.
+    private static func probeFiles(
+        _ format: EffectInfo.Format, skip: Set<String>, begin: (String) -> Void, report: (PluginRecord) -> Void,
+        list: (_ path: String, _ file: String) throws(EffectError) -> [String]?
+    ) {
+        for (file, path) in PluginFolders.files(format) {
+            let id = "\(format.rawValue):\(file)"
+            guard !skip.contains(id) else { continue }
+            begin(id)
+            let ids: [String]
+            do {
+                guard let listed = try list(path, file) else { continue }
+                ids = listed
+            } catch {
+                report(PluginRecord(id: id, format: format, status: .failed, reason: "\(error)"))
+                continue
+            }
+            for plugin in ids where !skip.contains(plugin) {
+                begin(plugin)
+                report(probe(plugin, format: format))
             }
         }
     }

@@ -41,12 +41,18 @@ public struct PluginScanner: Sendable {
             case .died(let current, let reason, let status):
                 guard let current else { throw ScanError(reason: "the scanning process \(reason) before any plugin") }
                 let record = PluginRecord(
-                    id: current, format: EffectInfo.format(of: current) == .lv2 ? .lv2 : .ladspa, status: status, reason: reason)
+                    id: current, format: Self.format(ofScanned: current), status: status, reason: reason)
                 records.append(record)
                 done.insert(current)
                 progress(record)
             }
         }
+    }
+
+    /// The format of what a probe child was on: an effect id, or a LADSPA library's path.
+    static func format(ofScanned id: String) -> EffectInfo.Format {
+        let format = EffectInfo.format(of: id)
+        return format == .builtin ? .ladspa : format
     }
 
     /// Writes `records` to the cache (a temporary file renamed into place).

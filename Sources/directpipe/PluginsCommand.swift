@@ -7,17 +7,19 @@ import Foundation
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "Scan, list and describe built-in effects and LV2/LADSPA plugins.",
+        abstract: "Scan, list and describe built-in effects and LV2, LADSPA, VST2, VST3 and CLAP plugins.",
         subcommands: [Scan.self, List.self, Info.self, ScanChild.self]
     )
 
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load and test every LV2 and LADSPA plugin in a child process; cache the result.",
+            abstract: "Load and test every LV2, LADSPA, VST2, VST3 and CLAP plugin in a child process; cache the result.",
             discussion: """
                 Each plugin is instantiated for stereo at 48 kHz and run on noise; one that crashes or hangs the child \
                 is blocklisted with the reason and the scan goes on after it. LADSPA plugins are looked for in \
-                LADSPA_PATH (default /usr/lib/ladspa and /usr/local/lib/ladspa), LV2 plugins in LV2_PATH.
+                LADSPA_PATH (default /usr/lib/ladspa and /usr/local/lib/ladspa), LV2 plugins in LV2_PATH, VST2 in VST_PATH \
+                (default ~/.vst, ~/.lxvst, /usr/local/lib/vst and lxvst, /usr/lib/vst and lxvst), VST3 in VST3_PATH \
+                (~/.vst3, /usr/local/lib/vst3, /usr/lib/vst3), CLAP in CLAP_PATH (~/.clap, /usr/local/lib/clap, /usr/lib/clap).
                 """
         )
 
@@ -54,7 +56,7 @@ struct PluginsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the effects a chain can use (scans first if there is no cache).")
 
-        @Option(help: "builtin, lv2 or ladspa.")
+        @Option(help: "builtin, lv2, ladspa, vst2, vst3 or clap.")
         var format: EffectInfo.Format?
 
         @Option(help: "Only effects whose id, name, maker or category contain this (any case).")

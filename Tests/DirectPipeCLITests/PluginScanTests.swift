@@ -55,6 +55,52 @@ import Testing
         #expect(search.output.contains("builtin deesser"), "\(search.output)")
     }
 
+    /// VST2, VST3 and CLAP plugins built to crash, hang or abort when listed or run (Tests/Native/format_misbehaving.c)
+    /// are blocklisted with their reason; a VST2 shell is listed as its parts; the DPF test plugin is found and works
+    /// in each format after them; a shell's part processes as itself.
+    @Test func vstAndClapPluginsThatCrashHangOrAbortAreBlocklistedAndShellsListedAsTheirParts() throws {
+        defer { try? FileManager.default.removeItem(at: home) }
+        let formats = Programs.nativeDirectory.appendingPathComponent("format-test").path
+        let dpf = Programs.nativeDirectory.appendingPathComponent("dpf/bin").path
+        var environment = environment
+        environment["LADSPA_PATH"] = home.appendingPathComponent("no-ladspa").path
+        environment["VST_PATH"] = "\(formats)/vst:\(dpf)"
+        environment["VST3_PATH"] = "\(formats)/vst3:\(dpf)"
+        environment["CLAP_PATH"] = "\(formats)/clap:\(dpf)"
+        let scan = try TestProcess(Programs.directpipe, ["plugins", "scan", "--timeout", "2", "--json"], environment: environment)
+        #expect(scan.finish(timeout: 120) == 0, "\(scan.errorOutput)")
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(scan.output.utf8)) as? [[String: Any]], "\(scan.output)")
+        func record(_ id: String) -> [String: Any]? { records.first { $0["id"] as? String == id } }
+        #expect(record("vst2:dp_crash-vst.so")?.string("status") == "crashed", "\(records)")
+        #expect(record("vst2:dp_crash-vst.so")?.string("reason")?.contains("signal 11") == true)
+        #expect(record("vst2:dp_hang-vst.so")?.string("status") == "hung")
+        #expect(record("vst3:dp_abort.vst3")?.string("status") == "crashed")
+        #expect(record("vst3:dp_abort.vst3")?.string("reason")?.contains("signal 6") == true)
+        #expect(record("clap:dp_hang.clap")?.string("status") == "hung")
+        let half = "vst2:dp_shell-vst.so#\(0x4470_4831)", double = "vst2:dp_shell-vst.so#\(0x4470_4432)"
+        #expect(record(half)?.string("status") == "ok" && record(double)?.string("status") == "ok", "\(records)")
+        #expect(((record(half)?["info"] as? [String: Any])?["name"] as? String) == "DP Half")
+        #expect(record("vst2:dp_shell-vst.so") == nil, "the shell itself is not an effect")
+        for id in ["vst2:dptest-filter-vst.so", "vst3:dptest-filter.vst3", "clap:dptest-filter.clap"] {
+            #expect(record(id)?.string("status") == "ok", "\(id): \(records)")
+        }
+        let list = try TestProcess(Programs.directpipe, ["plugins", "list", "--format", "vst3"], environment: environment)
+        list.finish()
+        #expect(list.output.contains("vst3:dptest-filter.vst3") && !list.output.contains("dp_abort"), "\(list.output)")
+
+        // A shell's part, by its id, halves the signal.
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let input = home.appendingPathComponent("in.wav").path, output = home.appendingPathComponent("out.wav").path
+        let writer = try AudioFileWriter(path: input, sampleRate: 48000, channels: 2)
+        let tone = (0..<19200).map { 0.5 * Float(sin(2 * Double.pi * 440 * Double($0 / 2) / 48000)) }
+        try tone.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.finish()
+        let run = try TestProcess(Programs.directpipe, ["process", "--effect", half, input, output], environment: environment)
+        #expect(run.finish() == 0, "\(run.errorOutput)")
+        let out = try AudioFileContents(path: output).samples
+        #expect(out.count == tone.count && zip(out, tone).allSatisfy { abs($0 - $1 * 0.5) < 1e-4 }, "\(out.prefix(8))")
+    }
+
     @Test func listScansOnceWhenThereIsNoCache() throws {
         defer { try? FileManager.default.removeItem(at: home) }
         let list = try plugins(["list", "--format", "ladspa"])
