@@ -2,6 +2,7 @@
  * The CLAP host's side: host records with their extensions, the event lists and process call, memory streams.
  */
 #include "directpipe_clap.h"
+#include "directpipe_plugin_thread.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -46,9 +47,8 @@ static __thread int in_process;
 
 static dp_clap_host *host_of(const dp_clap_host_record *record) { return (dp_clap_host *)record->host_data; }
 
-/* thread-check: the audio thread is the one inside process; every other thread is treated as the main thread
-   (DirectPipe calls a plugin's non-audio functions from one control thread at a time). */
-static bool is_main_thread(const dp_clap_host_record *host) { (void)host; return !in_process; }
+/* thread-check: the main thread is DirectPipe's plugin thread, the audio thread the one inside process. */
+static bool is_main_thread(const dp_clap_host_record *host) { (void)host; return dp_plugin_thread_is_current(); }
 static bool is_audio_thread(const dp_clap_host_record *host) { (void)host; return in_process; }
 static const struct {
     bool (*is_main_thread)(const dp_clap_host_record *);

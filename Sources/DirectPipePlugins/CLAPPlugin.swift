@@ -20,6 +20,10 @@ struct CLAPPlugin: @unchecked Sendable {
 
     /// The plugin `clap:FILE[#PLUGIN-ID]` (the part may be left out when the file holds one plugin).
     static func find(_ id: String, sampleRate: Double) throws(EffectError) -> CLAPPlugin {
+        try PluginThread.shared.run { () throws(EffectError) in try findOnPluginThread(id, sampleRate: sampleRate) }
+    }
+
+    private static func findOnPluginThread(_ id: String, sampleRate: Double) throws(EffectError) -> CLAPPlugin {
         guard let reference = PluginFolders.Reference(id), reference.format == .clap else { throw .unknownEffect(id) }
         guard let path = PluginFolders.resolve(reference.file, .clap) else {
             throw .failed(effect: id, reason: "no \(reference.file) in the CLAP folders (\(PluginFolders.folders(.clap).joined(separator: ":")))")
@@ -46,6 +50,10 @@ struct CLAPPlugin: @unchecked Sendable {
 
     /// Every plugin in the CLAP file at `path` (named `file` in ids).
     static func all(inLibrary path: String, file: String) throws(EffectError) -> [CLAPPlugin] {
+        try PluginThread.shared.run { () throws(EffectError) in try allOnPluginThread(inLibrary: path, file: file) }
+    }
+
+    private static func allOnPluginThread(inLibrary path: String, file: String) throws(EffectError) -> [CLAPPlugin] {
         let factory = try Self.factory(of: path, id: "clap:\(file)")
         let ids = Self.pluginIDs(factory)
         var plugins: [CLAPPlugin] = []
@@ -162,8 +170,10 @@ final class CLAPInstance: @unchecked Sendable {
     }
 
     deinit {
-        if active { plugin.pointee.deactivate?(plugin) }
-        plugin.pointee.destroy?(plugin)
+        PluginThread.shared.run {
+            if active { plugin.pointee.deactivate?(plugin) }
+            plugin.pointee.destroy?(plugin)
+        }
         dp_clap_host_free(host)
     }
 

@@ -127,6 +127,7 @@ struct LV2Plugin: @unchecked Sendable {
                 iterator = lilv_scale_points_next(points, iterator)
             }
             lilv_scale_points_free(points)
+            choices.sort { $0.value < $1.value }  // lilv gives them in no set order; lists show them by value
         }
         let kind: EffectParameter.Kind =
             has(lv2 + "toggled") ? .toggle : has(lv2 + "enumeration") && !choices.isEmpty ? .choice : has(lv2 + "integer") ? .integer : .continuous

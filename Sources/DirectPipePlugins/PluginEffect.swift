@@ -102,12 +102,6 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         outputPortList.deallocate()
     }
 
-    /// Parameters `0..<count` on the ports after the first `first` (the audio ports): how VST2, VST3 and CLAP
-    /// effects, whose parameters are not ports, lay them out.
-    static func controlPorts(after first: Int, count: Int) -> [ControlPort] {
-        (0..<count).map { ControlPort(port: first + $0, parameter: $0) }
-    }
-
     /// Where instance `instance` reads or writes port `port`'s value.
     func control(_ instance: Int, _ port: Int) -> UnsafeMutablePointer<Float> { controlValues + instance * portCount + port }
 

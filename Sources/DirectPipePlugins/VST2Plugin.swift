@@ -19,6 +19,10 @@ struct VST2Plugin: @unchecked Sendable {
 
     /// The plugin `vst2:FILE[#ID]`.
     static func find(_ id: String, sampleRate: Double) throws(EffectError) -> VST2Plugin {
+        try PluginThread.shared.run { () throws(EffectError) in try findOnPluginThread(id, sampleRate: sampleRate) }
+    }
+
+    private static func findOnPluginThread(_ id: String, sampleRate: Double) throws(EffectError) -> VST2Plugin {
         guard let reference = PluginFolders.Reference(id), reference.format == .vst2 else { throw .unknownEffect(id) }
         guard let path = PluginFolders.resolve(reference.file, .vst2) else {
             throw .failed(effect: id, reason: "no \(reference.file) in the VST2 folders (\(PluginFolders.folders(.vst2).joined(separator: ":")))")
@@ -33,6 +37,10 @@ struct VST2Plugin: @unchecked Sendable {
 
     /// Every plugin in the library at `path` (named `file` in ids): the library's one plugin, or a shell's parts.
     static func all(inLibrary path: String, file: String, sampleRate: Double = 48000) throws(EffectError) -> [VST2Plugin] {
+        try PluginThread.shared.run { () throws(EffectError) in try allOnPluginThread(inLibrary: path, file: file, sampleRate: sampleRate) }
+    }
+
+    private static func allOnPluginThread(inLibrary path: String, file: String, sampleRate: Double) throws(EffectError) -> [VST2Plugin] {
         let plugin = try VST2Plugin(path: path, file: file, shellID: 0, sampleRate: sampleRate)
         guard plugin.info.category == "Shell" else { return [plugin] }
         var parts: [VST2Plugin] = []
@@ -141,8 +149,10 @@ final class VST2Instance: @unchecked Sendable {
     }
 
     deinit {
-        suspend()
-        dispatch(Int32(DP_VST2_CLOSE.rawValue))  // the plugin frees its record: not touched after this
+        PluginThread.shared.run {
+            suspend()
+            dispatch(Int32(DP_VST2_CLOSE.rawValue))  // the plugin frees its record: not touched after this
+        }
         host.deallocate()
     }
 

@@ -20,6 +20,10 @@ struct VST3Plugin: @unchecked Sendable {
 
     /// The plugin `vst3:BUNDLE[#CLASS-ID]` (the class may be left out when the module has one effect).
     static func find(_ id: String, sampleRate: Double) throws(EffectError) -> VST3Plugin {
+        try PluginThread.shared.run { () throws(EffectError) in try findOnPluginThread(id, sampleRate: sampleRate) }
+    }
+
+    private static func findOnPluginThread(_ id: String, sampleRate: Double) throws(EffectError) -> VST3Plugin {
         guard let reference = PluginFolders.Reference(id), reference.format == .vst3 else { throw .unknownEffect(id) }
         guard let path = PluginFolders.resolve(reference.file, .vst3) else {
             throw .failed(effect: id, reason: "no \(reference.file) in the VST3 folders (\(PluginFolders.folders(.vst3).joined(separator: ":")))")
@@ -48,6 +52,10 @@ struct VST3Plugin: @unchecked Sendable {
 
     /// Every effect class in the module at `path` (named `file` in ids).
     static func all(inLibrary path: String, file: String, sampleRate: Double = 48000) throws(EffectError) -> [VST3Plugin] {
+        try PluginThread.shared.run { () throws(EffectError) in try allOnPluginThread(inLibrary: path, file: file, sampleRate: sampleRate) }
+    }
+
+    private static func allOnPluginThread(inLibrary path: String, file: String, sampleRate: Double) throws(EffectError) -> [VST3Plugin] {
         let module = try open(path, id: "vst3:\(file)")
         let classes = effectClasses(module)
         var plugins: [VST3Plugin] = []
@@ -132,7 +140,7 @@ final class VST3Instance: @unchecked Sendable {
         instance = made
     }
 
-    deinit { dp_vst3_instance_free(instance) }
+    deinit { PluginThread.shared.run { dp_vst3_instance_free(instance) } }
 
     func activate(sampleRate: Double, maxFrames: Int, offline: Bool, id: String) throws(EffectError) {
         var error = [CChar](repeating: 0, count: 512)

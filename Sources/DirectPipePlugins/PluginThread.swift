@@ -1,0 +1,70 @@
+import CDirectPipePluginABI
+import Foundation
+
+/// The one thread that makes every non-audio call into VST2, VST3 and CLAP plugins: creating, describing,
+/// activating, state, resetting and destroying them. These formats expect such calls from one thread (CLAP and
+/// VST3 name it the main thread; CLAP plugins check it through the host's thread-check), and DPF-built plugins
+/// keep process-wide variables while an instance is made, so two made at once on two threads can mix them up.
+/// The audio thread never calls here and never waits for it. Callers block until their call is done; a call made
+/// from this thread runs at once.
+/// Unchecked Sendable: `job` and `done` are guarded by `mutex`; one caller at a time (`callers`).
+final class PluginThread: @unchecked Sendable {
+    static let shared = PluginThread()
+
+    private let callers = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var job: (() -> Void)?
+    private var done = false
+    private var thread = pthread_t()
+
+    private init() {
+        pthread_mutex_init(callers, nil)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        let started = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<PluginThread>.fromOpaque(context!).takeUnretainedValue().serve()
+                return nil
+            }, Unmanaged.passUnretained(self).toOpaque())
+        precondition(started == 0, "cannot start the plugin thread")
+    }
+
+    /// True on the plugin thread.
+    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Runs `body` on the plugin thread and returns what it returns (or throws what it throws).
+    func run<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        if isCurrent { return try body() }
+        var result: Result<T, Failure>?
+        withoutActuallyEscaping(body) { body in
+            pthread_mutex_lock(callers)
+            defer { pthread_mutex_unlock(callers) }
+            pthread_mutex_lock(mutex)
+            job = {
+                do throws(Failure) { result = .success(try body()) } catch { result = .failure(error) }
+            }
+            done = false
+            pthread_cond_broadcast(wake)
+            while !done { pthread_cond_wait(wake, mutex) }
+            job = nil
+            pthread_mutex_unlock(mutex)
+        }
+        return try result!.get()
+    }
+
+    private func serve() {
+        dp_plugin_thread_enter()
+        pthread_mutex_lock(mutex)
+        while true {
+            while job == nil || done { pthread_cond_wait(wake, mutex) }
+            let work = job!
+            pthread_mutex_unlock(mutex)
+            work()
+            pthread_mutex_lock(mutex)
+            done = true
+            pthread_cond_broadcast(wake)
+        }
+    }
+}

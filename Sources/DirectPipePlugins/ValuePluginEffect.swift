@@ -1,0 +1,78 @@
+import DirectPipeDSP
+
+/// What VST2, VST3 and CLAP effects share: their parameters are not ports but values the host sends when they
+/// change (`setParameter`, a parameter queue, a parameter event), so on top of ``PluginEffect``'s port model
+/// (the audio ports first, then one port per parameter) this keeps, per instance, the value last sent of each
+/// parameter, each parameter's range for formats that take normalized values, and each instance's channel pointers
+/// (inputs then outputs) as plain memory for the audio thread.
+/// Unchecked Sendable: PluginEffect's contract; the memory is the audio thread's once live, freed in deinit.
+class ValuePluginEffect: PluginEffect, @unchecked Sendable {
+    let ins: Int
+    let outs: Int
+    let parameterCount: Int
+    /// Instance i's channel pointers: `channelLists + i * (ins + outs)`, inputs then outputs.
+    let channelLists: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
+    private let sent: UnsafeMutablePointer<Float>
+    private let lowest: UnsafeMutablePointer<Float>
+    private let span: UnsafeMutablePointer<Float>
+
+    /// How many instances a plugin with `ins` inputs and `outs` outputs needs on `channels` channels: a pair of
+    /// mono plugins on stereo (``PluginEffect`` decides the same way).
+    static func instanceCount(ins: Int, outs: Int, channels: Int) -> Int { ins <= 1 && outs == 1 && channels > 1 ? channels : 1 }
+
+    /// `normalizedRanges`: per parameter, the range its value maps onto 0…1 linearly before it is sent; nil for a
+    /// format that takes values as they are (CLAP).
+    init(
+        info: EffectInfo, channels: Int, sampleRate: Double, maxFrames: Int, instances: Int, normalizedRanges: [ClosedRange<Float>]?
+    ) {
+        let ins = info.audioInputs, outs = info.audioOutputs, parameterCount = info.parameters.count
+        self.ins = ins
+        self.outs = outs
+        self.parameterCount = parameterCount
+        channelLists = .allocate(capacity: max(instances * (ins + outs), 1))
+        channelLists.initialize(repeating: nil, count: max(instances * (ins + outs), 1))
+        sent = .allocate(capacity: max(instances * parameterCount, 1))
+        sent.initialize(repeating: .nan, count: max(instances * parameterCount, 1))
+        lowest = .allocate(capacity: max(parameterCount, 1))
+        lowest.initialize(repeating: 0, count: max(parameterCount, 1))
+        span = .allocate(capacity: max(parameterCount, 1))
+        span.initialize(repeating: 0, count: max(parameterCount, 1))
+        for (index, range) in (normalizedRanges ?? []).enumerated() {
+            lowest[index] = range.lowerBound
+            span[index] = range.upperBound - range.lowerBound
+        }
+        var defaults = [Float](repeating: 0, count: ins + outs + parameterCount)
+        for (index, parameter) in info.parameters.enumerated() { defaults[ins + outs + index] = parameter.defaultValue }
+        super.init(
+            info: info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, portCount: ins + outs + parameterCount,
+            audioInputs: Array(0..<ins), audioOutputs: Array(ins..<(ins + outs)),
+            controlInputs: (0..<parameterCount).map { ControlPort(port: ins + outs + $0, parameter: $0) },
+            portDefaults: defaults, inPlaceBroken: true)  // none of the three promises that an input may be an output
+        for instance in 0..<instances {
+            let list = channelLists + instance * (ins + outs)
+            for k in 0..<ins { list[k] = inputs[instance * ins + k] }
+            for k in 0..<outs { list[ins + k] = outputs[instance * outs + k] }
+        }
+    }
+
+    deinit {
+        channelLists.deallocate()
+        sent.deallocate()
+        lowest.deallocate()
+        span.deallocate()
+    }
+
+    /// Calls `send(parameter, value)` for each parameter of `instance` whose value changed since it was last sent
+    /// (every one, the first time), the value normalized where the format takes 0…1. Real-time safe.
+    @inline(__always)
+    func forEachChange(of instance: Int, _ send: (Int, Float) -> Void) {
+        let values = control(instance, ins + outs), last = sent + instance * parameterCount
+        for index in 0..<parameterCount where values[index] != last[index] {
+            last[index] = values[index]
+            send(index, span[index] > 0 ? min(max((values[index] - lowest[index]) / span[index], 0), 1) : values[index])
+        }
+    }
+
+    /// A normalized value of parameter `index` as the effect's value (for values read back from the plugin).
+    func value(_ index: Int, normalized: Float) -> Float { span[index] > 0 ? normalized * span[index] + lowest[index] : normalized }
+}
