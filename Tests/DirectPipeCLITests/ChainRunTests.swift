@@ -21,7 +21,8 @@ import Testing
         return file
     }
 
-    /// Built-ins, LV2 plugins with atom ports, a worker-free options user and a latency port, and LADSPA.
+    /// Built-ins, LV2 plugins with atom ports, a worker-free options user and a latency port, LADSPA, and ZAM's
+    /// plugins as VST2, VST3 and CLAP.
     static let mixedChain = """
         {"effects": [
           {"id": "highpass", "parameters": {"frequency": 90}},
@@ -30,6 +31,9 @@ import Testing
           {"id": "http://drobilla.net/plugins/mda/Overdrive", "parameters": {"drive": 0.2}},
           {"id": "http://calf.sourceforge.net/plugins/Compressor"},
           {"id": "filter.so:lpf", "parameters": {"cutoff_frequency_hz": 9000}},
+          {"id": "vst2:ZamCompX2-vst.so", "parameters": {"threshold": 0.8}},
+          {"id": "vst3:ZamGateX2.vst3"},
+          {"id": "clap:ZaMaximX2.clap"},
           {"id": "denoise"},
           {"id": "rnnoise", "parameters": {"limit": 30}},
           {"id": "eq", "parameters": {"b3_gain": 3}},
@@ -74,7 +78,7 @@ import Testing
         defer { removePipe(pipe) }
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
-        // 96 kHz in 32-frame periods: 3,000 callbacks a second through thirteen effects (RNNoise resampled to its 48 kHz), until 8,000 were counted
+        // 96 kHz in 32-frame periods: 3,000 callbacks a second through sixteen effects (RNNoise resampled to its 48 kHz), until 8,000 were counted
         // (waited for, not timed: a stalled machine runs fewer a second).
         let run = try TestProcess(
             Programs.directpipe, ["run", "--pipe", pipe, "--rate", "96000", "--period", "32", "--seconds", "120", "--chain", chain, "--json"],
@@ -93,7 +97,7 @@ import Testing
         #expect(run.errorOutput.components(separatedBy: "chain reloaded").count == 3, "\(run.errorOutput)")
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
         print(
-            "audio thread with a 13-effect chain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
+            "audio thread with a 16-effect chain (LV2, LADSPA, VST2, VST3, CLAP, built-ins): \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
         )
         #expect((final.int("callbacks") ?? 0) >= 8_000, "\(final)")
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")

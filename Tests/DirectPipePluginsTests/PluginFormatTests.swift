@@ -276,6 +276,22 @@ import Testing
         #expect(try Self.decoded(try #require(restored.savedState())).contains("inverted"), "\(format) saves the state it was given")
     }
 
+    /// A parameter changed while the plugin runs (as the API changes one) is heard: the DPF plugin with its filter
+    /// off is a gain; once the glide has settled, the output is the input, 64 frames late, at the new gain.
+    @Test(arguments: ["vst2", "vst3", "clap"])
+    func aParameterChangedWhileRunningIsHeard(_ format: String) throws {
+        let effect = try factory(channels: 2).make(TestPlugins.testFilter(format))
+        try effect.set("mode", 0)
+        let input = signal(channels: 2, frames: 9600)
+        _ = run(effect, input)
+        try effect.set("gain", format == "vst2" ? 0.25 : -12)  // VST2 takes -24…24 dB as 0…1
+        let output = run(effect, input)
+        let gain: Float = powf(10, -12 / 20)
+        let settled = 4800..<9600  // 50 ms after the change: well past the 10 ms glide and the 64-frame delay
+        let worst = settled.map { abs(output[0][$0] - input[0][$0 - 64] * gain) }.max() ?? 1
+        #expect(worst < 1e-5, "\(format): \(worst)")
+    }
+
     /// A saved state as text: the Turtle itself (LV2), or the bytes after the format's prefix (VST2, CLAP), read
     /// as Latin-1 so that any byte is a character.
     static func decoded(_ state: String) throws -> String {
