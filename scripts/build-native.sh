@@ -22,6 +22,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/.build/native}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)  # absolute: the DPF build runs make in the plugin's own folder
 cc=${CC:-cc}
 
 # Nothing to do when no source changed since the last complete build and the same optional libraries are

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""The plugin compatibility report: every installed LV2 and LADSPA effect,
-tried in DirectPipe's host (`directpipe plugins scan`: instantiate, process
-noise, check the output is finite) and in the reference hosts (lv2apply,
-applyplugin: process a noise file, exit status 0, finite output).
+"""The plugin compatibility report: every installed LV2, LADSPA, VST2, VST3 and
+CLAP effect (and the DPF test plugin the tests build, as VST3 and CLAP), tried in
+DirectPipe's host (`directpipe plugins scan`: instantiate, process noise, check the
+output is finite) and, for LV2 and LADSPA, in the reference hosts (lv2apply,
+applyplugin: process a noise file, exit status 0, finite output). Debian has no
+command-line VST or CLAP host to compare with: those formats report ours alone,
+with the reason for each that fails.
 
 Usage: scripts/plugin-report.py [--directpipe PATH] [--details]
 """
@@ -47,9 +50,15 @@ def main():
     options = parser.parse_args()
     work = tempfile.mkdtemp(prefix='dp-report-')
     environment = dict(os.environ, XDG_CACHE_HOME=work)
+    dpf = os.path.join(os.path.dirname(__file__), '..', '.build', 'native', 'dpf', 'bin')
+    if os.path.isdir(dpf):  # the usual folders, then the test plugin's builds
+        home = os.path.expanduser('~')
+        for variable, folder in (('VST3_PATH', 'vst3'), ('CLAP_PATH', 'clap')):
+            usual = [os.path.join(home, '.' + folder), '/usr/local/lib/' + folder, '/usr/lib/' + folder]
+            environment[variable] = ':'.join(environment.get(variable, ':'.join(usual)).split(':') + [os.path.abspath(dpf)])
     scan = subprocess.run([options.directpipe, 'plugins', 'scan', '--json', '--quiet'], stdout=subprocess.PIPE, env=environment, check=True)
     records = json.loads(scan.stdout)
-    results = {'lv2': [], 'ladspa': []}
+    results = {'lv2': [], 'ladspa': [], 'vst2': [], 'vst3': [], 'clap': []}
     for record in records:
         info = record.get('info')
         if record['status'] == 'not_effect' or record['format'] not in results:
@@ -57,6 +66,9 @@ def main():
         ours = record['status'] == 'ok'
         if info is None:  # crashed or hung before it could be described: count it as failing everywhere we know
             results[record['format']].append((record['id'], ours, False, record['reason']))
+            continue
+        if record['format'] not in ('lv2', 'ladspa'):  # no reference host to try it in
+            results[record['format']].append((record['id'], ours, None, record['reason']))
             continue
         channels = max(info['audioInputs'], 1)
         output = os.path.join(work, 'out.wav')
@@ -77,15 +89,17 @@ def main():
     for format, rows in results.items():
         total = len(rows)
         ours = sum(1 for r in rows if r[1])
-        theirs = sum(1 for r in rows if r[2])
         percent = lambda n: 100.0 * n / total if total else 100.0
-        print('%s: %d effect plugins; work in DirectPipe: %d (%.1f %%); in %s: %d (%.1f %%)' % (
-            format.upper(), total, ours, percent(ours), reference_names[format], theirs, percent(theirs)))
+        line = '%s: %d effect plugins; work in DirectPipe: %d (%.1f %%)' % (format.upper(), total, ours, percent(ours))
+        if format in reference_names:
+            theirs = sum(1 for r in rows if r[2])
+            line += '; in %s: %d (%.1f %%)' % (reference_names[format], theirs, percent(theirs))
+        print(line)
         if options.details:
             for plugin, in_ours, in_reference, reason in rows:
-                if not (in_ours and in_reference):
-                    print('  %-60s ours %-4s %s %-4s %s' % (plugin, 'ok' if in_ours else 'FAIL', reference_names[format],
-                                                          'ok' if in_reference else 'FAIL', reason))
+                if not in_ours or in_reference is False:
+                    reference = '' if in_reference is None else '%s %-4s ' % (reference_names[format], 'ok' if in_reference else 'FAIL')
+                    print('  %-60s ours %-4s %s%s' % (plugin, 'ok' if in_ours else 'FAIL', reference, reason))
 
 if __name__ == '__main__':
     main()

@@ -112,8 +112,6 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
             throw .failed(effect: info.id, reason: "it refused the saved state")
         }
         // The state carries parameter values: they become the effect's, so the next block sends them unchanged.
-        for (index, id) in plugin.parameterIDs.enumerated() {
-            if let value = instances[0].value(id) { values.set(index, Float(value)) }
-        }
+        takeValues { index in instances[0].value(plugin.parameterIDs[index]).map(Float.init) ?? values.value(index) }
     }
 }

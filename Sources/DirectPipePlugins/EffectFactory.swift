@@ -65,10 +65,14 @@ public struct EffectFactory: Sendable {
     /// developed, a test's own).
     public static func loadLV2Bundle(_ path: String) { LV2World.shared.loadBundle(path) }
 
-    /// An LV2 plugin's own presets (URI and label); none for other formats.
+    /// A plugin's own presets (an id to load and a label): an LV2 plugin's presets, a VST2 plugin's programs
+    /// (`program:N`); none for other formats.
     public func presets(_ id: String) -> [(uri: String, label: String)] {
-        guard EffectInfo.format(of: id) == .lv2, let plugin = try? LV2Plugin(uri: id, sampleRate: sampleRate) else { return [] }
-        return plugin.presets
+        switch EffectInfo.format(of: id) {
+        case .lv2: (try? LV2Plugin(uri: id, sampleRate: sampleRate))?.presets ?? []
+        case .vst2: (try? VST2Plugin.find(id, sampleRate: sampleRate))?.programs.enumerated().map { ("program:\($0.offset)", $0.element) } ?? []
+        default: []
+        }
     }
 
     /// Loads an LV2 plugin's preset into `effect` (before it goes live).
@@ -86,8 +90,9 @@ public struct EffectFactory: Sendable {
     }
 
     public func loadPreset(_ preset: String, into effect: AudioEffect) throws(EffectError) {
-        guard let lv2 = effect as? LV2Effect else { throw .unsupported(effect: effect.info.id, reason: "only LV2 plugins have presets") }
-        try lv2.loadPreset(preset)
+        if let lv2 = effect as? LV2Effect { return try lv2.loadPreset(preset) }
+        if let vst2 = effect as? VST2Effect { return try vst2.loadProgram(preset) }
+        throw .unsupported(effect: effect.info.id, reason: "only LV2 plugins' presets and VST2 plugins' programs can be loaded")
     }
 
     /// Builds every effect of `description`, sets its parameters and state; the first problem stops it,

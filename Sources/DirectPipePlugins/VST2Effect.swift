@@ -81,6 +81,18 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
         }
     }
 
+    /// Selects program `preset` (`program:N`, as ``EffectFactory/presets(_:)`` lists them) on every instance; its
+    /// parameter values become the effect's.
+    func loadProgram(_ preset: String) throws(EffectError) {
+        guard preset.hasPrefix("program:"), let index = Int(preset.dropFirst("program:".count)), plugin.programs.indices.contains(index) else {
+            throw .failed(effect: info.id, reason: "no program '\(preset)' (it has program:0…program:\(max(plugin.programs.count - 1, 0)))")
+        }
+        PluginThread.shared.run {
+            for instance in instances { instance.dispatch(Int32(DP_VST2_SET_PROGRAM.rawValue), value: index) }
+            takeValues { dp_vst2_get_parameter(instances[0].effect, Int32($0)) }
+        }
+    }
+
     // MARK: State: the plugin's chunk, where it keeps one (its parameters are saved as parameters anyway)
 
     private static let chunkPrefix = "vst2-chunk:"
@@ -103,7 +115,7 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
         guard plugin.hasChunks else { throw .failed(effect: info.id, reason: "it keeps no state chunk, yet one was given") }
         for instance in instances { instance.setChunk(chunk) }
         // The chunk carries parameter values: they become the effect's, so the next block sends them back unchanged.
-        for index in 0..<parameterCount { values.set(index, value(index, normalized: dp_vst2_get_parameter(instances[0].effect, Int32(index)))) }
+        takeValues { dp_vst2_get_parameter(instances[0].effect, Int32($0)) }
     }
 }
 

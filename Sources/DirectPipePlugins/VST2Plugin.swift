@@ -16,6 +16,8 @@ struct VST2Plugin: @unchecked Sendable {
     let hasChunks: Bool
     /// Per parameter: the range its normalized 0…1 value maps onto (0…1 but for integer parameters).
     let ranges: [ClosedRange<Float>]
+    /// Its programs' names (VST2's presets), when it has more than one.
+    let programs: [String]
 
     /// The plugin `vst2:FILE[#ID]`.
     static func find(_ id: String, sampleRate: Double) throws(EffectError) -> VST2Plugin {
@@ -92,6 +94,7 @@ struct VST2Plugin: @unchecked Sendable {
             ranges.append(described.range)
         }
         self.ranges = ranges
+        programs = effect.program_count > 1 ? (0..<Int(effect.program_count)).map(instance.programName) : []
         let category = Int32(instance.dispatch(Int32(DP_VST2_GET_PLUG_CATEGORY.rawValue)))
         if category == Int32(DP_VST2_CATEGORY_SHELL.rawValue) { shellParts = instance.shellParts() }
         let name = instance.string(Int32(DP_VST2_GET_EFFECT_NAME.rawValue))
@@ -191,6 +194,14 @@ final class VST2Instance: @unchecked Sendable {
         let normalized = dp_vst2_get_parameter(effect, Int32(index))
         let value = range.lowerBound + normalized * (range.upperBound - range.lowerBound)
         return (name, range, kind, kind == .continuous ? value : value.rounded())
+    }
+
+    /// Program `index`'s name (asked by index; where a plugin cannot, by selecting it).
+    func programName(_ index: Int) -> String {
+        let asked = string(Int32(DP_VST2_GET_PROGRAM_NAME_INDEXED.rawValue), index: index)
+        if !asked.isEmpty { return asked }
+        dispatch(Int32(DP_VST2_SET_PROGRAM.rawValue), value: index)
+        return string(Int32(DP_VST2_GET_PROGRAM_NAME.rawValue))
     }
 
     /// A shell's parts' unique ids, in the order it lists them.

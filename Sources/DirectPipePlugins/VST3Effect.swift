@@ -101,8 +101,6 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
             throw .failed(effect: info.id, reason: "it refused the saved state")
         }
         // The state carries parameter values: they become the effect's, so the next block sends them unchanged.
-        for (index, id) in plugin.parameterIDs.enumerated() {
-            values.set(index, value(index, normalized: Float(dp_vst3_instance_normalized(instances[0].instance, id))))
-        }
+        takeValues { Float(dp_vst3_instance_normalized(instances[0].instance, plugin.parameterIDs[$0])) }
     }
 }

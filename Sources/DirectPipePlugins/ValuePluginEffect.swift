@@ -31,8 +31,13 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
         self.parameterCount = parameterCount
         channelLists = .allocate(capacity: max(instances * (ins + outs), 1))
         channelLists.initialize(repeating: nil, count: max(instances * (ins + outs), 1))
+        // A new instance holds its defaults already: sent as they are, so the first block sends only what differs (a
+        // value sent back through VST2's or VST3's normalized form need not come back as the same float).
         sent = .allocate(capacity: max(instances * parameterCount, 1))
-        sent.initialize(repeating: .nan, count: max(instances * parameterCount, 1))
+        sent.initialize(repeating: 0, count: max(instances * parameterCount, 1))
+        for instance in 0..<instances {
+            for (index, parameter) in info.parameters.enumerated() { sent[instance * parameterCount + index] = parameter.defaultValue }
+        }
         lowest = .allocate(capacity: max(parameterCount, 1))
         lowest.initialize(repeating: 0, count: max(parameterCount, 1))
         span = .allocate(capacity: max(parameterCount, 1))
@@ -73,6 +78,14 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
         }
     }
 
-    /// A normalized value of parameter `index` as the effect's value (for values read back from the plugin).
-    func value(_ index: Int, normalized: Float) -> Float { span[index] > 0 ? normalized * span[index] + lowest[index] : normalized }
+    /// Takes the plugin's own values (after its state was loaded) as the effect's: `read(index)` gives parameter
+    /// `index`'s value, normalized where the format's values are. They count as sent, so the next block does not send
+    /// them back (through a normalized form that need not return the same float).
+    func takeValues(_ read: (Int) -> Float) {
+        for index in 0..<parameterCount {
+            let raw = read(index)
+            values.set(index, span[index] > 0 ? raw * span[index] + lowest[index] : raw)
+            for instance in 0..<instanceCount { sent[instance * parameterCount + index] = values.value(index) }
+        }
+    }
 }

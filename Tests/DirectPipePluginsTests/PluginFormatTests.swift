@@ -125,6 +125,51 @@ import Testing
         }
     }
 
+    /// LSP's and Dragonfly's VST2 builds (LSP's VST2 code is its own, not DPF's) against their LV2 builds, at their
+    /// defaults: LSP's the same output bit for bit. Dragonfly's reverb modulates its delays randomly (two LV2
+    /// instances of it differ from each other), so its two builds are held to the same level (RMS within 0.2 dB).
+    @Test(arguments: [
+        ("http://lsp-plug.in/plugins/lv2/compressor_stereo", "vst2:lsp-plugins/compressor-stereo.so", true),
+        ("http://lsp-plug.in/plugins/lv2/gate_stereo", "vst2:lsp-plugins/gate-stereo.so", true),
+        ("http://lsp-plug.in/plugins/lv2/para_equalizer_x16_stereo", "vst2:lsp-plugins/para-equalizer-x16-stereo.so", true),
+        ("urn:dragonfly:room", "vst2:DragonflyRoomReverb-vst.so", false),
+    ])
+    func otherVST2BuildsGiveTheirLV2Output(_ lv2: String, _ vst2: String, _ deterministic: Bool) throws {
+        let factory = factory(channels: 2)
+        let input = signal(channels: 2)
+        let outputs = try [lv2, vst2].map { id in
+            let effect = try factory.make(id)
+            effect.prepare()
+            return (output: run(effect, input), latency: effect.latencyFrames, parameters: effect.info.parameters.count)
+        }
+        let (difference, peak) = compare(outputs[0].output, outputs[1].output)
+        #expect(peak > 0.001, "\(lv2) gave a signal")
+        #expect(outputs[0].latency == outputs[1].latency && outputs[0].parameters == outputs[1].parameters)
+        if deterministic {
+            #expect(difference == 0, "\(vst2) differs from \(lv2) by up to \(difference)")
+        } else {
+            func rms(_ output: [[Float]]) -> Float { sqrtf(output.joined().reduce(0) { $0 + $1 * $1 } / Float(output.joined().count)) }
+            let decibels = 20 * log10f(rms(outputs[1].output) / rms(outputs[0].output))
+            #expect(abs(decibels) < 0.2, "\(vst2) is \(decibels) dB from \(lv2)")
+        }
+    }
+
+    /// A VST2 plugin's programs are its presets (no VST2 build in Debian has more than one, DPF's builds show one):
+    /// the suite's shell part lists its three by name, and one loaded sets the parameter to the plugin's value for
+    /// it, also when an effect is described from it (as chain files are made).
+    @Test func aVST2PluginsProgramsAreItsPresets() throws {
+        let factory = factory(channels: 2)
+        let id = "vst2:" + TestPlugins.native.appendingPathComponent("format-test/vst/dp_shell-vst.so").path + "#\(0x4470_4831)"
+        let programs = factory.presets(id)
+        #expect(programs.map(\.label) == ["Low", "Middle", "High"] && programs.map(\.uri) == ["program:0", "program:1", "program:2"])
+        let effect = try factory.make(id)
+        #expect(effect.values.snapshot["level"] == 0.5)
+        try factory.loadPreset("program:2", into: effect)
+        #expect(effect.values.snapshot["level"] == 0.8)
+        #expect(try factory.describe(id, parameters: [:], preset: "program:0").parameters["level"] == 0.2)
+        #expect(throws: EffectError.self) { try factory.loadPreset("program:9", into: effect) }
+    }
+
     @Test(arguments: cases)
     func parametersAreNamedAndRangedAsInLV2(_ plugin: Case) throws {
         let factory = factory(channels: plugin.channels)

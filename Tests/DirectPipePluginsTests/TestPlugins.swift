@@ -2,13 +2,12 @@ import DirectPipePlugins
 import Foundation
 
 /// Plugins the tests build themselves (scripts/build-native.sh, run once per test process): the DPF test plugin
-/// in five formats.
+/// in five formats, and `Tests/Native/format_misbehaving.c`'s.
 enum TestPlugins {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Where the DPF builds are (`dptest-filter.lv2`, `dptest-filter-ladspa.so`, `-vst.so`, `.vst3`, `.clap`), its
-    /// LV2 bundle made known to this process.
-    static let dpf: URL = {
+    /// scripts/build-native.sh's folder, built.
+    static let native: URL = {
         let native = packageRoot.appendingPathComponent(".build/native")
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -16,6 +15,12 @@ enum TestPlugins {
         try? build.run()
         build.waitUntilExit()
         precondition(build.terminationStatus == 0, "scripts/build-native.sh failed")
+        return native
+    }()
+
+    /// Where the DPF builds are (`dptest-filter.lv2`, `dptest-filter-ladspa.so`, `-vst.so`, `.vst3`, `.clap`), its
+    /// LV2 bundle made known to this process.
+    static let dpf: URL = {
         let bin = native.appendingPathComponent("dpf/bin")
         EffectFactory.loadLV2Bundle(bin.appendingPathComponent("dptest-filter.lv2").path)
         return bin

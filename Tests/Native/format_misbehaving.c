@@ -1,7 +1,8 @@
 /*
  * VST2, VST3 and CLAP plugins built for the scanner's tests, on DirectPipe's own ABI declarations. One file,
  * built once per MODE by scripts/build-native.sh:
- *   VST2_SHELL  a VST2 shell holding two gain plugins ("DP Half" ×0.5, "DP Double" ×2): listed as its parts
+ *   VST2_SHELL  a VST2 shell holding two gain plugins ("DP Half" ×0.5, "DP Double" ×2): listed as its parts; each
+ *               has a "Level" parameter and three programs setting it (Low 0.2, Middle 0.5, High 0.8)
  *   VST2_CRASH  VSTPluginMain raises SIGSEGV (the library cannot even be listed)
  *   VST2_HANG   a VST2 effect whose processReplacing never returns
  *   VST3_ABORT  GetPluginFactory aborts (SIGABRT)
@@ -23,15 +24,39 @@
 
 static const char *name_of(int32_t id) { return id == HALF_ID ? "DP Half" : id == DOUBLE_ID ? "DP Double" : "DP Shell"; }
 
+/* What an instance keeps (effect->object): its level, program, and which shell part comes next when listed. */
+typedef struct {
+    float level;
+    int32_t program;
+    int32_t next_part;
+} instance;
+
+static const char *const program_names[] = {"Low", "Middle", "High"};
+static const float program_levels[] = {0.2f, 0.5f, 0.8f};
+
 static intptr_t dispatch(dp_vst2_effect *effect, int32_t opcode, int32_t index, intptr_t value, void *ptr, float opt) {
     (void)index;
     (void)value;
     (void)opt;
     switch (opcode) {
-    case DP_VST2_CLOSE: free(effect); return 1;
+    case DP_VST2_CLOSE:
+        free(effect->object);
+        free(effect);
+        return 1;
+    case DP_VST2_SET_PROGRAM:
+        if (value >= 0 && value < 3) {
+            ((instance *)effect->object)->program = (int32_t)value;
+            ((instance *)effect->object)->level = program_levels[value];
+        }
+        return 0;
+    case DP_VST2_GET_PROGRAM: return ((instance *)effect->object)->program;
+    case DP_VST2_GET_PROGRAM_NAME_INDEXED:
+        if (index < 0 || index >= 3) return 0;
+        strcpy(ptr, program_names[index]);
+        return 1;
     case DP_VST2_GET_PLUG_CATEGORY: return effect->unique_id == SHELL_ID ? DP_VST2_CATEGORY_SHELL : DP_VST2_CATEGORY_EFFECT;
     case DP_VST2_SHELL_GET_NEXT_PLUGIN: {
-        intptr_t *next = (intptr_t *)&effect->reserved2; /* the plugin's own counter: which part comes next */
+        int32_t *next = &((instance *)effect->object)->next_part;
         int32_t id = *next == 0 ? HALF_ID : *next == 1 ? DOUBLE_ID : 0;
         (*next)++;
         if (id != 0) strcpy(ptr, name_of(id));
@@ -53,8 +78,10 @@ static void process(dp_vst2_effect *effect, float **inputs, float **outputs, int
         for (int32_t i = 0; i < frames; i++) outputs[channel][i] = inputs[channel][i] * gain;
 }
 
-static void set_parameter(dp_vst2_effect *effect, int32_t index, float value) { (void)effect; (void)index; (void)value; }
-static float get_parameter(dp_vst2_effect *effect, int32_t index) { (void)effect; (void)index; return 0.5f; }
+static void set_parameter(dp_vst2_effect *effect, int32_t index, float value) {
+    if (index == 0) ((instance *)effect->object)->level = value;
+}
+static float get_parameter(dp_vst2_effect *effect, int32_t index) { return index == 0 ? ((instance *)effect->object)->level : 0.0f; }
 
 dp_vst2_effect *VSTPluginMain(dp_vst2_callback host) {
 #if defined(VST2_CRASH)
@@ -66,8 +93,10 @@ dp_vst2_effect *VSTPluginMain(dp_vst2_callback host) {
     effect->set_parameter = set_parameter;
     effect->get_parameter = get_parameter;
     effect->process_replacing = process;
+    effect->object = calloc(1, sizeof(instance));
+    ((instance *)effect->object)->level = 0.5f;
     effect->parameter_count = 1;
-    effect->program_count = 1;
+    effect->program_count = 3;
     effect->input_count = 2;
     effect->output_count = 2;
     effect->flags = DP_VST2_FLAG_CAN_REPLACING;

@@ -17,8 +17,9 @@ private let periodMetric = figure("capture -> readable p99 ÷ period (%)")
 func registerCaptureToReader() {
     Benchmark(
         "Capture callback to pipe readable, cross-process (JACK, 48 kHz / 64 frames)",
-        configuration: .init(metrics: captureMetrics + anchorMetrics + excessMetrics + [periodMetric],
-                             maxDuration: .seconds(90), maxIterations: 5)
+        configuration: .init(
+            metrics: captureMetrics + anchorMetrics + excessMetrics + [periodMetric],
+            maxDuration: .seconds(90), maxIterations: 5)
     ) { benchmark in
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
@@ -32,9 +33,11 @@ func registerCaptureToReader() {
         defer { jackd.terminate() }
         _ = try! ChildProcess.spawn("/usr/bin/jack_wait", ["-s", server, "-w", "-t", "10"]).wait()
         let pipe = "/DirectPipeAudio-bench-capture-\(getpid())"
-        let ours = try! ChildProcess.spawn(directpipe, [
-            "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "30", "--quiet", "--no-api", "--pipe", pipe,
-        ])
+        let ours = try! ChildProcess.spawn(
+            directpipe,
+            [
+                "run", "--backend", "jack", "--jack-server", server, "--input", "none", "--seconds", "30", "--quiet", "--no-api", "--pipe", pipe,
+            ])
         defer { ours.terminate() }
         usleep(500_000)  // the pipe exists and audio flows
 

@@ -3,8 +3,9 @@ import CDirectPipeShm
 import DirectPipeShm
 import Foundation
 import Histogram
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 private let callPercentiles = percentiles.prefix(2)
@@ -22,7 +23,8 @@ private let busyCPU = figure("host CPU with 50 WebSocket clients at 30 Hz teleme
 func registerControlAPI() {
     Benchmark(
         "Control API: call to audible change, and telemetry to 50 WebSocket clients",
-        configuration: .init(metrics: audibleMetrics + anchorMetrics + ratioMetrics + [idleCPU, busyCPU], maxDuration: .seconds(120), maxIterations: 3)
+        configuration: .init(
+            metrics: audibleMetrics + anchorMetrics + ratioMetrics + [idleCPU, busyCPU], maxDuration: .seconds(120), maxIterations: 3)
     ) { benchmark in
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
@@ -36,11 +38,13 @@ func registerControlAPI() {
         var access: [String: Any]?
         for _ in 0..<200 where access == nil {
             usleep(50_000)
-            access = FileManager.default.contents(atPath: "\(home)/directpipe/api.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            access = FileManager.default.contents(atPath: "\(home)/directpipe/api.json").flatMap {
+                try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
+            }
         }
         guard let url = access?["url"] as? String, let pid = access?["pid"] as? Int,
-              let token = try? String(contentsOfFile: "\(home)/directpipe/api-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-              let reader = try? PipeReader(name: PipeName(pipe))
+            let token = try? String(contentsOfFile: "\(home)/directpipe/api-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            let reader = try? PipeReader(name: PipeName(pipe))
         else {
             benchmark.error("the API host did not start (build first: scripts/bench.sh)")
             return
@@ -70,10 +74,13 @@ func registerControlAPI() {
             anchor.record((dp_monotonic_ns() - before) / 1000)
         }
         let idle = cpuShare(pid: Int32(pid), seconds: 5)
-        let load = try! ChildProcess.spawn("/usr/bin/python3", [
-            root.appendingPathComponent("Benchmarks/Probes/ws_clients.py").path, url.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/ws",
-            token, "50", "7",
-        ])
+        let load = try! ChildProcess.spawn(
+            "/usr/bin/python3",
+            [
+                root.appendingPathComponent("Benchmarks/Probes/ws_clients.py").path,
+                url.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/ws",
+                token, "50", "7",
+            ])
         usleep(1_000_000)  // connected, telemetry flowing
         let busy = cpuShare(pid: Int32(pid), seconds: 5)
         _ = load.wait()
@@ -94,7 +101,8 @@ func registerControlAPI() {
 private func cpuShare(pid: Int32, seconds: Double) -> Double {
     func ticks() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)  // utime, stime (fields 14, 15)
     }

@@ -53,8 +53,10 @@ func registerEngineCPU() {
         defer { servers.forEach { $0.stop() } }
         let seconds = "\(settleSeconds + windowSeconds + 1)"
         func directpipeClient(_ pair: Int, _ server: PinnedJackServer) -> [String] {
-            [directpipe, "run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--seconds", seconds,
-             "--quiet", "--no-api", "--pipe", "bench-cpu-\(getpid())-\(pair)"]
+            [
+                directpipe, "run", "--backend", "jack", "--jack-server", server.name, "--input", "none", "--seconds", seconds,
+                "--quiet", "--no-api", "--pipe", "bench-cpu-\(getpid())-\(pair)",
+            ]
         }
         func passthroughClient(_ name: String, _ server: PinnedJackServer) -> [String] { [passthrough, server.name, seconds, name] }
 
@@ -65,8 +67,9 @@ func registerEngineCPU() {
             let isControl = pair >= pairsPerIteration
             let client = isControl ? passthroughClient("in-directpipes-place", placeOfOurs) : directpipeClient(pair, placeOfOurs)
             let oursStartsFirst = pair / 2 % 2 == 0
-            guard let (a, b) = measureSideBySide(
-                client, on: placeOfOurs.cpu, passthroughClient("anchor", placeOfAnchor), on: placeOfAnchor.cpu, firstStarts: oursStartsFirst)
+            guard
+                let (a, b) = measureSideBySide(
+                    client, on: placeOfOurs.cpu, passthroughClient("anchor", placeOfAnchor), on: placeOfAnchor.cpu, firstStarts: oursStartsFirst)
             else {
                 benchmark.error("a client did not run its JACK callbacks (see jackd: \(servers.map(\.name)))")
                 return
@@ -122,8 +125,9 @@ private func measureSideBySide(
         guard let threadBefore = before.0, let threadAfter = after.0,
             Double(threadAfter.timeslices - threadBefore.timeslices) > seconds * cyclesPerSecond / 2
         else { return nil }
-        results.append(ClientCPU(
-            threadNs: Double(threadAfter.runtimeNs - threadBefore.runtimeNs), processNs: Double(after.1 - before.1), seconds: seconds))
+        results.append(
+            ClientCPU(
+                threadNs: Double(threadAfter.runtimeNs - threadBefore.runtimeNs), processNs: Double(after.1 - before.1), seconds: seconds))
     }
     return (results[0], results[1])
 }
@@ -157,9 +161,11 @@ private struct PinnedJackServer {
     init(cpu: Int) {
         self.cpu = cpu
         name = "dp-bench-\(getpid())-cpu\(cpu)"
-        process = try! ChildProcess.spawn("/usr/bin/taskset", [
-            "-c", "\(cpu)", "/usr/bin/jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64",
-        ])
+        process = try! ChildProcess.spawn(
+            "/usr/bin/taskset",
+            [
+                "-c", "\(cpu)", "/usr/bin/jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "64",
+            ])
         _ = try! ChildProcess.spawn("/usr/bin/jack_wait", ["-s", name, "-w", "-t", "10"]).wait()
     }
 

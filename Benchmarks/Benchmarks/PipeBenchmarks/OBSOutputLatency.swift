@@ -23,8 +23,9 @@ private let blockNs = blockFrames * 1_000_000_000 / 48000
 func registerOBSOutputLatency() {
     Benchmark(
         "OBS plugin, writer publish to obs_source_output_audio (libobs host, 48 kHz / 64 frames)",
-        configuration: .init(metrics: obsMetrics + anchorMetrics + ratioMetrics + [periodMetric],
-                             maxDuration: .seconds(120), maxIterations: 5)
+        configuration: .init(
+            metrics: obsMetrics + anchorMetrics + ratioMetrics + [periodMetric],
+            maxDuration: .seconds(120), maxIterations: 5)
     ) { benchmark in
         let native = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/native")
@@ -40,11 +41,13 @@ func registerOBSOutputLatency() {
 
         benchmark.startMeasurement()
         let anchor = measureFutexWakes(probe)
-        let obs = WakeProbe(URL(fileURLWithPath: "/usr/bin/xvfb-run"), [
-            "-a", host.path, "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path,
-            "--data", native.appendingPathComponent("obs/data").path, "--pipe", name.rawValue,
-            "--latency-samples", "\(samplesPerSide)",
-        ])
+        let obs = WakeProbe(
+            URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+            [
+                "-a", host.path, "--plugin", native.appendingPathComponent("obs/directpipe-obs.so").path,
+                "--data", native.appendingPathComponent("obs/data").path, "--pipe", name.rawValue,
+                "--latency-samples", "\(samplesPerSide)",
+            ])
         block.withUnsafeBufferPointer { source in
             obs.publishUntilDone(every: UInt32(blockNs / 1000)) { writer.write(source, captureTimeNs: dp_monotonic_ns()) }
         }

@@ -12,6 +12,7 @@ let benchmarks: @Sendable () -> Void = {
     registerCaptureToReader()
     registerOBSOutputLatency()
     registerPluginHostOverhead()
+    registerPluginFormatOverhead()
     registerVoiceChainCost()
     registerControlAPI()
 }

@@ -9,8 +9,8 @@ private let plugins = [
     "http://drobilla.net/plugins/mda/Overdrive", "http://drobilla.net/plugins/mda/Delay", "http://plugin.org.uk/swh-plugins/sc4",
     "http://calf.sourceforge.net/plugins/Compressor", "http://lsp-plug.in/plugins/lv2/compressor_stereo",
 ]
-private let frames = 480_000
-private let block = 64
+let frames = 480_000
+let block = 64
 private let overall = figure("our host ÷ lv2bench, time per block, geometric mean over 5 plugins (%)")
 private let worst = figure("our host ÷ lv2bench, the plugin with the largest ratio (%)")
 private let inChain = figure("in a chain slot (NaN guard, bypass path) ÷ lv2bench, geometric mean (%)")
@@ -37,7 +37,10 @@ func registerPluginHostOverhead() {
             }
             let ratio = ours / reference
             let perBlock = { (seconds: Double) in String(format: "%.0f", seconds * 1e9 / Double(frames / block)) }
-            FileHandle.standardError.write(Data("  \(uri): lv2bench \(perBlock(reference)) ns/block, ours \(perBlock(ours)) (\(Int(ratio * 100)) %), in a chain \(perBlock(chained)) (\(Int(chained / reference * 100)) %)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "  \(uri): lv2bench \(perBlock(reference)) ns/block, ours \(perBlock(ours)) (\(Int(ratio * 100)) %), in a chain \(perBlock(chained)) (\(Int(chained / reference * 100)) %)\n"
+                        .utf8))
             logSum += log(ratio)
             chainLogSum += log(chained / reference)
             largest = max(largest, ratio)
@@ -49,14 +52,14 @@ func registerPluginHostOverhead() {
 }
 
 /// lv2bench's own figure: seconds for `frames` frames (it times its run loop).
-private func lv2benchSeconds(_ uri: String) -> Double? {
+func lv2benchSeconds(_ uri: String) -> Double? {
     let run = try? ChildProcess.spawn("/usr/bin/lv2bench", ["-b", "\(block)", "-n", "\(frames)", uri])
     guard let output = run?.wait().output else { return nil }
     return output.split(separator: "\n").last.flatMap { $0.split(separator: " ").first }.flatMap { Double($0) }
 }
 
-/// The plugin as our effect (or in a one-effect chain of ours), on silence, like lv2bench.
-private func ourSeconds(_ uri: String, inChain: Bool) -> Double? {
+/// The plugin (any format's id) as our effect (or in a one-effect chain of ours), on silence, like lv2bench.
+func ourSeconds(_ uri: String, inChain: Bool) -> Double? {
     let factory = EffectFactory(channels: 2, sampleRate: 48000, maxFrames: block, liveWorker: false, warmUp: true)
     guard let chain = try? factory.chain(ChainDescription(effects: [.init(id: uri)])) else { return nil }
     let effect = chain.slots[0].effect

@@ -62,7 +62,9 @@ func registerRingThroughput() {
                 let jackRing = timePass {
                     for _ in 0..<blocksPerPass {
                         jack_ringbuffer_write(jack, UnsafeRawPointer(source.baseAddress!).assumingMemoryBound(to: CChar.self), blockBytes)
-                        blackHole(jack_ringbuffer_read(jack, UnsafeMutableRawPointer(destination.baseAddress!).assumingMemoryBound(to: CChar.self), blockBytes))
+                        blackHole(
+                            jack_ringbuffer_read(
+                                jack, UnsafeMutableRawPointer(destination.baseAddress!).assumingMemoryBound(to: CChar.self), blockBytes))
                     }
                 }
                 // A backend hands the writer its capture time; reading the clock is not the pipe's cost.
