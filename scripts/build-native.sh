@@ -99,6 +99,7 @@ abi=(-I"$root/Sources/CDirectPipePluginABI/include" -Wno-unused-parameter -share
 "$cc" "${cflags[@]}" "${abi[@]}" -DVST2_SHELL -o "$formats/vst/dp_shell-vst.so" "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DVST2_CRASH -o "$formats/vst/dp_crash-vst.so" "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DVST2_HANG -o "$formats/vst/dp_hang-vst.so" "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DVST2_NAN -o "$formats/vst/dp_nan-vst.so" "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DVST3_ABORT -o "$formats/vst3/dp_abort.vst3/Contents/$(uname -m)-linux/dp_abort.so" \
     "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_HANG -o "$formats/clap/dp_hang.clap" "$root/Tests/Native/format_misbehaving.c"

@@ -66,11 +66,12 @@ public struct EffectFactory: Sendable {
     public static func loadLV2Bundle(_ path: String) { LV2World.shared.loadBundle(path) }
 
     /// A plugin's own presets (an id to load and a label): an LV2 plugin's presets, a VST2 plugin's programs
-    /// (`program:N`); none for other formats.
+    /// (`program:N`), a VST3 plugin's `.vstpreset` files (their paths); none for other formats.
     public func presets(_ id: String) -> [(uri: String, label: String)] {
         switch EffectInfo.format(of: id) {
         case .lv2: (try? LV2Plugin(uri: id, sampleRate: sampleRate))?.presets ?? []
         case .vst2: (try? VST2Plugin.find(id, sampleRate: sampleRate))?.programs.enumerated().map { ("program:\($0.offset)", $0.element) } ?? []
+        case .vst3: (try? VST3Plugin.find(id, sampleRate: sampleRate))?.presets.map { ($0.path, $0.label) } ?? []
         default: []
         }
     }
@@ -89,10 +90,14 @@ public struct EffectFactory: Sendable {
         return effect
     }
 
+    /// A VST3 effect's state now as a `.vstpreset` file (nil for other formats).
+    public func vst3Preset(of effect: AudioEffect) -> VST3PresetFile? { (effect as? VST3Effect)?.presetFile }
+
     public func loadPreset(_ preset: String, into effect: AudioEffect) throws(EffectError) {
         if let lv2 = effect as? LV2Effect { return try lv2.loadPreset(preset) }
         if let vst2 = effect as? VST2Effect { return try vst2.loadProgram(preset) }
-        throw .unsupported(effect: effect.info.id, reason: "only LV2 plugins' presets and VST2 plugins' programs can be loaded")
+        if let vst3 = effect as? VST3Effect { return try vst3.loadPreset(path: preset) }
+        throw .unsupported(effect: effect.info.id, reason: "only LV2 presets, VST2 programs and VST3 preset files can be loaded")
     }
 
     /// Builds every effect of `description`, sets its parameters and state; the first problem stops it,

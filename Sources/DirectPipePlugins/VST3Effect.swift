@@ -97,6 +97,29 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
         guard text.hasPrefix(Self.statePrefix), parts.count == 2, let component = Data(base64Encoded: String(parts[0])),
             let controller = Data(base64Encoded: String(parts[1]))
         else { throw .failed(effect: info.id, reason: "its saved state is not a VST3 state") }
+        try load(component: component, controller: controller)
+    }
+
+    /// The plugin's state now, as a `.vstpreset` file's contents (for other hosts, or to load later).
+    var presetFile: VST3PresetFile? {
+        PluginThread.shared.run { instances[0].save() }.map {
+            VST3PresetFile(classID: plugin.classHex, component: $0.component, controller: $0.controller)
+        }
+    }
+
+    /// Loads the `.vstpreset` file at `path` (made for this plugin's class).
+    func loadPreset(path: String) throws(EffectError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .failed(effect: info.id, reason: "no preset file \(path)") }
+        let preset: VST3PresetFile
+        do { preset = try VST3PresetFile(data) } catch { throw .failed(effect: info.id, reason: "\(path): \(error)") }
+        guard preset.classID == plugin.classHex else {
+            throw .failed(effect: info.id, reason: "\(path) is for another plugin (class \(preset.classID), not \(plugin.classHex))")
+        }
+        try PluginThread.shared.run { () throws(EffectError) in try load(component: preset.component, controller: preset.controller) }
+    }
+
+    /// Gives every instance a component and controller state; its parameter values become the effect's.
+    private func load(component: Data, controller: Data) throws(EffectError) {
         for instance in instances where !instance.load(component: component, controller: controller) {
             throw .failed(effect: info.id, reason: "it refused the saved state")
         }

@@ -9,6 +9,8 @@ struct VST3Plugin: @unchecked Sendable {
     let path: String
     let module: OpaquePointer
     let classID: [UInt8]
+    /// The class id as a preset file writes it (32 hex digits).
+    var classHex: String { classID.map { String(format: "%02X", $0) }.joined() }
     let info: EffectInfo
     /// Per DirectPipe parameter: the plugin's parameter id, and the range its normalized value maps onto
     /// linearly (plain values where the plugin maps linearly or in steps, else 0…1).
@@ -17,6 +19,11 @@ struct VST3Plugin: @unchecked Sendable {
     /// Channels of each audio input and output bus.
     let inputChannels: [Int32]
     let outputChannels: [Int32]
+
+    /// The `.vstpreset` files made for this class, where VST3 hosts look for them (``VST3PresetFile``).
+    var presets: [(path: String, label: String)] {
+        VST3PresetFile.presets(in: VST3PresetFile.folders(vendor: info.author, name: info.name, bundle: path), classID: classHex)
+    }
 
     /// The plugin `vst3:BUNDLE[#CLASS-ID]` (the class may be left out when the module has one effect).
     static func find(_ id: String, sampleRate: Double) throws(EffectError) -> VST3Plugin {

@@ -77,6 +77,7 @@ import Testing
         #expect(record("vst3:dp_abort.vst3")?.string("status") == "crashed")
         #expect(record("vst3:dp_abort.vst3")?.string("reason")?.contains("signal 6") == true)
         #expect(record("clap:dp_hang.clap")?.string("status") == "hung")
+        #expect(record("vst2:dp_nan-vst.so")?.string("reason")?.contains("not finite") == true, "\(records)")
         let half = "vst2:dp_shell-vst.so#\(0x4470_4831)", double = "vst2:dp_shell-vst.so#\(0x4470_4432)"
         #expect(record(half)?.string("status") == "ok" && record(double)?.string("status") == "ok", "\(records)")
         #expect(((record(half)?["info"] as? [String: Any])?["name"] as? String) == "DP Half")
@@ -109,7 +110,10 @@ import Testing
         #expect(list.output.contains("dp_good.so:dp_gain"))
     }
 
-    @Test func aPluginThatTurnsToNaNIsTakenOutOfTheChain() throws {
+    /// A LADSPA plugin and a VST2 plugin built to turn to NaN from their 1000th frame.
+    @Test(arguments: ["dp_nan.so:dp_nan", "vst2:format-test/vst/dp_nan-vst.so"])
+    func aPluginThatTurnsToNaNIsTakenOutOfTheChain(_ given: String) throws {
+        let id = given.hasPrefix("vst2:") ? "vst2:" + Programs.nativeDirectory.appendingPathComponent(String(given.dropFirst(5))).path : given
         defer { try? FileManager.default.removeItem(at: home) }
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let input = home.appendingPathComponent("in.wav").path, output = home.appendingPathComponent("out.wav").path
@@ -118,11 +122,11 @@ import Testing
         try tone.withUnsafeBufferPointer { try writer.write($0) }
         try writer.finish()
         let chain = home.appendingPathComponent("chain.json").path
-        try #"{"effects": [{"id": "dp_nan.so:dp_nan"}, {"id": "gain", "parameters": {"gain": -6.0206}}]}"#
+        try #"{"effects": [{"id": "\#(id)"}, {"id": "gain", "parameters": {"gain": -6.0206}}]}"#
             .write(toFile: chain, atomically: true, encoding: .utf8)
         let run = try TestProcess(Programs.directpipe, ["process", "--chain", chain, "--block", "64", input, output], environment: environment)
         #expect(run.finish() == 0, "\(run.errorOutput)")
-        #expect(run.errorOutput.contains("dp_nan.so:dp_nan produced NaN, infinity or a blow-up and was taken out"), "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("\(id) produced NaN, infinity or a blow-up and was taken out"), "\(run.errorOutput)")
         let out = try AudioFileContents(path: output).samples
         #expect(out.allSatisfy { $0.isFinite })
         // Before the fault the plugin (gain 1) passes the tone, the block it broke in (frames 960–1023) is muted,

@@ -170,6 +170,44 @@ import Testing
         #expect(throws: EffectError.self) { try factory.loadPreset("program:9", into: effect) }
     }
 
+    /// VST3 preset files: the DPF test plugin's state (gain −6 dB, polarity inverted) written as a `.vstpreset` into its
+    /// bundle's presets folder is listed among its presets and loads, by its path, into a new instance: the same
+    /// parameters and output. A file for another class and bytes that are not a preset are refused, saying why.
+    @Test func aVST3PresetFileIsListedAndLoads() throws {
+        let factory = factory(channels: 2)
+        let id = TestPlugins.testFilter("vst3")
+        let source = try factory.make(id)
+        try source.set("gain", -6)
+        let input = signal(channels: 2, frames: 4800)
+        _ = run(source, input)  // the processor has the gain now
+        try source.restore(state: try Self.replacing("normal", with: "inverted", in: try #require(source.savedState())))
+        var preset = try #require(factory.vst3Preset(of: source))
+        let folder = TestPlugins.dpf.appendingPathComponent("dptest-filter.vst3/Contents/Resources/Presets")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("Quieter and inverted.vstpreset")
+        try preset.encoded.write(to: file)
+        #expect(try VST3PresetFile(preset.encoded) == preset)
+        #expect(factory.presets(id).contains { $0.uri == file.path && $0.label == "Quieter and inverted" }, "\(factory.presets(id))")
+        let loaded = try factory.make(id)
+        try factory.loadPreset(file.path, into: loaded)
+        #expect(abs((loaded.values.snapshot["gain"] ?? 0) + 6) < 1e-4, "\(loaded.values.snapshot)")
+        source.reset()
+        #expect(compare(run(source, input), run(loaded, input)).difference == 0)
+        preset.classID = String(repeating: "0", count: 32)
+        try preset.encoded.write(to: file)
+        #expect(factory.presets(id).isEmpty, "a file for another class is not this plugin's")
+        do {
+            try factory.loadPreset(file.path, into: loaded)
+            Issue.record("a preset for another class was loaded")
+        } catch { #expect("\(error)".contains("is for another plugin")) }
+        try Data("not a preset".utf8).write(to: file)
+        do {
+            try factory.loadPreset(file.path, into: loaded)
+            Issue.record("bytes that are not a preset were loaded")
+        } catch { #expect("\(error)".contains("does not start with VST3")) }
+        try FileManager.default.removeItem(at: file)
+    }
+
     @Test(arguments: cases)
     func parametersAreNamedAndRangedAsInLV2(_ plugin: Case) throws {
         let factory = factory(channels: plugin.channels)

@@ -5,6 +5,7 @@
  *               has a "Level" parameter and three programs setting it (Low 0.2, Middle 0.5, High 0.8)
  *   VST2_CRASH  VSTPluginMain raises SIGSEGV (the library cannot even be listed)
  *   VST2_HANG   a VST2 effect whose processReplacing never returns
+ *   VST2_NAN    a VST2 effect that passes its input (gain 1) and turns to NaN from its 1000th frame
  *   VST3_ABORT  GetPluginFactory aborts (SIGABRT)
  *   CLAP_HANG   clap_entry's init never returns
  */
@@ -15,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(VST2_SHELL) || defined(VST2_CRASH) || defined(VST2_HANG)
+#if defined(VST2_SHELL) || defined(VST2_CRASH) || defined(VST2_HANG) || defined(VST2_NAN)
+#include <math.h>
 #include "directpipe_vst2.h"
 
 #define SHELL_ID 0x44705368 /* 'DpSh' */
@@ -29,6 +31,7 @@ typedef struct {
     float level;
     int32_t program;
     int32_t next_part;
+    int64_t frames; /* processed so far */
 } instance;
 
 static const char *const program_names[] = {"Low", "Middle", "High"};
@@ -72,6 +75,13 @@ static intptr_t dispatch(dp_vst2_effect *effect, int32_t opcode, int32_t index, 
 static void process(dp_vst2_effect *effect, float **inputs, float **outputs, int32_t frames) {
 #if defined(VST2_HANG)
     for (;;) pause();
+#endif
+#if defined(VST2_NAN)
+    int64_t *done = &((instance *)effect->object)->frames;
+    for (int channel = 0; channel < 2; channel++)
+        for (int32_t i = 0; i < frames; i++) outputs[channel][i] = *done + i >= 1000 ? NAN : inputs[channel][i];
+    *done += frames;
+    return;
 #endif
     float gain = effect->unique_id == HALF_ID ? 0.5f : 2.0f;
     for (int channel = 0; channel < 2; channel++)
