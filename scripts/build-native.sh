@@ -103,6 +103,7 @@ abi=(-I"$root/Sources/CDirectPipePluginABI/include" -Wno-unused-parameter -share
 "$cc" "${cflags[@]}" "${abi[@]}" -DVST3_ABORT -o "$formats/vst3/dp_abort.vst3/Contents/$(uname -m)-linux/dp_abort.so" \
     "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_HANG -o "$formats/clap/dp_hang.clap" "$root/Tests/Native/format_misbehaving.c"
+"$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_GOOD -o "$formats/clap/dp_gain.clap" "$root/Tests/Native/format_misbehaving.c"
 
 # The cross-format test plugin, built by DPF into LV2, LADSPA, VST2, VST3 and CLAP (needs dpf-source; skipped
 # without it), with DPF's generator writing the LV2 bundle's Turtle.

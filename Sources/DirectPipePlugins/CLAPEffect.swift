@@ -95,7 +95,6 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
     override func savedState() -> String? { PluginThread.shared.run { savedStateOnPluginThread() } }
 
     private func savedStateOnPluginThread() -> String? {
-        instances[0].serviceCallback()
         guard let data = instances[0].savedState() else { return nil }
         return Self.statePrefix + data.base64EncodedString()
     }

@@ -167,9 +167,11 @@ final class CLAPInstance: @unchecked Sendable {
         state = dp_clap_extension(plugin, DP_CLAP_EXT_STATE)?.assumingMemoryBound(to: dp_clap_plugin_state.self)
         latencyExtension = dp_clap_extension(plugin, DP_CLAP_EXT_LATENCY)?.assumingMemoryBound(to: dp_clap_plugin_latency.self)
         ports = dp_clap_extension(plugin, DP_CLAP_EXT_AUDIO_PORTS)?.assumingMemoryBound(to: dp_clap_plugin_audio_ports.self)
+        PluginThread.shared.addIdleTask(for: self) { [weak self] in self?.serviceCallback() }
     }
 
     deinit {
+        PluginThread.shared.removeIdleTask(for: self)
         PluginThread.shared.run {
             if active { plugin.pointee.deactivate?(plugin) }
             plugin.pointee.destroy?(plugin)
@@ -196,7 +198,7 @@ final class CLAPInstance: @unchecked Sendable {
     /// True when the plugin said its latency changed since ``latency`` was last read.
     var latencyChanged: Bool { dp_clap_host_peek(host, DP_CLAP_HOST_LATENCY_CHANGED) }
 
-    /// Runs the plugin's main-thread callback when it asked for one.
+    /// Runs the plugin's main-thread callback when it asked for one (on the plugin thread: its idle task).
     func serviceCallback() {
         if dp_clap_host_take(host, DP_CLAP_HOST_CALLBACK_REQUESTED) { plugin.pointee.on_main_thread?(plugin) }
     }

@@ -6,8 +6,9 @@ import Foundation
 /// VST3 name it the main thread; CLAP plugins check it through the host's thread-check), and DPF-built plugins
 /// keep process-wide variables while an instance is made, so two made at once on two threads can mix them up.
 /// The audio thread never calls here and never waits for it. Callers block until their call is done; a call made
-/// from this thread runs at once.
-/// Unchecked Sendable: `job` and `done` are guarded by `mutex`; one caller at a time (`callers`).
+/// from this thread runs at once. Between calls, ten times a second, it runs the idle tasks plugins registered
+/// (a CLAP plugin's main-thread callback, when it asked for one).
+/// Unchecked Sendable: `job`, `done` and `idleTasks` are guarded by `mutex`; one caller at a time (`callers`).
 final class PluginThread: @unchecked Sendable {
     static let shared = PluginThread()
 
@@ -16,6 +17,7 @@ final class PluginThread: @unchecked Sendable {
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var job: (() -> Void)?
     private var done = false
+    private var idleTasks: [ObjectIdentifier: () -> Void] = [:]
     private var thread = pthread_t()
 
     private init() {
@@ -54,11 +56,38 @@ final class PluginThread: @unchecked Sendable {
         return try result!.get()
     }
 
+    /// Runs `task` on the plugin thread between calls, about every 100 ms, until `owner` removes it.
+    func addIdleTask(for owner: AnyObject, _ task: @escaping () -> Void) {
+        pthread_mutex_lock(mutex)
+        idleTasks[ObjectIdentifier(owner)] = task
+        pthread_mutex_unlock(mutex)
+    }
+
+    func removeIdleTask(for owner: AnyObject) {
+        pthread_mutex_lock(mutex)
+        idleTasks[ObjectIdentifier(owner)] = nil
+        pthread_mutex_unlock(mutex)
+    }
+
     private func serve() {
         dp_plugin_thread_enter()
         pthread_mutex_lock(mutex)
         while true {
-            while job == nil || done { pthread_cond_wait(wake, mutex) }
+            while job == nil || done {
+                var deadline = timespec()
+                clock_gettime(CLOCK_REALTIME, &deadline)
+                deadline.tv_nsec += 100_000_000
+                if deadline.tv_nsec >= 1_000_000_000 {
+                    deadline.tv_sec += 1
+                    deadline.tv_nsec -= 1_000_000_000
+                }
+                if pthread_cond_timedwait(wake, mutex, &deadline) == ETIMEDOUT, !idleTasks.isEmpty {
+                    let tasks = Array(idleTasks.values)
+                    pthread_mutex_unlock(mutex)
+                    for task in tasks { task() }
+                    pthread_mutex_lock(mutex)
+                }
+            }
             let work = job!
             pthread_mutex_unlock(mutex)
             work()

@@ -78,6 +78,7 @@ import Testing
         #expect(record("vst3:dp_abort.vst3")?.string("reason")?.contains("signal 6") == true)
         #expect(record("clap:dp_hang.clap")?.string("status") == "hung")
         #expect(record("vst2:dp_nan-vst.so")?.string("reason")?.contains("not finite") == true, "\(records)")
+        #expect(record("clap:dp_gain.clap")?.string("status") == "ok", "\(records)")
         let half = "vst2:dp_shell-vst.so#\(0x4470_4831)", double = "vst2:dp_shell-vst.so#\(0x4470_4432)"
         #expect(record(half)?.string("status") == "ok" && record(double)?.string("status") == "ok", "\(records)")
         #expect(((record(half)?["info"] as? [String: Any])?["name"] as? String) == "DP Half")

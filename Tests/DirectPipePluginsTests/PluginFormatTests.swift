@@ -208,6 +208,24 @@ import Testing
         try FileManager.default.removeItem(at: file)
     }
 
+    /// CLAP's threads as a plugin sees them (the suite's gain plugin checks with the host's thread-check): it processes
+    /// on the audio thread (it outputs NaN otherwise) and asks from there for a main-thread callback, which the plugin
+    /// thread serves; on the main thread, the plugin reports a new latency (32 frames), which the effect then shows.
+    /// Waited for, not timed.
+    @Test func aCLAPPluginsThreadsAreTheOnesItIsPromised() throws {
+        let effect = try factory(channels: 2).make("clap:" + TestPlugins.native.appendingPathComponent("format-test/clap/dp_gain.clap").path)
+        try effect.set("gain", 0.5)
+        let input = signal(channels: 2, frames: 2048)
+        let output = run(effect, input)
+        #expect(zip(output.joined(), input.joined()).allSatisfy { $0 == $1 * 0.5 }, "processed on the audio thread, at the gain sent")
+        var waited = 0
+        while effect.latencyFrames != 32, waited < 1000 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(effect.latencyFrames == 32, "the callback ran on the main thread and its latency was heard")
+    }
+
     @Test(arguments: cases)
     func parametersAreNamedAndRangedAsInLV2(_ plugin: Case) throws {
         let factory = factory(channels: plugin.channels)
