@@ -82,9 +82,7 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
         }
     }
 
-    override func reset() { PluginThread.shared.run { resetOnPluginThread() } }
-
-    private func resetOnPluginThread() {
+    override func resetOnPluginThread() {
         for instance in instances { instance.plugin.pointee.reset?(instance.plugin) }
     }
 
@@ -92,18 +90,12 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
 
     private static let statePrefix = "clap-state:"
 
-    override func savedState() -> String? { PluginThread.shared.run { savedStateOnPluginThread() } }
-
-    private func savedStateOnPluginThread() -> String? {
+    override func savedStateOnPluginThread() -> String? {
         guard let data = instances[0].savedState() else { return nil }
         return Self.statePrefix + data.base64EncodedString()
     }
 
-    override func restore(state text: String) throws(EffectError) {
-        try PluginThread.shared.run { () throws(EffectError) in try restoreOnPluginThread(text) }
-    }
-
-    private func restoreOnPluginThread(_ text: String) throws(EffectError) {
+    override func restoreOnPluginThread(_ text: String) throws(EffectError) {
         guard text.hasPrefix(Self.statePrefix), let data = Data(base64Encoded: String(text.dropFirst(Self.statePrefix.count))) else {
             throw .failed(effect: info.id, reason: "its saved state is not a CLAP state")
         }

@@ -103,7 +103,7 @@ struct CLAPPlugin: @unchecked Sendable {
         var parameters: [EffectParameter] = [], ids: [dp_clap_id] = [], symbols = Set<String>()
         for described in instance.parameters()
         where described.flags & DP_CLAP_PARAM_IS_HIDDEN.rawValue == 0 && described.flags & DP_CLAP_PARAM_IS_READONLY.rawValue == 0 {
-            var symbol = LADSPAPlugin.symbol(Self.text(described.name))
+            var symbol = LADSPAPlugin.symbol(String(cField: described.name))
             if symbols.contains(symbol) { symbol += "_\(described.id)" }
             symbols.insert(symbol)
             parameters.append(instance.parameter(described, symbol: symbol))
@@ -120,11 +120,6 @@ struct CLAPPlugin: @unchecked Sendable {
             path: path)
     }
 
-    /// A fixed C string field as a String.
-    static func text<T>(_ field: T) -> String {
-        withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
-
     /// A NULL-terminated list of C strings.
     private static func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?) -> [String] {
         guard let list else { return [] }
@@ -139,8 +134,8 @@ struct CLAPPlugin: @unchecked Sendable {
 
 /// One CLAP plugin instance and its host record: created and initialized; ``activate(sampleRate:maxFrames:)``
 /// readies it for processing. Destroyed in order (stop processing, deactivate, destroy) when released.
-/// Unchecked Sendable: its non-audio calls are made by one control thread at a time, before the chain goes live
-/// or after it is taken out; the audio thread only processes.
+/// Unchecked Sendable: its non-audio calls are made on the plugin thread (``PluginThread``); the audio thread only
+/// processes.
 final class CLAPInstance: @unchecked Sendable {
     let host: UnsafeMutablePointer<dp_clap_host>
     let plugin: UnsafePointer<dp_clap_plugin>
@@ -229,7 +224,7 @@ final class CLAPInstance: @unchecked Sendable {
     /// A parameter as DirectPipe shows it: a stepped 0…1 one is a toggle; other stepped ones are whole numbers, or
     /// choices when the plugin names their values; the unit is what follows the number in the plugin's text.
     func parameter(_ described: dp_clap_param_info, symbol: String) -> EffectParameter {
-        let name = CLAPPlugin.text(described.name)
+        let name = String(cField: described.name)
         let low = Float(described.min_value), high = Float(described.max_value)
         var kind = EffectParameter.Kind.continuous, choices: [EffectParameter.Choice] = []
         if described.flags & DP_CLAP_PARAM_IS_STEPPED.rawValue != 0 {

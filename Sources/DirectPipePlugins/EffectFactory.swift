@@ -76,7 +76,6 @@ public struct EffectFactory: Sendable {
         }
     }
 
-    /// Loads an LV2 plugin's preset into `effect` (before it goes live).
     /// One effect as a chain's entry: `id` with `parameters`, on top of `preset`'s values and state when one is
     /// named (a preset's values come first; the given ones win).
     public func describe(_ id: String, parameters: [String: Float], preset: String? = nil) throws(EffectError) -> ChainDescription.Effect {
@@ -93,6 +92,7 @@ public struct EffectFactory: Sendable {
     /// A VST3 effect's state now as a `.vstpreset` file (nil for other formats).
     public func vst3Preset(of effect: AudioEffect) -> VST3PresetFile? { (effect as? VST3Effect)?.presetFile }
 
+    /// Loads one of ``presets(_:)`` into `effect` (before it goes live): its values become the effect's.
     public func loadPreset(_ preset: String, into effect: AudioEffect) throws(EffectError) {
         if let lv2 = effect as? LV2Effect { return try lv2.loadPreset(preset) }
         if let vst2 = effect as? VST2Effect { return try vst2.loadProgram(preset) }

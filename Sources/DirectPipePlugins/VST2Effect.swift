@@ -72,9 +72,7 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
         }
     }
 
-    override func reset() { PluginThread.shared.run { resetOnPluginThread() } }
-
-    private func resetOnPluginThread() {
+    override func resetOnPluginThread() {
         for instance in instances {
             instance.suspend()
             instance.resume()
@@ -97,18 +95,12 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
 
     private static let chunkPrefix = "vst2-chunk:"
 
-    override func savedState() -> String? { PluginThread.shared.run { savedStateOnPluginThread() } }
-
-    private func savedStateOnPluginThread() -> String? {
+    override func savedStateOnPluginThread() -> String? {
         guard plugin.hasChunks, let chunk = instances[0].chunk() else { return nil }
         return Self.chunkPrefix + chunk.base64EncodedString()
     }
 
-    override func restore(state text: String) throws(EffectError) {
-        try PluginThread.shared.run { () throws(EffectError) in try restoreOnPluginThread(text) }
-    }
-
-    private func restoreOnPluginThread(_ text: String) throws(EffectError) {
+    override func restoreOnPluginThread(_ text: String) throws(EffectError) {
         guard text.hasPrefix(Self.chunkPrefix), let chunk = Data(base64Encoded: String(text.dropFirst(Self.chunkPrefix.count))) else {
             throw .failed(effect: info.id, reason: "its saved state is not a VST2 chunk")
         }

@@ -55,8 +55,8 @@ struct VST2Plugin: @unchecked Sendable {
     /// A shell's parts, as its instance lists them (filled by ``init(path:file:shellID:sampleRate:)``).
     private(set) var shellParts: [Int32] = []
 
-    /// True when the library at `path` has a VST2 entry (false for a library plugins share, and for one that
-    /// does not load).
+    /// True when the library at `path` has a VST2 entry, false for a library plugins share (LSP's core); true for
+    /// one that does not load, so that loading it says why.
     static func isPluginLibrary(_ path: String) -> Bool {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return true }  // let loading say why
         return dlsym(handle, "VSTPluginMain") != nil || dlsym(handle, "main") != nil
@@ -123,8 +123,8 @@ struct VST2Plugin: @unchecked Sendable {
 
 /// One open instance of a VST2 plugin and the host record its callback answers from. Opened with the sample
 /// rate and block size set; ``resume()`` turns it on, closing turns it off first.
-/// Unchecked Sendable: the effect record is the plugin's; the host calls its dispatcher off the audio thread only
-/// (never while the chain runs it), and the audio thread only process and setParameter.
+/// Unchecked Sendable: the effect record is the plugin's; its dispatcher is called on the plugin thread
+/// (``PluginThread``), and the audio thread calls only process and setParameter.
 final class VST2Instance: @unchecked Sendable {
     let effect: UnsafeMutablePointer<dp_vst2_effect>
     let host: UnsafeMutablePointer<dp_vst2_host>
@@ -181,7 +181,7 @@ final class VST2Instance: @unchecked Sendable {
         var name = string(Int32(DP_VST2_GET_PARAM_NAME.rawValue), index: index)
         var kind = EffectParameter.Kind.continuous, range: ClosedRange<Float> = 0...1
         if described {
-            let label = withUnsafeBytes(of: properties.label) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let label = String(cField: properties.label)
             if !label.isEmpty { name = label }
             if properties.flags & Int32(DP_VST2_PARAM_IS_SWITCH.rawValue) != 0 {
                 kind = .toggle

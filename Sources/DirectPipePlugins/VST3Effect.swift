@@ -62,9 +62,7 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
         try? VST3Effect(plugin, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, live: live)
     }
 
-    override func reset() { PluginThread.shared.run { resetOnPluginThread() } }
-
-    private func resetOnPluginThread() {
+    override func resetOnPluginThread() {
         for instance in instances { dp_vst3_instance_reset(instance.instance) }
     }
 
@@ -81,18 +79,12 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
 
     private static let statePrefix = "vst3-state:"
 
-    override func savedState() -> String? { PluginThread.shared.run { savedStateOnPluginThread() } }
-
-    private func savedStateOnPluginThread() -> String? {
+    override func savedStateOnPluginThread() -> String? {
         guard let (component, controller) = instances[0].save() else { return nil }
         return Self.statePrefix + component.base64EncodedString() + ":" + controller.base64EncodedString()
     }
 
-    override func restore(state text: String) throws(EffectError) {
-        try PluginThread.shared.run { () throws(EffectError) in try restoreOnPluginThread(text) }
-    }
-
-    private func restoreOnPluginThread(_ text: String) throws(EffectError) {
+    override func restoreOnPluginThread(_ text: String) throws(EffectError) {
         let parts = text.dropFirst(Self.statePrefix.count).split(separator: ":", omittingEmptySubsequences: false)
         guard text.hasPrefix(Self.statePrefix), parts.count == 2, let component = Data(base64Encoded: String(parts[0])),
             let controller = Data(base64Encoded: String(parts[1]))

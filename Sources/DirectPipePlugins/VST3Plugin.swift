@@ -83,18 +83,13 @@ struct VST3Plugin: @unchecked Sendable {
         (0..<dp_vst3_module_class_count(module)).compactMap { index in
             var info = dp_vst3_class_info()
             guard dp_vst3_module_class(module, index, &info) else { return nil }
-            return text(info.category) == "Audio Module Class" ? info : nil
+            return String(cField: info.category) == "Audio Module Class" ? info : nil
         }
     }
 
     static func hex(_ uid: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> String
     {
         withUnsafeBytes(of: uid) { $0.map { String(format: "%02X", $0) }.joined() }
-    }
-
-    /// A fixed C string field as a String.
-    static func text<T>(_ field: T) -> String {
-        withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     private init(path: String, file: String, module: OpaquePointer, info classInfo: dp_vst3_class_info, single: Bool, sampleRate: Double)
@@ -111,7 +106,7 @@ struct VST3Plugin: @unchecked Sendable {
             guard dp_vst3_instance_parameter(instance.instance, index, &described) else { continue }
             let flags = described.flags
             guard flags & Int32(DP_VST3_PARAM_READ_ONLY.rawValue) == 0, flags & Int32(DP_VST3_PARAM_IS_HIDDEN.rawValue) == 0 else { continue }
-            let name = Self.text(described.title).isEmpty ? "Parameter \(described.id)" : Self.text(described.title)
+            let name = String(cField: described.title).isEmpty ? "Parameter \(described.id)" : String(cField: described.title)
             var symbol = LADSPAPlugin.symbol(name)
             if symbols.contains(symbol) { symbol += "_\(described.id)" }
             symbols.insert(symbol)
@@ -124,17 +119,17 @@ struct VST3Plugin: @unchecked Sendable {
         self.ranges = ranges
         inputChannels = (0..<dp_vst3_instance_bus_count(instance.instance, 0)).map { dp_vst3_instance_bus_channels(instance.instance, 0, $0) }
         outputChannels = (0..<dp_vst3_instance_bus_count(instance.instance, 1)).map { dp_vst3_instance_bus_channels(instance.instance, 1, $0) }
-        let subcategories = Self.text(classInfo.sub_categories).split(separator: "|").map(String.init)
+        let subcategories = String(cField: classInfo.sub_categories).split(separator: "|").map(String.init)
         info = EffectInfo(
-            id: id, name: Self.text(classInfo.name), format: .vst3, audioInputs: Int(inputChannels.reduce(0, +)),
-            audioOutputs: Int(outputChannels.reduce(0, +)), parameters: parameters, author: Self.text(classInfo.vendor),
+            id: id, name: String(cField: classInfo.name), format: .vst3, audioInputs: Int(inputChannels.reduce(0, +)),
+            audioOutputs: Int(outputChannels.reduce(0, +)), parameters: parameters, author: String(cField: classInfo.vendor),
             category: subcategories.first { $0 != "Fx" } ?? subcategories.first ?? "", path: path)
     }
 }
 
 /// One VST3 plugin instance (component, processor and controller, as `vst3_host.c` makes them), released with it.
-/// Unchecked Sendable: its non-audio calls are made by one control thread at a time, before the chain goes live or
-/// after it is taken out; the audio thread only queues parameter values and processes.
+/// Unchecked Sendable: its non-audio calls are made on the plugin thread (``PluginThread``); the audio thread only
+/// queues parameter values and processes.
 final class VST3Instance: @unchecked Sendable {
     let instance: OpaquePointer
 
@@ -161,7 +156,7 @@ final class VST3Instance: @unchecked Sendable {
     func parameter(_ described: dp_vst3_parameter_info, name: String, symbol: String) -> (EffectParameter, ClosedRange<Float>) {
         let id = described.id
         let low = dp_vst3_instance_to_plain(instance, id, 0), high = dp_vst3_instance_to_plain(instance, id, 1)
-        let unit = VST3Plugin.text(described.units)
+        let unit = String(cField: described.units)
         if described.step_count > 0 {
             let steps = Int(described.step_count), range = Float(low)...Float(max(high, low + 1))
             let value = Float(dp_vst3_instance_to_plain(instance, id, described.default_normalized)).rounded()

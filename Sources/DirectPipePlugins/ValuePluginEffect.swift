@@ -78,6 +78,25 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
         }
     }
 
+    // The format's non-audio calls, made on the plugin thread: subclasses override the `OnPluginThread` forms.
+
+    override final func savedState() -> String? { PluginThread.shared.run { savedStateOnPluginThread() } }
+
+    override final func restore(state text: String) throws(EffectError) {
+        try PluginThread.shared.run { () throws(EffectError) in try restoreOnPluginThread(text) }
+    }
+
+    override final func reset() { PluginThread.shared.run { resetOnPluginThread() } }
+
+    /// The plugin's state as text for chain files (on the plugin thread).
+    func savedStateOnPluginThread() -> String? { nil }
+
+    /// Restores what ``savedStateOnPluginThread()`` gave (on the plugin thread).
+    func restoreOnPluginThread(_ text: String) throws(EffectError) {}
+
+    /// Forgets the signal's history (on the plugin thread).
+    func resetOnPluginThread() {}
+
     /// Takes the plugin's own values (after its state was loaded) as the effect's: `read(index)` gives parameter
     /// `index`'s value, normalized where the format's values are. They count as sent, so the next block does not send
     /// them back (through a normalized form that need not return the same float).
