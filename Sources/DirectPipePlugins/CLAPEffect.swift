@@ -19,18 +19,13 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
     init(_ plugin: CLAPPlugin, channels: Int, sampleRate: Double, maxFrames: Int) throws(EffectError) {
         self.plugin = plugin
         let info = plugin.info
-        let count = Self.instanceCount(ins: info.audioInputs, outs: info.audioOutputs, channels: channels)
-        let (instances, latency) = try PluginThread.shared.run { () throws(EffectError) in
-            var instances: [CLAPInstance] = []
-            for _ in 0..<count {
-                let instance = try CLAPInstance(factory: plugin.factory, pluginID: plugin.pluginID, id: info.id)
-                try instance.activate(sampleRate: sampleRate, maxFrames: maxFrames, id: info.id)
-                instances.append(instance)
-            }
-            return (instances, instances[0].latency)
+        let instances = try Self.makeInstances(for: info, channels: channels) { () throws(EffectError) in
+            let instance = try CLAPInstance(factory: plugin.factory, pluginID: plugin.pluginID, id: info.id)
+            try instance.activate(sampleRate: sampleRate, maxFrames: maxFrames, id: info.id)
+            return instance
         }
         self.instances = instances
-        cachedLatency = latency
+        cachedLatency = PluginThread.shared.run { instances[0].latency }
         pluginList = .allocate(capacity: instances.count)
         pluginList.initialize(from: instances.map(\.plugin), count: instances.count)
         parameterIDs = .allocate(capacity: max(plugin.parameterIDs.count, 1))
@@ -82,8 +77,12 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
         }
     }
 
+    /// CLAP's `reset` is the audio thread's call: off it, processing stops and the plugin is activated anew.
     override func resetOnPluginThread() {
-        for instance in instances { instance.plugin.pointee.reset?(instance.plugin) }
+        for (index, instance) in instances.enumerated() {
+            dp_clap_processor_stop(processors[index], pluginList[index])
+            instance.reactivate()
+        }
     }
 
     // MARK: State: the state extension's bytes

@@ -144,6 +144,8 @@ final class CLAPInstance: @unchecked Sendable {
     private let latencyExtension: UnsafePointer<dp_clap_plugin_latency>?
     private let ports: UnsafePointer<dp_clap_plugin_audio_ports>?
     private(set) var active = false
+    /// What it was activated with (for ``reactivate()``).
+    private var activation: (sampleRate: Double, maxFrames: Int) = (0, 0)
 
     init(factory: UnsafePointer<dp_clap_factory>, pluginID: String, id: String) throws(EffectError) {
         guard let host = dp_clap_host_new() else { throw .failed(effect: id, reason: "out of memory") }
@@ -181,6 +183,14 @@ final class CLAPInstance: @unchecked Sendable {
             throw .failed(effect: id, reason: "it refused to activate at \(Int(sampleRate)) Hz, \(maxFrames) frames")
         }
         active = true
+        activation = (sampleRate, maxFrames)
+    }
+
+    /// Deactivates and activates it again as it was (processing stopped first): forgets the signal's history.
+    func reactivate() {
+        guard active else { return }
+        plugin.pointee.deactivate?(plugin)
+        active = plugin.pointee.activate?(plugin, activation.sampleRate, 1, UInt32(activation.maxFrames)) == true
     }
 
     /// Its latency in frames (only known once active).

@@ -163,9 +163,8 @@ final class LADSPAEffect: PluginEffect, @unchecked Sendable {
         self.connect = connect
         var defaults = [Float](repeating: 0, count: Int(d.PortCount))
         for (index, port) in plugin.controlInputs.enumerated() { defaults[port] = plugin.info.parameters[index].defaultValue }
-        let pair = plugin.audioInputs.count <= 1 && plugin.audioOutputs.count == 1 && channels > 1
         var handles: [LADSPA_Handle] = []
-        for _ in 0..<(pair ? channels : 1) {
+        for _ in 0..<Self.instanceCount(ins: plugin.audioInputs.count, outs: plugin.audioOutputs.count, channels: channels) {
             guard let handle = instantiate(plugin.descriptor, UInt(sampleRate)) else {
                 for handle in handles { d.cleanup?(handle) }
                 throw .failed(effect: plugin.info.id, reason: "instantiate failed at \(Int(sampleRate)) Hz")

@@ -42,8 +42,7 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         chunkType = world.map("http://lv2plug.in/ns/ext/atom#Chunk")
         let audioIns = plugin.ports.indices.filter { plugin.ports[$0] == .audioInput }
         let audioOuts = plugin.ports.indices.filter { plugin.ports[$0] == .audioOutput }
-        let pair = audioIns.count <= 1 && audioOuts.count == 1 && channels > 1
-        let count = pair ? channels : 1
+        let count = Self.instanceCount(ins: audioIns.count, outs: audioOuts.count, channels: channels)
         var instances: [UnsafeMutablePointer<LilvInstance>] = [], features: [OpaquePointer] = []
         for _ in 0..<count {
             guard let feature = dp_lv2_features_new(world.urids, sampleRate, UInt32(maxFrames), liveWorker ? 1 : 0) else {

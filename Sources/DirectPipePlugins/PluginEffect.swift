@@ -54,8 +54,8 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         info: EffectInfo, channels: Int, sampleRate: Double, maxFrames: Int, portCount: Int, audioInputs: [Int],
         audioOutputs: [Int], controlInputs: [ControlPort], portDefaults: [Float], inPlaceBroken: Bool
     ) {
-        let pair = audioInputs.count <= 1 && audioOutputs.count == 1 && channels > 1
-        instanceCount = pair ? channels : 1
+        instanceCount = Self.instanceCount(ins: audioInputs.count, outs: audioOutputs.count, channels: channels)
+        let pair = instanceCount > 1
         inPlace = !inPlaceBroken && (pair ? audioInputs.count == 1 : audioInputs.count == channels && audioOutputs.count == channels)
         connected = .allocate(capacity: max(channels, 1))
         connected.initialize(repeating: nil, count: max(channels, 1))
@@ -101,6 +101,10 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
         inputPortList.deallocate()
         outputPortList.deallocate()
     }
+
+    /// How many instances a plugin with `ins` audio inputs and `outs` outputs runs as on `channels` channels: one
+    /// per channel for a mono plugin on more than one (as lv2apply does), else one.
+    static func instanceCount(ins: Int, outs: Int, channels: Int) -> Int { ins <= 1 && outs == 1 && channels > 1 ? channels : 1 }
 
     /// Where instance `instance` reads or writes port `port`'s value.
     func control(_ instance: Int, _ port: Int) -> UnsafeMutablePointer<Float> { controlValues + instance * portCount + port }

@@ -24,15 +24,8 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
         self.plugin = plugin
         self.live = live
         let info = plugin.info
-        let count = Self.instanceCount(ins: info.audioInputs, outs: info.audioOutputs, channels: channels)
-        let instances = try PluginThread.shared.run { () throws(EffectError) in
-            var instances: [VST2Instance] = []
-            for _ in 0..<count {
-                instances.append(
-                    try VST2Instance(
-                        entry: plugin.entry, shellID: plugin.shellID, id: info.id, sampleRate: sampleRate, blockSize: maxFrames, offline: !live))
-            }
-            return instances
+        let instances = try Self.makeInstances(for: info, channels: channels) { () throws(EffectError) in
+            try VST2Instance(entry: plugin.entry, shellID: plugin.shellID, id: info.id, sampleRate: sampleRate, blockSize: maxFrames, offline: !live)
         }
         self.instances = instances
         effectList = .allocate(capacity: instances.count)

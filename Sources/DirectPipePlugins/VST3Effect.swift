@@ -21,18 +21,13 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
         self.plugin = plugin
         self.live = live
         let info = plugin.info
-        let count = Self.instanceCount(ins: info.audioInputs, outs: info.audioOutputs, channels: channels)
-        let (instances, latency) = try PluginThread.shared.run { () throws(EffectError) in
-            var instances: [VST3Instance] = []
-            for _ in 0..<count {
-                let instance = try VST3Instance(module: plugin.module, classID: plugin.classID, id: info.id)
-                try instance.activate(sampleRate: sampleRate, maxFrames: maxFrames, offline: !live, id: info.id)
-                instances.append(instance)
-            }
-            return (instances, Int(dp_vst3_instance_latency(instances[0].instance)))
+        let instances = try Self.makeInstances(for: info, channels: channels) { () throws(EffectError) in
+            let instance = try VST3Instance(module: plugin.module, classID: plugin.classID, id: info.id)
+            try instance.activate(sampleRate: sampleRate, maxFrames: maxFrames, offline: !live, id: info.id)
+            return instance
         }
         self.instances = instances
-        cachedLatency = latency
+        cachedLatency = PluginThread.shared.run { Int(dp_vst3_instance_latency(instances[0].instance)) }
         instanceList = .allocate(capacity: instances.count)
         instanceList.initialize(from: instances.map(\.instance), count: instances.count)
         parameterIDs = .allocate(capacity: max(plugin.parameterIDs.count, 1))

@@ -16,9 +16,17 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
     private let lowest: UnsafeMutablePointer<Float>
     private let span: UnsafeMutablePointer<Float>
 
-    /// How many instances a plugin with `ins` inputs and `outs` outputs needs on `channels` channels: a pair of
-    /// mono plugins on stereo (``PluginEffect`` decides the same way).
-    static func instanceCount(ins: Int, outs: Int, channels: Int) -> Int { ins <= 1 && outs == 1 && channels > 1 ? channels : 1 }
+    /// The instances an effect of `info` needs on `channels` channels, each made by `make` on the plugin thread.
+    static func makeInstances<Instance>(
+        for info: EffectInfo, channels: Int, _ make: () throws(EffectError) -> Instance
+    ) throws(EffectError) -> [Instance] {
+        let count = instanceCount(ins: info.audioInputs, outs: info.audioOutputs, channels: channels)
+        return try PluginThread.shared.run { () throws(EffectError) in
+            var instances: [Instance] = []
+            for _ in 0..<count { instances.append(try make()) }
+            return instances
+        }
+    }
 
     /// `normalizedRanges`: per parameter, the range its value maps onto 0…1 linearly before it is sent; nil for a
     /// format that takes values as they are (CLAP).
