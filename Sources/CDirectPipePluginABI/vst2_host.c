@@ -31,6 +31,7 @@ _Static_assert(offsetof(dp_vst2_parameter_properties, min_integer) == 80, "prope
 _Static_assert(offsetof(dp_vst2_parameter_properties, short_label) == 96, "properties shortLabel");
 _Static_assert(offsetof(dp_vst2_parameter_properties, category_label) == 112, "properties categoryLabel");
 _Static_assert(sizeof(dp_vst2_parameter_properties) == 152, "properties size");
+_Static_assert(offsetof(dp_vst2_rect, right) == 6 && sizeof(dp_vst2_rect) == 8, "editor rectangle");
 
 /* Marks the audio thread while it is inside a plugin's process call. */
 static __thread int in_process;
@@ -63,7 +64,7 @@ static intptr_t host_callback(dp_vst2_effect *effect, int32_t opcode, int32_t in
     case DP_VST2_HOST_VERSION: return 2400;
     case DP_VST2_HOST_CURRENT_ID: return effect != NULL && effect->user != NULL ? effect->unique_id : loading_shell_id;
     case DP_VST2_HOST_AUTOMATE:
-        if (host != NULL) atomic_fetch_add_explicit(&host->automated, 1, memory_order_relaxed);
+        if (host != NULL && host->editor != NULL) dp_editor_queue_push(host->editor, DP_EDITOR_VALUE, (uint32_t)index, opt);
         return 0;
     case DP_VST2_HOST_IO_CHANGED:
         if (host != NULL) atomic_store_explicit(&host->io_changed, 1, memory_order_release);
@@ -85,9 +86,15 @@ static intptr_t host_callback(dp_vst2_effect *effect, int32_t opcode, int32_t in
     case DP_VST2_HOST_GET_LANGUAGE: return 1; /* English */
     case DP_VST2_HOST_BEGIN_EDIT:
     case DP_VST2_HOST_END_EDIT:
+        if (host != NULL && host->editor != NULL)
+            dp_editor_queue_push(host->editor, opcode == DP_VST2_HOST_BEGIN_EDIT ? DP_EDITOR_GESTURE_BEGIN : DP_EDITOR_GESTURE_END,
+                                 (uint32_t)index, 0);
+        return 1;
     case DP_VST2_HOST_UPDATE_DISPLAY:
     case DP_VST2_HOST_IDLE: return 1;
-    case DP_VST2_HOST_SIZE_WINDOW: return 0; /* no editor window yet */
+    case DP_VST2_HOST_SIZE_WINDOW: /* index: width, value: height */
+        if (host == NULL || host->editor == NULL || index <= 0 || value <= 0) return 0;
+        return dp_editor_queue_push(host->editor, DP_EDITOR_RESIZE, (uint32_t)index, (double)value) ? 1 : 0;
     default: return 0; /* GET_TIME among them: no transport, the plugin sees none */
     }
 }

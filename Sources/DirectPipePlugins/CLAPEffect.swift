@@ -45,6 +45,14 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
             (processors + instance).initialize(to: processor)
         }
         processorCount = instances.count
+        instances[0].host.pointee.editor = editorQueue.pointer
+        dp_clap_processor_report_to(processors[0], editorQueue.pointer)
+    }
+
+    override var hasEditor: Bool { PluginThread.shared.run { instances[0].extension(DP_CLAP_EXT_GUI) != nil } }
+
+    override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
+        try CLAPEditor(self, instance: instances[0], display: display, title: title)
     }
 
     /// Processors made (all, but when making one failed).

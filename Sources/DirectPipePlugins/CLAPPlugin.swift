@@ -204,6 +204,9 @@ final class CLAPInstance: @unchecked Sendable {
     var latencyChanged: Bool { dp_clap_host_peek(host, DP_CLAP_HOST_LATENCY_CHANGED) }
 
     /// Runs the plugin's main-thread callback when it asked for one (on the plugin thread: its idle task).
+    /// The plugin's extension `id`, if it has it (on the plugin thread).
+    func `extension`(_ id: String) -> UnsafeRawPointer? { dp_clap_extension(plugin, id) }
+
     func serviceCallback() {
         if dp_clap_host_take(host, DP_CLAP_HOST_CALLBACK_REQUESTED) { plugin.pointee.on_main_thread?(plugin) }
     }

@@ -186,6 +186,14 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// A fresh instance of the same plugin for the same chain, or nil.
     func makeTwin() -> PluginEffect? { nil }
 
+    /// Whether the plugin has an editor of its own that DirectPipe can open (an X11 one).
+    var hasEditor: Bool { false }
+
+    /// Opens the plugin's editor in a window on `display` titled `title`, shown (on the plugin thread).
+    func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
+        throw .none(effect: info.id)
+    }
+
     /// A plugin that reports latency only does so once it has run: a twin, set up the same way, runs a
     /// block of silence and tells. This instance stays untouched, so the signal meets it in its initial
     /// state (re-activating it instead does not reset every plugin: LSP's differ by an ulp from lv2apply's).

@@ -38,7 +38,14 @@ final class VST2Effect: ValuePluginEffect, @unchecked Sendable {
         super.init(
             info: info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames, instances: instances.count,
             normalizedRanges: plugin.ranges)
+        instances[0].host.pointee.editor = editorQueue.pointer
         PluginThread.shared.run { for instance in instances { instance.resume() } }
+    }
+
+    override var hasEditor: Bool { plugin.hasEditor }
+
+    override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
+        try VST2Editor(self, instance: instances[0], display: display, title: title)
     }
 
     deinit {

@@ -14,6 +14,8 @@ struct VST2Plugin: @unchecked Sendable {
     let info: EffectInfo
     /// The plugin keeps its state in a chunk (saved and restored as one opaque block).
     let hasChunks: Bool
+    /// It has an editor (`effFlagsHasEditor`).
+    let hasEditor: Bool
     /// Per parameter: the range its normalized 0…1 value maps onto (0…1 but for integer parameters).
     let ranges: [ClosedRange<Float>]
     /// Its programs' names (VST2's presets), when it has more than one.
@@ -81,6 +83,7 @@ struct VST2Plugin: @unchecked Sendable {
         let instance = try VST2Instance(entry: entry, shellID: shellID, id: id, sampleRate: sampleRate, blockSize: 512, offline: true)
         let effect = instance.effect.pointee
         hasChunks = effect.flags & Int32(DP_VST2_FLAG_PROGRAM_CHUNKS.rawValue) != 0
+        hasEditor = effect.flags & Int32(DP_VST2_FLAG_HAS_EDITOR.rawValue) != 0
         var parameters: [EffectParameter] = [], ranges: [ClosedRange<Float>] = [], symbols = Set<String>()
         for index in 0..<Int(effect.parameter_count) {
             let described = instance.parameter(index)

@@ -10,6 +10,8 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
     let ins: Int
     let outs: Int
     let parameterCount: Int
+    /// Where the plugin's editor reports (instance 0's: the one an editor opens on).
+    let editorQueue = EditorQueue()
     /// Instance i's channel pointers: `channelLists + i * (ins + outs)`, inputs then outputs.
     let channelLists: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
     private let sent: UnsafeMutablePointer<Float>
@@ -73,6 +75,16 @@ class ValuePluginEffect: PluginEffect, @unchecked Sendable {
         sent.deallocate()
         lowest.deallocate()
         span.deallocate()
+    }
+
+    /// Parameter `index`'s value for `normalized`, a 0…1 value the plugin gave (its editor moved it).
+    func plainValue(_ index: Int, normalized: Float) -> Float {
+        span[index] > 0 ? lowest[index] + min(max(normalized, 0), 1) * span[index] : normalized
+    }
+
+    /// Parameter `index`'s `value` as the plugin takes it (0…1 where the format normalizes).
+    func normalizedValue(_ index: Int, _ value: Float) -> Float {
+        span[index] > 0 ? min(max((value - lowest[index]) / span[index], 0), 1) : value
     }
 
     /// Calls `send(parameter, value)` for each parameter of `instance` whose value changed since it was last sent

@@ -13,6 +13,8 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+
+#include "directpipe_editor.h"
 #include <stdint.h>
 
 typedef uint32_t dp_clap_id;
@@ -126,6 +128,55 @@ typedef struct {
 #define DP_CLAP_EXT_AUDIO_PORTS "clap.audio-ports"
 #define DP_CLAP_EXT_THREAD_CHECK "clap.thread-check"
 #define DP_CLAP_EXT_LOG "clap.log"
+#define DP_CLAP_EXT_GUI "clap.gui"
+#define DP_CLAP_EXT_TIMER_SUPPORT "clap.timer-support"
+#define DP_CLAP_EXT_POSIX_FD_SUPPORT "clap.posix-fd-support"
+#define DP_CLAP_WINDOW_API_X11 "x11"
+
+/* A gesture a plugin's editor sends out (in process's or flush's output list). */
+typedef struct {
+    dp_clap_event_header header;
+    dp_clap_id param_id;
+} dp_clap_event_param_gesture;
+
+/** The window a plugin's editor embeds in: an API name and, for X11, the window id. */
+typedef struct {
+    const char *api;
+    union {
+        void *pointer;
+        unsigned long x11;
+    };
+} dp_clap_window;
+
+/** The gui extension, the plugin's side. */
+typedef struct {
+    bool (*is_api_supported)(const dp_clap_plugin *plugin, const char *api, bool is_floating);
+    bool (*get_preferred_api)(const dp_clap_plugin *plugin, const char **api, bool *is_floating);
+    bool (*create)(const dp_clap_plugin *plugin, const char *api, bool is_floating);
+    void (*destroy)(const dp_clap_plugin *plugin);
+    bool (*set_scale)(const dp_clap_plugin *plugin, double scale);
+    bool (*get_size)(const dp_clap_plugin *plugin, uint32_t *width, uint32_t *height);
+    bool (*can_resize)(const dp_clap_plugin *plugin);
+    bool (*get_resize_hints)(const dp_clap_plugin *plugin, void *hints);
+    bool (*adjust_size)(const dp_clap_plugin *plugin, uint32_t *width, uint32_t *height);
+    bool (*set_size)(const dp_clap_plugin *plugin, uint32_t width, uint32_t height);
+    bool (*set_parent)(const dp_clap_plugin *plugin, const dp_clap_window *window);
+    bool (*set_transient)(const dp_clap_plugin *plugin, const dp_clap_window *window);
+    void (*suggest_title)(const dp_clap_plugin *plugin, const char *title);
+    bool (*show)(const dp_clap_plugin *plugin);
+    bool (*hide)(const dp_clap_plugin *plugin);
+} dp_clap_plugin_gui;
+
+/** timer-support and posix-fd-support, the plugin's side. */
+typedef struct {
+    void (*on_timer)(const dp_clap_plugin *plugin, dp_clap_id timer_id);
+} dp_clap_plugin_timer_support;
+
+typedef struct {
+    void (*on_fd)(const dp_clap_plugin *plugin, int fd, uint32_t flags);
+} dp_clap_plugin_posix_fd_support;
+
+enum { DP_CLAP_FD_READ = 1, DP_CLAP_FD_WRITE = 2, DP_CLAP_FD_ERROR = 4 };
 
 #define DP_CLAP_NAME_SIZE 256
 #define DP_CLAP_PATH_SIZE 1024
@@ -198,6 +249,17 @@ typedef struct dp_clap_host {
     atomic_int latency_changed;
     atomic_int params_rescan;
     atomic_int state_dirty;
+    /** Where the plugin's editor reports: parameters moved and gestures (from the output events of process or
+        flush), sizes asked for, closing (host gui). NULL: nobody listens (the plugin's other instances). */
+    dp_editor_queue *editor;
+    /** The plugin thread's timers and descriptors, for the timer-support and posix-fd-support extensions
+        (main-thread calls): NULL functions refuse. */
+    void *loop;
+    bool (*register_timer)(void *loop, uint32_t period_ms, dp_clap_id *timer_id);
+    bool (*unregister_timer)(void *loop, dp_clap_id timer_id);
+    bool (*register_fd)(void *loop, int fd, uint32_t flags);
+    bool (*modify_fd)(void *loop, int fd, uint32_t flags);
+    bool (*unregister_fd)(void *loop, int fd);
 } dp_clap_host;
 
 /** What a plugin can ask of its host, as flags (C11 atomics, which Swift cannot see: read through these). */
@@ -227,6 +289,9 @@ int32_t dp_clap_processor_run(dp_clap_processor *processor, const dp_clap_plugin
 /** Stops processing (start_processing is made by the first block; this is its pair), as the audio thread would:
     call it once the audio thread no longer runs the plugin. */
 void dp_clap_processor_stop(dp_clap_processor *processor, const dp_clap_plugin *plugin);
+/** Where the output events of `processor`'s process and flush calls go (parameter values and gestures): `queue`,
+    or nowhere (NULL). */
+void dp_clap_processor_report_to(dp_clap_processor *processor, dp_editor_queue *queue);
 /** Hands the queued events to params.flush (an inactive plugin), then forgets them. */
 void dp_clap_processor_flush(dp_clap_processor *processor, const dp_clap_plugin *plugin, const dp_clap_plugin_params *params);
 
@@ -252,5 +317,9 @@ bool dp_clap_entry_init(const dp_clap_entry *entry, const char *path);
 const dp_clap_factory *dp_clap_entry_factory(const dp_clap_entry *entry);
 const dp_clap_plugin *dp_clap_create(const dp_clap_factory *factory, const dp_clap_host *host, const char *id);
 const void *dp_clap_extension(const dp_clap_plugin *plugin, const char *id);
+bool dp_clap_gui_open(const dp_clap_plugin *plugin, const dp_clap_plugin_gui *gui, unsigned long window, uint32_t *width,
+                      uint32_t *height, bool *resizable);
+void dp_clap_on_timer(const dp_clap_plugin *plugin, const dp_clap_plugin_timer_support *timers, dp_clap_id id);
+void dp_clap_on_fd(const dp_clap_plugin *plugin, const dp_clap_plugin_posix_fd_support *fds, int fd, uint32_t flags);
 
 #endif

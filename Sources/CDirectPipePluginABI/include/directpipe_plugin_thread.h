@@ -11,5 +11,7 @@
 void dp_plugin_thread_enter(void);
 /** True on the plugin thread. */
 bool dp_plugin_thread_is_current(void);
+/** A non-blocking, close-on-exec eventfd: how a caller wakes the plugin thread from its poll (-1 on failure). */
+int dp_plugin_thread_make_wake_fd(void);
 
 #endif

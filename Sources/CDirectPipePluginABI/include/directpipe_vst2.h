@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdatomic.h>
 
+#include "directpipe_editor.h"
+
 typedef struct dp_vst2_effect dp_vst2_effect;
 
 typedef intptr_t (*dp_vst2_callback)(dp_vst2_effect *effect, int32_t opcode, int32_t index, intptr_t value, void *ptr, float opt);
@@ -180,6 +182,14 @@ enum dp_vst2_parameter_flag {
  * plugin reaches it through `effect->user`, set right after the entry returns (before then the callback
  * answers from the values of the call that is loading it).
  */
+/** An editor's rectangle (`effEditGetRect` points the host at one of the plugin's): 16-bit edges. */
+typedef struct dp_vst2_rect {
+    int16_t top;
+    int16_t left;
+    int16_t bottom;
+    int16_t right;
+} dp_vst2_rect;
+
 typedef struct dp_vst2_host {
     double sample_rate;
     int32_t block_size;
@@ -187,8 +197,9 @@ typedef struct dp_vst2_host {
     int32_t offline;
     /** Set when the plugin says its inputs, outputs or latency changed (any thread). */
     atomic_int io_changed;
-    /** Counts automation the plugin reported (its editor moved a control), for whoever watches. */
-    atomic_uint automated;
+    /** Where the plugin's editor reports: a parameter moved (audioMasterAutomate, normalized), a gesture
+        (begin/end edit), a new size (sizeWindow). NULL: nobody listens. */
+    dp_editor_queue *editor;
 } dp_vst2_host;
 
 /**

@@ -1,0 +1,107 @@
+import DirectPipeDSP
+import Foundation
+import Synchronization
+import Testing
+
+@testable import DirectPipePlugins
+
+/// Plugins' own editors, in windows on a private Xvfb: opened at the plugin's size and drawn, a control dragged with
+/// the mouse reaching the effect's parameters and the reports, a value set elsewhere reaching the editor, closed.
+/// ZAM's compressor (a DPF build with an OpenGL editor) in each format Debian ships it in.
+@Suite(.serialized) struct PluginEditorTests {
+    static let zamComp = ["vst2:ZamComp-vst.so", "clap:ZamComp.clap"]
+
+    /// Runs `effect` block after block on a thread of its own, as the audio thread would (CLAP editors' changes come
+    /// out of the plugin's process call), until stopped.
+    final class AudioLoop: Sendable {
+        private let running = Atomic<Bool>(true)
+        private let stopped = Atomic<Bool>(false)
+
+        init(_ effect: AudioEffect) {
+            Thread.detachNewThread { [self] in
+                let buffer = PlanarBuffer(channels: effect.channels, capacity: 256)
+                while running.load(ordering: .relaxed) {
+                    effect.process(buffer.pointers, frames: 256)
+                    usleep(5000)
+                }
+                stopped.store(true, ordering: .releasing)
+            }
+        }
+
+        func stop() {
+            running.store(false, ordering: .relaxed)
+            while !stopped.load(ordering: .acquiring) { usleep(1000) }
+        }
+    }
+
+    @Test(arguments: zamComp)
+    func anEditorOpensDrawsFollowsTheMouseAndTheEngine(_ id: String) async throws {
+        let screen = try EditorScreen()
+        let format = String(id.prefix { $0 != ":" })
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
+        let audio = AudioLoop(effect)
+        defer { audio.stop() }
+        let editors = PluginEditors()
+        #expect(PluginEditors.hasEditor(effect))
+        let title = "ZamComp (\(format)) — DirectPipe"
+        try editors.open(effect, title: title)
+        #expect(editors.isOpen(effect) && editors.count == 1)
+
+        // Mapped at the editor's own size, and drawn (ZAM's editor is 800 x 107, knobs on grey).
+        let window = try #require(screen.wait(for: title) { $0?.mapped == true })
+        #expect(window.width == 800 && window.height == 107)
+        let drawn = screen.waitForDrawing(window, "zamcomp-\(format)")
+        #expect(drawn.distinct > 200 && drawn.deviation > 10, "a blank editor: \(drawn)")
+
+        // A drag down on the threshold knob (the third; at its top, 0 dB) lowers the effect's threshold, reported.
+        let threshold = try #require(effect.values.parameters.firstIndex { $0.symbol.contains("thresh") })
+        let before = effect.values.value(threshold)
+        var reports = editors.reports.makeAsyncIterator()
+        screen.drag(window, x: 210, y: 72, dx: 0, dy: 60)
+        let deadline = Date().addingTimeInterval(20)
+        while effect.values.value(threshold) == before, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(effect.values.value(threshold) < before, "the drag did not move the threshold")
+        if case .changed(let changed, let values) = await reports.next() {  // one was sent: the value came that way
+            #expect(changed === effect && values[effect.values.parameters[threshold].symbol] != nil)
+        } else {
+            Issue.record("no report of the moved control")
+        }
+
+        // A value set elsewhere (the panel, ctl) shows in the editor: the ratio knob's region is drawn anew.
+        let ratio = try #require(effect.values.parameters.firstIndex { $0.symbol.contains("ratio") })
+        let knob = (x: 250, y: 30, width: 80, height: 77)
+        let still = screen.screenshot(window, "zamcomp-\(format)-ratio-before", part: knob)
+        effect.values.set(ratio, effect.values.parameters[ratio].maximum)
+        var after = still
+        let shown = Date().addingTimeInterval(20)
+        while after.checksum == still.checksum, Date() < shown {
+            try await Task.sleep(for: .milliseconds(100))
+            after = screen.screenshot(window, "zamcomp-\(format)-ratio-after", part: knob)
+        }
+        #expect(after.checksum != still.checksum, "the editor did not show the new ratio")
+        _ = screen.screenshot(window, "zamcomp-\(format)-after")
+
+        // Closed: the window is gone, and with the last editor the X connection.
+        #expect(editors.close(effect))
+        #expect(screen.wait(for: title) { $0 == nil } == nil)
+        #expect(!editors.isOpen(effect) && editors.count == 0)
+        #expect(!editors.close(effect))
+    }
+
+    @Test func anEffectWithoutAnEditorSaysSo() throws {
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make("gain")
+        #expect(!PluginEditors.hasEditor(effect))
+        #expect(throws: EditorError.none(effect: "gain")) { try PluginEditors().open(effect, title: "gain") }
+    }
+
+    @Test func noDisplayIsAClearError() throws {
+        unsetenv("DISPLAY")
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make("vst2:ZamComp-vst.so")
+        let error = #expect(throws: EditorError.self) { try PluginEditors().open(effect, title: "ZamComp") }
+        #expect("\(error!)".contains("DISPLAY is not set"))
+        setenv("DISPLAY", ":4242", 1)  // a display no server answers
+        defer { unsetenv("DISPLAY") }
+        let refused = #expect(throws: EditorError.self) { try PluginEditors().open(effect, title: "ZamComp") }
+        #expect("\(refused!)".contains("cannot open X display ':4242'"))
+    }
+}
