@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "directpipe_vst3.h"
+#include "vst3_abi.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -15,16 +16,6 @@
 
 /* ---- Declarations ---- */
 
-typedef int32_t result_t;
-enum { RESULT_NO_INTERFACE = -1, RESULT_OK = 0, RESULT_TRUE = 0, RESULT_FALSE = 1, RESULT_INVALID_ARGUMENT = 2, RESULT_NOT_IMPLEMENTED = 3 };
-
-/* An interface id from its four 32-bit words, as the format writes them (big-endian bytes off Windows). */
-#define UID(a, b, c, d)                                                                                                        \
-    {(uint8_t)((a) >> 24), (uint8_t)((a) >> 16), (uint8_t)((a) >> 8), (uint8_t)(a), (uint8_t)((b) >> 24), (uint8_t)((b) >> 16), \
-     (uint8_t)((b) >> 8),  (uint8_t)(b),         (uint8_t)((c) >> 24), (uint8_t)((c) >> 16), (uint8_t)((c) >> 8), (uint8_t)(c), \
-     (uint8_t)((d) >> 24), (uint8_t)((d) >> 16), (uint8_t)((d) >> 8), (uint8_t)(d)}
-
-static const dp_vst3_uid iid_unknown = UID(0x00000000, 0x00000000, 0xC0000000, 0x00000046);
 static const dp_vst3_uid iid_plugin_base = UID(0x22888DDB, 0x156E45AE, 0x8358B348, 0x08190625);
 static const dp_vst3_uid iid_factory2 = UID(0x0007B650, 0xF24B4C0B, 0xA464EDB9, 0xF00B2ABB);
 static const dp_vst3_uid iid_component = UID(0xE831FF31, 0xF2D54301, 0x928EBBEE, 0x25697802);
@@ -40,19 +31,8 @@ static const dp_vst3_uid iid_event_list = UID(0x3A2C4214, 0x346349FE, 0xB2C4F397
 static const dp_vst3_uid iid_parameter_changes = UID(0xA4779663, 0x0BB64A56, 0xB44384A8, 0x466FEB9D);
 static const dp_vst3_uid iid_value_queue = UID(0x01263A18, 0xED074F6F, 0x98C9D356, 0x4686F9BA);
 
-static bool same_uid(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 16) == 0; }
-
 typedef int16_t string128[128]; /* UTF-16 */
 
-/* Every interface starts with these three. */
-#define UNKNOWN_METHODS                                                                                                        \
-    result_t (*query_interface)(void *self, const dp_vst3_uid iid, void **object);                                             \
-    uint32_t (*add_ref)(void *self);                                                                                           \
-    uint32_t (*release)(void *self)
-
-typedef struct {
-    UNKNOWN_METHODS;
-} unknown_vtable;
 
 typedef struct {
     char vendor[64], url[256], email[128];
@@ -189,8 +169,6 @@ typedef struct {
     result_t (*notify)(void *self, void *message);
 } connection_vtable;
 
-/* The vtable of an object the plugin made: the object is a pointer to it. */
-#define VTABLE(object, type) ((const type *)*(void **)(object))
 
 _Static_assert(sizeof(void *) == 8, "VST3 layout checked for LP64 only");
 _Static_assert(sizeof(factory_info) == 452, "PFactoryInfo");
@@ -761,6 +739,7 @@ struct dp_vst3_instance {
     host_object input_events, output_events;
     parameter_changes input_changes, output_changes;
     atomic_int restart_flags;
+    _Atomic(dp_editor_queue *) editor; /* where edits from the plugin's editor go */
     void *component;  /* IComponent */
     void *processor;  /* IAudioProcessor */
     void *controller; /* IEditController */
@@ -777,12 +756,20 @@ struct dp_vst3_instance {
 /* Marks the audio thread while a plugin processes (nothing asks VST3 hosts for it; kept for the log's sake). */
 static __thread int in_process;
 
-static result_t handler_begin_edit(void *self, uint32_t id) { (void)self; (void)id; return RESULT_OK; }
-static result_t handler_perform_edit(void *self, uint32_t id, double value) { (void)self; (void)id; (void)value; return RESULT_OK; }
-static result_t handler_end_edit(void *self, uint32_t id) { (void)self; (void)id; return RESULT_OK; }
+/* The component handler: the controller's (its editor's) edits go to the editor queue, if one listens. */
+static dp_vst3_instance *instance_of_handler(void *self) {
+    return (dp_vst3_instance *)((char *)self - offsetof(dp_vst3_instance, handler));
+}
+static result_t report_edit(void *self, uint32_t kind, uint32_t id, double value) {
+    dp_editor_queue *queue = atomic_load(&instance_of_handler(self)->editor);
+    if (queue != NULL) dp_editor_queue_push(queue, kind, id, value);
+    return RESULT_OK;
+}
+static result_t handler_begin_edit(void *self, uint32_t id) { return report_edit(self, DP_EDITOR_GESTURE_BEGIN, id, 0); }
+static result_t handler_perform_edit(void *self, uint32_t id, double value) { return report_edit(self, DP_EDITOR_VALUE, id, value); }
+static result_t handler_end_edit(void *self, uint32_t id) { return report_edit(self, DP_EDITOR_GESTURE_END, id, 0); }
 static result_t handler_restart(void *self, int32_t flags) {
-    dp_vst3_instance *instance = (dp_vst3_instance *)((char *)self - offsetof(dp_vst3_instance, handler));
-    atomic_fetch_or(&instance->restart_flags, flags);
+    atomic_fetch_or(&instance_of_handler(self)->restart_flags, flags);
     return RESULT_OK;
 }
 static const struct {
@@ -1035,6 +1022,12 @@ bool dp_vst3_instance_text(dp_vst3_instance *instance, uint32_t id, double norma
     if (VTABLE(instance->controller, controller_vtable)->get_parameter_text(instance->controller, id, normalized, raw) != RESULT_OK) return false;
     utf16_to_utf8(raw, 128, text, size);
     return true;
+}
+
+void dp_vst3_instance_report_to(dp_vst3_instance *instance, dp_editor_queue *queue) { atomic_store(&instance->editor, queue); }
+
+void *dp_vst3_instance_create_view(dp_vst3_instance *instance) {
+    return VTABLE(instance->controller, controller_vtable)->create_view(instance->controller, "editor");
 }
 
 void dp_vst3_instance_set_controller_value(dp_vst3_instance *instance, uint32_t id, double normalized) {

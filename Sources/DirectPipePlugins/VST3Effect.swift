@@ -28,6 +28,7 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
         }
         self.instances = instances
         cachedLatency = PluginThread.shared.run { Int(dp_vst3_instance_latency(instances[0].instance)) }
+        hasView = PluginThread.shared.run { dp_vst3_instance_has_view(instances[0].instance) }
         instanceList = .allocate(capacity: instances.count)
         instanceList.initialize(from: instances.map(\.instance), count: instances.count)
         parameterIDs = .allocate(capacity: max(plugin.parameterIDs.count, 1))
@@ -39,7 +40,20 @@ final class VST3Effect: ValuePluginEffect, @unchecked Sendable {
             let list = channelLists + index * (ins + outs)
             dp_vst3_instance_set_buffers(instance.instance, list, list + ins)
         }
+        dp_vst3_instance_report_to(instances[0].instance, editorQueue.pointer)
     }
+
+    /// Whether the controller makes an editor view that embeds in X11 (asked once).
+    private let hasView: Bool
+
+    override var hasEditor: Bool { hasView }
+
+    override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
+        try VST3Editor(self, instance: instances[0].instance, display: display, title: title)
+    }
+
+    /// The plugin's id of parameter `index`.
+    func parameterID(_ index: Int) -> UInt32 { parameterIDs[index] }
 
     deinit {
         instanceList.deallocate()

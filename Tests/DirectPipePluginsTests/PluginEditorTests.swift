@@ -9,7 +9,7 @@ import Testing
 /// the mouse reaching the effect's parameters and the reports, a value set elsewhere reaching the editor, closed.
 /// ZAM's compressor (a DPF build with an OpenGL editor) in each format Debian ships it in.
 @Suite(.serialized) struct PluginEditorTests {
-    static let zamComp = ["vst2:ZamComp-vst.so", "clap:ZamComp.clap"]
+    static let zamComp = ["vst2:ZamComp-vst.so", "clap:ZamComp.clap", "vst3:ZamComp.vst3"]
 
     /// Runs `effect` block after block on a thread of its own, as the audio thread would (CLAP editors' changes come
     /// out of the plugin's process call), until stopped.

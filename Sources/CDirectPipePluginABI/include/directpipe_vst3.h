@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "directpipe_editor.h"
+
 typedef uint8_t dp_vst3_uid[16];
 
 /** A class a VST3 module offers (IPluginFactory's PClassInfo, with PClassInfo2's fields where it has them). */
@@ -105,5 +107,41 @@ bool dp_vst3_instance_save(dp_vst3_instance *instance, uint8_t **component, size
 /** Gives both their state back (the controller also hears the component's). False when the component refuses. */
 bool dp_vst3_instance_load(dp_vst3_instance *instance, const uint8_t *component, size_t component_size, const uint8_t *controller,
                            size_t controller_size);
+
+/** Where the controller's edits (its editor's begin, perform and end edit) go: `queue`, or nowhere (NULL). */
+void dp_vst3_instance_report_to(dp_vst3_instance *instance, dp_editor_queue *queue);
+/** The controller's `createView("editor")` (an IPlugView, or NULL). */
+void *dp_vst3_instance_create_view(dp_vst3_instance *instance);
+
+/* ---- Editors (vst3_editor.c) ---- */
+
+/** The run loop a host gives VST3 editors on Linux (Linux::IRunLoop): the plugin thread's timers and descriptors,
+    through these functions. `handler` is the plugin's ITimerHandler or IEventHandler. */
+typedef struct {
+    void *context;
+    bool (*register_timer)(void *context, void *handler, uint64_t milliseconds);
+    void (*unregister_timer)(void *context, void *handler);
+    bool (*register_fd)(void *context, void *handler, int fd);
+    void (*unregister_fd)(void *context, void *handler);
+} dp_vst3_run_loop;
+
+typedef struct dp_vst3_editor dp_vst3_editor;
+
+/** Whether the controller makes an editor view that embeds in X11 (the view is made, asked and released). */
+bool dp_vst3_instance_has_view(dp_vst3_instance *instance);
+
+/** Makes the controller's editor view, checks it embeds in X11, gives it our frame (with `loop`), and says its
+    size and whether it can be resized. NULL with `error` written on failure. Plugin thread. */
+dp_vst3_editor *dp_vst3_editor_new(dp_vst3_instance *instance, const dp_vst3_run_loop *loop, dp_editor_queue *queue, int32_t *width,
+                                   int32_t *height, bool *resizable, char *error, size_t error_size);
+/** Embeds the view in `window` (mapped, on `x11`'s server); false when the view refuses. */
+bool dp_vst3_editor_attach(dp_vst3_editor *editor, dp_x11 *x11, unsigned long window);
+/** The window is now `width` x `height` (the user resized it): the view is told, within its constraints. */
+void dp_vst3_editor_resized(dp_vst3_editor *editor, int32_t width, int32_t height);
+/** Removes the view from its window and releases it. */
+void dp_vst3_editor_close(dp_vst3_editor *editor);
+/** Calls a plugin's ITimerHandler::onTimer, or IEventHandler::onFDIsSet. */
+void dp_vst3_timer_fired(void *handler);
+void dp_vst3_fd_ready(void *handler, int fd);
 
 #endif
