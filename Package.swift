@@ -52,7 +52,7 @@ let package = Package(
         // The LADSPA header (a plugin is a descriptor of C function pointers, loaded with dlopen).
         .systemLibrary(name: "CLADSPA", providers: [.apt(["ladspa-sdk"])]),
         // C: the LV2 features a host gives a plugin (URID map, options, log, worker): C structs of callbacks.
-        .target(name: "CDirectPipeLV2", linkerSettings: [.linkedLibrary("pthread")]),
+        .target(name: "CDirectPipeLV2", dependencies: ["CDirectPipePluginABI"], linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
         // Our own declarations of the VST2, VST3 and CLAP ABIs, and the host-side C they need.
         // libX11 is loaded at run time (dlopen) for the editors' windows: its headers only at build time (libx11-dev).
         .target(name: "CDirectPipePluginABI", linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("dl")]),

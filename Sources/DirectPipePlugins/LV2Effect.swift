@@ -97,6 +97,13 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         for instance in instances { lilv_instance_activate(instance) }
     }
 
+    override var hasEditor: Bool { plugin.ui != nil }
+
+    override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
+        guard let ui = plugin.ui else { throw .none(effect: info.id) }
+        return try LV2Editor(self, ui: ui, instance: instances[0], display: display, title: title)
+    }
+
     deinit {
         for (instance, feature) in zip(instances, features) {
             dp_lv2_features_stop_worker(feature)  // no work() once deactivation begins

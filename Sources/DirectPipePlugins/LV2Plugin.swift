@@ -28,6 +28,8 @@ struct LV2Plugin: @unchecked Sendable {
     let requiredFeatures: [String]
     /// The plugin's own presets: URI and label.
     let presets: [(uri: String, label: String)]
+    /// Its X11 UI, where it has one DirectPipe can host.
+    let ui: LV2UIReference?
 
     /// Describes the plugin with `uri`, at `sampleRate` (ranges marked lv2:sampleRate scale with it).
     init(uri: String, sampleRate: Double, world: LV2World = .shared) throws(EffectError) {
@@ -109,6 +111,7 @@ struct LV2Plugin: @unchecked Sendable {
             }
         }
         self.presets = presets
+        ui = LV2UIReference.find(for: plugin, world: world)
     }
 
     private static func parameter(
@@ -141,5 +144,45 @@ struct LV2Plugin: @unchecked Sendable {
         return EffectParameter(
             symbol, name.isEmpty ? symbol : name, low.isNaN ? min(start, 0) : low, high.isNaN ? max(start, 1) : high, default: start,
             unit: unit, kind: kind, logarithmic: has("http://lv2plug.in/ns/ext/port-props#logarithmic"), choices: choices)
+    }
+}
+
+/// An LV2 plugin's X11 UI: its URI, library and bundle (what `dp_lv2_ui_new` loads).
+struct LV2UIReference: Sendable {
+    let uri: String
+    let binary: String
+    let bundle: String
+
+    /// The features a UI may require that DirectPipe gives (or, as for residency, honours anyway).
+    static let supportedFeatures: Set<String> = [
+        "http://lv2plug.in/ns/ext/urid#map", "http://lv2plug.in/ns/ext/urid#unmap", "http://lv2plug.in/ns/ext/options#options",
+        "http://lv2plug.in/ns/extensions/ui#parent", "http://lv2plug.in/ns/extensions/ui#idleInterface",
+        "http://lv2plug.in/ns/extensions/ui#resize", "http://lv2plug.in/ns/extensions/ui#touch",
+        "http://lv2plug.in/ns/extensions/ui#noUserResize", "http://lv2plug.in/ns/extensions/ui#makeResident",
+        "http://lv2plug.in/ns/ext/instance-access", "http://lv2plug.in/ns/ext/data-access",
+    ]
+
+    /// The first X11 UI of `plugin` whose required features are all given (under the world's lock).
+    static func find(for plugin: OpaquePointer, world: LV2World) -> LV2UIReference? {
+        guard let uis = lilv_plugin_get_uis(plugin) else { return nil }
+        defer { lilv_uis_free(uis) }
+        let x11 = world.node("http://lv2plug.in/ns/extensions/ui#X11UI")
+        let required = world.node("http://lv2plug.in/ns/lv2core#requiredFeature")
+        var iterator = lilv_uis_begin(uis)
+        while !lilv_uis_is_end(uis, iterator) {
+            defer { iterator = lilv_uis_next(uis, iterator) }
+            guard let ui = lilv_uis_get(uis, iterator), lilv_ui_is_a(ui, x11), let uri = lilv_ui_get_uri(ui),
+                let binary = lilv_ui_get_binary_uri(ui).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) }),
+                let bundle = lilv_ui_get_bundle_uri(ui).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) })
+            else { continue }
+            defer {
+                lilv_free(binary)
+                lilv_free(bundle)
+            }
+            let features = world.strings(lilv_world_find_nodes(world.world, uri, required, nil))
+            guard features.allSatisfy(supportedFeatures.contains) else { continue }
+            return LV2UIReference(uri: world.string(uri), binary: String(cString: binary), bundle: String(cString: bundle))
+        }
+        return nil
     }
 }

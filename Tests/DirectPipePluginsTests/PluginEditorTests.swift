@@ -9,7 +9,7 @@ import Testing
 /// the mouse reaching the effect's parameters and the reports, a value set elsewhere reaching the editor, closed.
 /// ZAM's compressor (a DPF build with an OpenGL editor) in each format Debian ships it in.
 @Suite(.serialized) struct PluginEditorTests {
-    static let zamComp = ["vst2:ZamComp-vst.so", "clap:ZamComp.clap", "vst3:ZamComp.vst3"]
+    static let zamComp = ["urn:zamaudio:ZamComp", "vst2:ZamComp-vst.so", "clap:ZamComp.clap", "vst3:ZamComp.vst3"]
 
     /// Runs `effect` block after block on a thread of its own, as the audio thread would (CLAP editors' changes come
     /// out of the plugin's process call), until stopped.
@@ -37,7 +37,7 @@ import Testing
     @Test(arguments: zamComp)
     func anEditorOpensDrawsFollowsTheMouseAndTheEngine(_ id: String) async throws {
         let screen = try EditorScreen()
-        let format = String(id.prefix { $0 != ":" })
+        let format = id.hasPrefix("urn:") ? "lv2" : String(id.prefix { $0 != ":" })
         let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
         let audio = AudioLoop(effect)
         defer { audio.stop() }
@@ -54,7 +54,7 @@ import Testing
         #expect(drawn.distinct > 200 && drawn.deviation > 10, "a blank editor: \(drawn)")
 
         // A drag down on the threshold knob (the third; at its top, 0 dB) lowers the effect's threshold, reported.
-        let threshold = try #require(effect.values.parameters.firstIndex { $0.symbol.contains("thresh") })
+        let threshold = try #require(effect.values.parameters.firstIndex { $0.name.lowercased().contains("threshold") })
         let before = effect.values.value(threshold)
         var reports = editors.reports.makeAsyncIterator()
         screen.drag(window, x: 210, y: 72, dx: 0, dy: 60)
@@ -68,7 +68,7 @@ import Testing
         }
 
         // A value set elsewhere (the panel, ctl) shows in the editor: the ratio knob's region is drawn anew.
-        let ratio = try #require(effect.values.parameters.firstIndex { $0.symbol.contains("ratio") })
+        let ratio = try #require(effect.values.parameters.firstIndex { $0.name.lowercased().contains("ratio") })
         let knob = (x: 250, y: 30, width: 80, height: 77)
         let still = screen.screenshot(window, "zamcomp-\(format)-ratio-before", part: knob)
         effect.values.set(ratio, effect.values.parameters[ratio].maximum)

@@ -16,6 +16,8 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "directpipe_editor.h"
+
 typedef struct dp_lv2_urids dp_lv2_urids;
 typedef struct dp_lv2_features dp_lv2_features;
 
@@ -56,5 +58,26 @@ uint64_t dp_lv2_features_dropped_work(dp_lv2_features *features);
 void dp_lv2_atom_input_clear(void *buffer, uint32_t sequence_urid);
 /** Real-time safe: an output port's buffer, announcing `capacity` bytes of space to the plugin. */
 void dp_lv2_atom_output_reset(void *buffer, uint32_t capacity, uint32_t chunk_urid);
+
+/* ---- X11 UIs (lv2_ui.c): one UI instance in a parent window of ours, on the plugin thread ---- */
+
+typedef struct dp_lv2_ui dp_lv2_ui;
+
+/**
+ * Loads `binary`, finds UI `ui_uri` for `plugin_uri` (bundle `bundle`) and instantiates it in window `parent`,
+ * with URID map and unmap, options (the sample rate), parent, idle interface, resize and touch, instance access
+ * (`instance`) and data access (`extension_data`, the plugin's). Values it writes, gestures and sizes go to
+ * `queue` (by port index). NULL with `error` written on failure.
+ */
+dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui_uri, const char *plugin_uri, const char *bundle,
+                         unsigned long parent, LV2_Handle instance, const void *(*extension_data)(const char *uri), double sample_rate,
+                         dp_editor_queue *queue, char *error, size_t error_size);
+/** The UI's own window (its widget, a child of the parent). */
+unsigned long dp_lv2_ui_widget(dp_lv2_ui *ui);
+/** Runs the UI's idle interface; non-zero when the UI closed itself. */
+int dp_lv2_ui_idle(dp_lv2_ui *ui);
+/** Tells the UI a control port's value. */
+void dp_lv2_ui_port_event(dp_lv2_ui *ui, uint32_t port, float value);
+void dp_lv2_ui_free(dp_lv2_ui *ui);
 
 #endif
