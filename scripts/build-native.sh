@@ -105,9 +105,9 @@ abi=(-I"$root/Sources/CDirectPipePluginABI/include" -Wno-unused-parameter -share
 "$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_HANG -o "$formats/clap/dp_hang.clap" "$root/Tests/Native/format_misbehaving.c"
 "$cc" "${cflags[@]}" "${abi[@]}" -DCLAP_GOOD -o "$formats/clap/dp_gain.clap" "$root/Tests/Native/format_misbehaving.c"
 
-# What the editor tests ask of the X server: windows by title, screenshots (needs libX11 and libpng headers).
-if [ -f /usr/include/X11/Xlib.h ] && [ -f /usr/include/png.h ]; then
-    "$cc" "${cflags[@]}" -o "$out/x11_probe" "$root/Tests/Native/x11_probe.c" -lX11 -lpng -lm
+# What the editor tests ask of the X server: windows by title, screenshots, clients (libX11, libXRes, libpng headers).
+if [ -f /usr/include/X11/Xlib.h ] && [ -f /usr/include/X11/extensions/XRes.h ] && [ -f /usr/include/png.h ]; then
+    "$cc" "${cflags[@]}" -o "$out/x11_probe" "$root/Tests/Native/x11_probe.c" -lX11 -lXRes -lpng -lm
 fi
 
 # The cross-format test plugin, built by DPF into LV2, LADSPA, VST2, VST3 and CLAP (needs dpf-source; skipped

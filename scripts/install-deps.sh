@@ -36,7 +36,8 @@ if [ "${1:-}" = "--tests" ] || [ "${1:-}" = "--bench" ]; then
         pipewire pipewire-bin wireplumber dbus-daemon # a private PipeWire graph (and its session bus)
         pipewire-jack pipewire-pulse pulseaudio-utils pipewire-alsa  # pw-jack; parecord/pactl; arecord -D pipewire
         stress-ng                                    # the soak test's load on the other core
-        xvfb xauth libpng-dev libgl1-mesa-dri        # an X display for libobs and the editors (GLX in software); screenshots
+        xvfb xauth libgl1-mesa-dri                   # an X display for libobs and the plugin editors (GLX in software)
+        libpng-dev libxres-dev                       # the editor tests' screenshots and X client counts (Tests/Native/x11_probe.c)
         obs-studio xdotool python3-websocket         # the real OBS, quit by Ctrl+Q, driven through obs-websocket
         lilv-utils                                   # lv2apply and lv2bench, the references for our LV2 host
         espeak-ng                                    # speech for the loudness and noise-removal tests

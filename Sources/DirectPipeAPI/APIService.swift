@@ -24,11 +24,13 @@ public struct APIService: Service {
         self.onRunning = onRunning
     }
 
-    /// Serves, with the center saving the session after changes beside it, until the group shuts down.
+    /// Serves, with the center saving the session after changes and following the audio side and the plugin editors
+    /// beside it, until the group shuts down.
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { [center] in await center.saveSessionAfterChanges() }
             group.addTask { [center] in await center.followAudioChanges() }
+            group.addTask { [center] in await center.followEditors() }
             try await serve()
             group.cancelAll()
         }

@@ -44,6 +44,10 @@ public enum ControlAction: Sendable, Equatable {
     case configureAudio(RunSettings)
     /// An impulse through the running path, timed at each output; the result goes into the state.
     case measureLatency
+    /// Opens effect N's own editor (its plugin's window) on the desktop; nothing if it is open.
+    case openEditor(Int)
+    /// Closes effect N's editor.
+    case closeEditor(Int)
 
     /// The action's name in JSON.
     public var name: String {
@@ -75,6 +79,8 @@ public enum ControlAction: Sendable, Equatable {
         case .voice: "voice"
         case .configureAudio: "configure_audio"
         case .measureLatency: "measure_latency"
+        case .openEditor: "open_editor"
+        case .closeEditor: "close_editor"
         }
     }
 
@@ -83,7 +89,7 @@ public enum ControlAction: Sendable, Equatable {
         "master_bypass", "set_parameter", "add_effect", "remove_effect", "move_effect", "switch_slot", "next_slot",
         "previous_slot", "load_preset", "save_preset", "rename_preset", "delete_preset", "record_start", "record_stop", "reset_xruns",
         "set_guard", "reset_loudness", "voice", "configure_audio",
-        "measure_latency",
+        "measure_latency", "open_editor", "close_editor",
     ]
 }
 
@@ -152,6 +158,8 @@ extension ControlAction: Codable {
                     .init(codingPath: [], debugDescription: "\(context.codingPath.last!.stringValue) \(context.debugDescription)"))
             }
         case "measure_latency": self = .measureLatency
+        case "open_editor": self = .openEditor(try c.decode(Int.self, forKey: .effect))
+        case "close_editor": self = .closeEditor(try c.decode(Int.self, forKey: .effect))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .action, in: c, debugDescription: "'\(name)' is not an action (\(Self.names.joined(separator: ", ")))")
@@ -184,7 +192,7 @@ extension ControlAction: Codable {
             try c.encode(id, forKey: .id)
             try c.encodeIfPresent(at, forKey: .at)
             if !parameters.isEmpty { try c.encode(parameters, forKey: .parameters) }
-        case .removeEffect(let effect): try c.encode(effect, forKey: .effect)
+        case .removeEffect(let effect), .openEditor(let effect), .closeEditor(let effect): try c.encode(effect, forKey: .effect)
         case .moveEffect(let from, let to):
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)

@@ -11,6 +11,8 @@ import Synchronization
 /// ``AudioHost``; this keeps only what the actions asked for (a ``Dispatcher`` value, behind a `Mutex`).
 public final class ControlCenter: Sendable {
     public let store: PresetStore
+    /// The plugins' own editors open now (closed with their effects, and when the host stops).
+    public let editors = PluginEditors()
     /// Where recordings go (`record_start` takes a file name, never a path).
     public let recordingsFolder: String
     private let host: any AudioHost
@@ -36,7 +38,7 @@ public final class ControlCenter: Sendable {
         recordingsFolder = (Recorder.defaultPath() as NSString).deletingLastPathComponent
         dispatcher = Mutex(
             Dispatcher(
-                host: host, store: store, recordingsFolder: recordingsFolder, description: description, slot: slot, audio: audio))
+                host: host, store: store, editors: editors, recordingsFolder: recordingsFolder, description: description, slot: slot, audio: audio))
         (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -44,8 +46,14 @@ public final class ControlCenter: Sendable {
     public var engine: Engine { host.running.engine }
     /// The recorder of the engine now.
     public var recorder: Recorder { host.running.recorder }
-    /// What a chain can use: the built-ins and the scanned plugins that work.
-    public func plugins() -> [PluginRecord] { PluginCatalog.records(scanned: PluginScanner.load() ?? []) }
+    /// What a chain can use: the built-ins and the scanned plugins that work, and the plugins running in the chain
+    /// that no scan listed yet (added by id), so the panel has their controls too.
+    public func plugins() -> [PluginRecord] {
+        let scanned = PluginScanner.load() ?? []
+        var known = Set(scanned.map(\.id))
+        let running = chain.slots.map(\.effect.info).filter { $0.format != .builtin && known.insert($0.id).inserted }
+        return PluginCatalog.records(scanned: scanned + running.map { PluginRecord(id: $0.id, format: $0.format, status: .ok, info: $0) })
+    }
     /// What the backends can capture from and play to now (takes a moment: not from a cooperative thread).
     public func devices() -> any Encodable & Sendable { host.devices() }
     /// The chain running now.
@@ -75,6 +83,8 @@ public final class ControlCenter: Sendable {
     private func change(_ body: (inout Dispatcher) throws(ActionError) -> Void) throws(ActionError) -> ControlState {
         let state = try dispatcher.withLock { (dispatcher: inout Dispatcher) throws(ActionError) -> ControlState in
             try body(&dispatcher)
+            // An effect removed or replaced takes its editor with it.
+            editors.closeAll(except: host.running.editor.chain.slots.map(\.effect))
             return dispatcher.counted()
         }
         tell(state)
@@ -136,6 +146,20 @@ public final class ControlCenter: Sendable {
         for await _ in host.changes().dropFirst() { tellAudioChange() }
     }
 
+    /// Takes in what the plugin editors report — controls the user moved (kept in the chain asked for, so presets
+    /// and later edits keep them), an editor closed from its window — and tells the observers; returns when the
+    /// task is cancelled. Runs beside the API, for the life of the run.
+    public func followEditors() async {
+        for await report in editors.reports {
+            switch report {
+            case .changed(let effect, let values):
+                _ = try? change { (dispatcher: inout Dispatcher) throws(ActionError) in _ = dispatcher.editorChanged(effect, values) }
+            case .closed:
+                _ = try? change { (_: inout Dispatcher) throws(ActionError) in }
+            }
+        }
+    }
+
     /// A new state for an audio change, without waiting for an action under way (a restart holds the lock for
     /// a second): that action tells it when it ends.
     private func tellAudioChange() {
@@ -151,6 +175,7 @@ public final class ControlCenter: Sendable {
 
     /// Completes a recording under way and saves the session (at the end of a run).
     public func shutdown() {
+        editors.closeAll()
         _ = try? host.running.recorder.stop()
         saveSession()
         changed.finish()

@@ -31,10 +31,17 @@ public struct ControlState: Sendable, Codable, Equatable {
         public var parameters: [String: Float]
         /// What the user should know about it now (DeepFilterNet behind real time, RNNoise standing in).
         public var note: String?
+        /// Its plugin's own editor: `none` (it has none DirectPipe can open), `closed` or `open`.
+        public var editor: EditorStatus
         enum CodingKeys: String, CodingKey {
-            case index, id, name, bypass, faulted, parameters, note
+            case index, id, name, bypass, faulted, parameters, note, editor
             case latencyFrames = "latency_frames"
         }
+    }
+
+    /// Whether an effect's own editor can be opened, and is.
+    public enum EditorStatus: String, Sendable, Codable, Equatable {
+        case none, closed, open
     }
 
     public struct Chain: Sendable, Codable, Equatable {

@@ -9,6 +9,8 @@ import Foundation
 struct Dispatcher {
     let host: any AudioHost
     let store: PresetStore
+    /// The plugin editors open.
+    let editors: PluginEditors
     /// Where recordings go (`record_start` takes a file name, never a path).
     let recordingsFolder: String
     /// The chain asked for (what a restart builds again in the new format).
@@ -160,6 +162,17 @@ struct Dispatcher {
             try configureAudio(request)
         case .measureLatency:
             break  // in perform(_:), outside the lock
+        case .openEditor(let index):
+            try checkEffect(index)
+            let effect = running.editor.chain.slots[index].effect
+            // Titled with the effect's name and format: the same plugin may be in the chain in two formats.
+            let title = "\(effect.info.name) (\(effect.info.format.rawValue.uppercased())) — DirectPipe"
+            do { try editors.open(effect, title: title) } catch { throw ActionError(.conflict, "\(error)") }
+        case .closeEditor(let index):
+            try checkEffect(index)
+            guard editors.close(running.editor.chain.slots[index].effect) else {
+                throw ActionError(.conflict, "effect \(index)'s editor is not open")
+            }
         }
     }
 
@@ -231,6 +244,16 @@ struct Dispatcher {
         if let gain = preset.inputGainDB.flatMap({ try? InputGain($0) }) { host.running.engine.controls.inputGain = gain.linear }
     }
 
+    /// Takes in what the user moved in `effect`'s editor (its values are the effect's already): the chain asked for
+    /// holds them from now on, so later edits and presets keep them. False when the effect left the chain.
+    mutating func editorChanged(_ effect: AudioEffect, _ values: [String: Float]) -> Bool {
+        guard let index = host.running.editor.chain.slots.firstIndex(where: { $0.effect === effect }),
+            description.effects.indices.contains(index)
+        else { return false }
+        description.effects[index].parameters.merge(values) { $1 }
+        return true
+    }
+
     /// One more change counted, and the state after it.
     mutating func counted() -> ControlState {
         version += 1
@@ -244,7 +267,8 @@ struct Dispatcher {
         let effects = chain.slots.enumerated().map { index, slot in
             ControlState.Effect(
                 index: index, id: slot.effect.info.id, name: slot.effect.info.name, bypass: slot.bypass, faulted: slot.faulted,
-                latencyFrames: slot.effect.latencyFrames, parameters: slot.effect.values.snapshot, note: slot.effect.note)
+                latencyFrames: slot.effect.latencyFrames, parameters: slot.effect.values.snapshot, note: slot.effect.note,
+                editor: !PluginEditors.hasEditor(slot.effect) ? .none : editors.isOpen(slot.effect) ? .open : .closed)
         }
         return ControlState(
             input: .init(gainDB: (inputGainDB * 100).rounded() / 100, muted: controls.isInputMuted),

@@ -25,7 +25,9 @@ extension ControlState {
             safetyGuard.on ? "guard on, ceiling \(String(format: "%.1f", safetyGuard.ceilingDB)) dBFS" : "guard OFF (outputs may exceed 0 dBFS)")
         lines.append("chain\(chain.bypass ? " (BYPASSED)" : ""), latency \(chain.latencyFrames) frames:")
         for effect in chain.effects {
-            lines.append("  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")")
+            lines.append(
+                "  \(effect.index) \(effect.id)\(effect.bypass ? " (bypassed)" : "")\(effect.faulted ? " (FAULTED)" : "")"
+                    + (effect.editor == .open ? " (editor open)" : ""))
         }
         if let slot { lines.append("slot \(slot)") }
         if let recording { lines.append("recording \(recording.path), \(String(format: "%.1f", recording.seconds)) s") }

@@ -14,6 +14,7 @@ struct ControlCommand: ParsableCommand {
         subcommands: [
             Status.self, Watch.self, Mute.self, Panic.self, Volume.self, Gain.self, Bypass.self, MasterBypass.self, Param.self, Slot.self,
             PresetCommand.self, Record.self, ResetXruns.self, Guard.self, ResetLoudness.self, Voice.self, Audio.self, Latency.self,
+            Editor.self,
         ]
     )
 
@@ -105,6 +106,16 @@ struct ControlCommand: ParsableCommand {
         @Argument var effect: Int
         @Argument var on: Switch?
         func run() async throws { try await ControlCommand.run(.bypassEffect(effect, on?.value)) }
+    }
+
+    struct Editor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open or close effect N's own editor (its plugin's window) on the running DirectPipe's desktop.",
+            discussion: "The window opens on the X display DirectPipe runs with (DISPLAY; XWayland under Wayland).")
+        enum Verb: String, ExpressibleByArgument { case open, close }
+        @Argument(help: "open or close.") var verb: Verb
+        @Argument var effect: Int
+        func run() async throws { try await ControlCommand.run(verb == .open ? .openEditor(effect) : .closeEditor(effect)) }
     }
 
     struct MasterBypass: AsyncParsableCommand {

@@ -16,11 +16,14 @@ import Testing
         let artifacts = Programs.packageRoot.appendingPathComponent("artifacts/panel")
         try? FileManager.default.removeItem(at: artifacts)
         let script = Programs.packageRoot.appendingPathComponent("Tests/Scripts/panel_check.py")
+        let display = try XvfbDisplay()  // where the host opens plugin editors
+        var environment = ProcessInfo.processInfo.environment
+        environment["DISPLAY"] = display.name
         let run = try TestProcess(
             python,
             [
                 script.path, "--directpipe", Programs.directpipe.path, "--home", home.path, "--artifacts", artifacts.path,
-            ])
+            ], environment: environment)
         run.finish(timeout: 240)
         let result = try #require(run.jsonLines.last, "\(run.output)\(run.errorOutput)")
         let checks = result["checks"] as? [String] ?? [], failures = result["failures"] as? [String] ?? ["no result"]

@@ -99,6 +99,16 @@ final class EditorScreen {
         return Shot(distinct: distinct, deviation: deviation, checksum: fields[2])
     }
 
+    /// Waits (up to `seconds`) until `condition` holds; whether it does.
+    func waitUntil(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition(), Date() < deadline { usleep(50_000) }
+        return condition()
+    }
+
+    /// How many clients the X server has now (the probe's own connection among them).
+    func clients() -> Int { Int(run(probe, ["clients"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+
     /// Waits (up to `seconds`) for `window` to show more than a blank: the editor has drawn itself.
     func waitForDrawing(_ window: Window, _ name: String, seconds: Double = 30) -> Shot {
         let deadline = Date().addingTimeInterval(seconds)

@@ -88,6 +88,40 @@ import Testing
         #expect(!editors.close(effect))
     }
 
+    /// This process's threads by name (the editors' own, such as Mesa's renderers, among them).
+    static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.sorted()
+    }
+
+    /// Closing gives back what opening took: the X server has the clients it had before (ours and the plugin's
+    /// connections closed), and opening and closing again leaves no more editor threads than the first time did.
+    @Test(arguments: zamComp)
+    func closingLeavesNoXClientsAndNoThreadsBehind(_ id: String) throws {
+        let screen = try EditorScreen()
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
+        let editors = PluginEditors()
+        let clients = screen.clients()
+        try #require(clients > 0, "the probe counts the server's clients (X-Resource)")
+        func openAndClose() throws {
+            try editors.open(effect, title: "ZamComp")
+            let window = try #require(screen.wait(for: "ZamComp") { $0?.mapped == true })
+            #expect(screen.waitForDrawing(window, "zamcomp-cycle").distinct > 200)
+            #expect(screen.clients() > clients, "the editor connected")
+            #expect(editors.close(effect))
+            #expect(screen.wait(for: "ZamComp") { $0 == nil } == nil)
+        }
+        try openAndClose()
+        #expect(screen.waitUntil { screen.clients() == clients }, "every X connection closed")  // counted out soon after
+        let editorThreads = { Self.threadNames().filter { !$0.contains("qos") && !$0.hasPrefix("DirectPipe") } }
+        let after = editorThreads()
+        try openAndClose()
+        try openAndClose()
+        #expect(screen.clients() == clients)
+        #expect(editorThreads().count <= after.count, "\(editorThreads()) after, \(after) before")
+    }
+
     @Test func anEffectWithoutAnEditorSaysSo() throws {
         let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make("gain")
         #expect(!PluginEditors.hasEditor(effect))

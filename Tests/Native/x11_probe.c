@@ -7,9 +7,11 @@
  *                                 in the part X Y W H of it, as a PNG and prints "DISTINCT STDDEV CHECKSUM": distinct
  *                                 colours, the luminance's standard deviation (0 for a blank window), and a hash of
  *                                 the pixels (equal for equal pictures)
+ *   x11_probe clients              prints how many clients the server has (X-Resource), itself included
  */
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/XRes.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -108,6 +110,14 @@ int main(int argc, char **argv) {
             status = 0;
         } else {
             status = 1;
+        }
+    } else if (argc == 2 && strcmp(argv[1], "clients") == 0) {
+        int count = 0;
+        XResClient *clients = NULL;
+        if (XResQueryClients(display, &count, &clients)) { /* a Status: non-zero when the request was answered */
+            printf("%d\n", count);
+            XFree(clients);
+            status = 0;
         }
     } else if ((argc == 4 || argc == 8) && strcmp(argv[1], "shot") == 0) {
         int crop[4] = {0, 0, 0, 0};

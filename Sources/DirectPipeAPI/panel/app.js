@@ -121,8 +121,13 @@ function showAudio(s) {
   showMonitorDevice(s);
 }
 
+/** Effects the plugin list was asked about already: one not in it (added by id, before any scan) is asked once. */
+const askedAbout = new Set();
+
 function show(s) {
   state = s;
+  const unlisted = s.chain.effects.map((effect) => effect.id).filter((id) => !plugins.some((plugin) => plugin.id === id) && !askedAbout.has(id));
+  if (unlisted.length) { unlisted.forEach((id) => askedAbout.add(id)); loadPlugins(); }
   const audio = s.audio;
   $('summary').textContent = `${audio ? `${audio.backend}${audio.connected ? '' : ' (LOST)'} · ` : ''}${s.format.sample_rate} Hz / ${s.format.period_frames} · ${s.format.channels === 1 ? 'mono' : 'stereo'}`;
   $('panic').setAttribute('aria-pressed', String(s.panic));

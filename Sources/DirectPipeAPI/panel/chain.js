@@ -1,6 +1,6 @@
-// The chain editor: one card per effect with its bypass, order (drag, or the arrow buttons / Alt+↑↓),
-// removal, and a control per parameter built from the effect's metadata (range, unit, scale, toggles,
-// choices); the built-ins' EQ, compressor and gate get their curves.
+// The chain editor: one card per effect with its bypass, its plugin's own editor (Edit, where it has one), order
+// (drag, or the arrow buttons / Alt+↑↓), removal, and a control per parameter built from the effect's metadata (range,
+// unit, scale, toggles, choices); the built-ins' EQ, compressor and gate get their curves.
 
 import { drawDynamics, drawEqualizer } from './curves.js';
 
@@ -162,6 +162,11 @@ export class ChainEditor {
     const bypass = element('button', { type: 'button', className: 'bypass', textContent: 'Bypass' });
     bypass.setAttribute('aria-label', `Bypass ${title}`);
     bypass.addEventListener('click', () => this.perform({ action: 'bypass_effect', effect: index, on: bypass.getAttribute('aria-pressed') !== 'true' }));
+    // The plugin's own editor, a window on the host's desktop: shown only for effects that have one.
+    const edit = element('button', { type: 'button', className: 'edit', textContent: 'Edit', hidden: effect.editor === 'none' });
+    edit.setAttribute('aria-label', `Open ${title}'s own editor`);
+    edit.addEventListener('click', () => this.perform({
+      action: edit.getAttribute('aria-pressed') === 'true' ? 'close_editor' : 'open_editor', effect: index }));
     const up = element('button', { type: 'button', textContent: '↑', disabled: index === 0 });
     up.setAttribute('aria-label', `Move ${title} up`);
     up.addEventListener('click', () => this.move(index, index - 1));
@@ -189,7 +194,7 @@ export class ChainEditor {
       if (open && card.curve) this.drawCurve(card);
     });
     showOpen(this.expanded.has(key));
-    card.append(element('div', { className: 'effect-head' }, expand, handle, name, bypass, up, down, remove));
+    card.append(element('div', { className: 'effect-head' }, expand, handle, name, bypass, edit, up, down, remove));
     card.addEventListener('keydown', (event) => {
       if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return;
       event.preventDefault();
@@ -219,6 +224,9 @@ export class ChainEditor {
   update(card, effect) {
     if (!card) return;
     card.querySelector('.bypass').setAttribute('aria-pressed', String(effect.bypass));
+    const edit = card.querySelector('.edit');
+    edit.hidden = effect.editor === 'none';
+    edit.setAttribute('aria-pressed', String(effect.editor === 'open'));
     card.classList.toggle('faulted', effect.faulted);
     card.title = effect.faulted ? 'Taken out: it produced NaN, infinity or a blow-up' : (effect.note || '');
     card.classList.toggle('noted', !!effect.note);
