@@ -26,6 +26,7 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
         }
         self.instances = instances
         cachedLatency = PluginThread.shared.run { instances[0].latency }
+        hasGUI = PluginThread.shared.run { instances[0].extension(DP_CLAP_EXT_GUI) != nil }
         pluginList = .allocate(capacity: instances.count)
         pluginList.initialize(from: instances.map(\.plugin), count: instances.count)
         parameterIDs = .allocate(capacity: max(plugin.parameterIDs.count, 1))
@@ -49,7 +50,11 @@ final class CLAPEffect: ValuePluginEffect, @unchecked Sendable {
         dp_clap_processor_report_to(processors[0], editorQueue.pointer)
     }
 
-    override var hasEditor: Bool { PluginThread.shared.run { instances[0].extension(DP_CLAP_EXT_GUI) != nil } }
+    override var hasEditor: Bool { hasGUI }
+
+    /// Whether the plugin has the gui extension (asked once: the state asks often, and must not wait for the plugin
+    /// thread).
+    private let hasGUI: Bool
 
     override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
         try CLAPEditor(self, instance: instances[0], display: display, title: title)

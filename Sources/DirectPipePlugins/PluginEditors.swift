@@ -24,6 +24,8 @@ public final class PluginEditors: Sendable {
     /// The effects whose editors are open (readable from any thread without waiting for the plugin thread).
     private let openEffects = Mutex<Set<ObjectIdentifier>>([])
     private let open: PluginThreadOwned
+    /// Editor rounds run so far (idle, reports taken, values shown): what a test waits on instead of the clock.
+    let rounds = Atomic<Int>(0)
 
     public init() {
         (reports, continuation) = AsyncStream.makeStream(of: Report.self)
@@ -153,7 +155,11 @@ public final class PluginEditors: Sendable {
                 showChanges(editor)
             }
         }
+        rounds.add(1, ordering: .releasing)
     }
+
+    /// The values `effect`'s editor was last shown or reported (nil: none open); for tests.
+    func shownValues(_ effect: AudioEffect) -> [Float]? { PluginThread.shared.run { open.editors[ObjectIdentifier(effect)]?.shown } }
 
     /// Shows the editor each value that changed elsewhere since it last saw it (every value, the first time).
     private func showChanges(_ editor: PluginEditor) {

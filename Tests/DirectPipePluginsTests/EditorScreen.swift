@@ -16,7 +16,7 @@ final class EditorScreen {
     private let server: Process
     private let probe = TestPlugins.native.appendingPathComponent("x11_probe").path
     /// Where screenshots are kept, as the tests' artifacts.
-    static let artifacts = TestPlugins.packageRoot.appendingPathComponent(".build/artifacts/editors")
+    static let artifacts = TestPlugins.packageRoot.appendingPathComponent("artifacts/editors")
 
     init() throws {
         let output = Pipe()

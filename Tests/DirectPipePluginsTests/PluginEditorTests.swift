@@ -1,3 +1,4 @@
+import CDirectPipePluginABI
 import DirectPipeDSP
 import Foundation
 import Synchronization
@@ -120,6 +121,51 @@ import Testing
         try openAndClose()
         #expect(screen.clients() == clients)
         #expect(editorThreads().count <= after.count, "\(editorThreads()) after, \(after) before")
+    }
+
+    /// Other makers' LV2 UIs: LSP's (its own toolkit) and x42's (robtk, OpenGL) open, draw themselves at their size
+    /// and close.
+    @Test(arguments: ["http://lsp-plug.in/plugins/lv2/compressor_stereo", "http://gareus.org/oss/lv2/fil4#stereo"])
+    func otherMakersLV2EditorsOpenAndDraw(_ id: String) throws {
+        let screen = try EditorScreen()
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
+        let audio = AudioLoop(effect)
+        defer { audio.stop() }
+        let editors = PluginEditors()
+        try editors.open(effect, title: effect.info.name)
+        let window = try #require(screen.wait(for: effect.info.name) { $0?.mapped == true })
+        let name = id.hasPrefix("http://lsp") ? "lsp-compressor-lv2" : "x42-fil4-lv2"
+        let drawn = screen.waitForDrawing(window, name)
+        #expect(drawn.distinct > 100 && drawn.deviation > 5, "a blank editor: \(drawn)")
+        #expect(window.width > 300 && window.height > 150, "its own size: \(window)")
+        #expect(editors.close(effect))
+        #expect(screen.wait(for: effect.info.name) { $0 == nil } == nil)
+    }
+
+    /// While the user holds a control in the editor (its gesture begun, as the plugin reports it), a change to it from
+    /// elsewhere is not shown, so it does not jump under the mouse; let go, the editor is shown the value. Rounds of
+    /// the editors' loop are counted, not timed.
+    @Test func aControlHeldInTheEditorWaitsForTheUserToLetGo() throws {
+        let screen = try EditorScreen()
+        let effect = try #require(
+            try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make("vst3:ZamComp.vst3") as? VST3Effect)
+        let editors = PluginEditors()
+        try editors.open(effect, title: "ZamComp")
+        defer { editors.close(effect) }
+        let ratio = try #require(effect.values.parameters.firstIndex { $0.name.lowercased().contains("ratio") })
+        func rounds(_ count: Int) -> Bool {
+            let start = editors.rounds.load(ordering: .acquiring)
+            return screen.waitUntil { editors.rounds.load(ordering: .acquiring) >= start + count }
+        }
+        let id = effect.parameterID(ratio)
+        #expect(dp_editor_queue_push(effect.editorQueue.pointer, DP_EDITOR_GESTURE_BEGIN.rawValue, id, 0))
+        #expect(rounds(2))
+        let before = try #require(editors.shownValues(effect)?[ratio])
+        effect.values.set(ratio, effect.values.parameters[ratio].maximum)  // the panel moves it meanwhile
+        #expect(rounds(3))
+        #expect(editors.shownValues(effect)?[ratio] == before, "held: not moved under the mouse")
+        #expect(dp_editor_queue_push(effect.editorQueue.pointer, DP_EDITOR_GESTURE_END.rawValue, id, 0))
+        #expect(screen.waitUntil { editors.shownValues(effect)?[ratio] == effect.values.value(ratio) }, "let go: shown")
     }
 
     @Test func anEffectWithoutAnEditorSaysSo() throws {
