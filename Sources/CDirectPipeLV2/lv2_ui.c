@@ -23,6 +23,8 @@ struct dp_lv2_ui {
     LV2UI_Widget widget;
     const LV2UI_Idle_Interface *idle;
     dp_editor_queue *queue;
+    dp_lv2_atom_ring *to_plugin;
+    uint32_t event_transfer; /* atom:eventTransfer's URID */
     float sample_rate;
     LV2_Options_Option options[2];
     LV2UI_Resize resize;
@@ -34,8 +36,13 @@ struct dp_lv2_ui {
 
 static void ui_write(LV2UI_Controller controller, uint32_t port, uint32_t size, uint32_t protocol, const void *buffer) {
     dp_lv2_ui *ui = controller;
-    if (protocol != 0 || size != sizeof(float) || buffer == NULL) return; /* atom transfers: not hosted yet */
-    dp_editor_queue_push(ui->queue, DP_EDITOR_VALUE, port, *(const float *)buffer);
+    if (buffer == NULL) return;
+    if (protocol == 0 && size == sizeof(float)) {
+        dp_editor_queue_push(ui->queue, DP_EDITOR_VALUE, port, *(const float *)buffer);
+    } else if (protocol == ui->event_transfer && ui->to_plugin != NULL && size >= sizeof(LV2_Atom) &&
+               size >= sizeof(LV2_Atom) + ((const LV2_Atom *)buffer)->size) {
+        dp_lv2_atom_ring_write(ui->to_plugin, port, buffer);
+    } /* other protocols: ignored, as the format asks of hosts that do not know them */
 }
 
 static int ui_resize(LV2UI_Feature_Handle handle, int width, int height) {
@@ -50,7 +57,7 @@ static void ui_touch(LV2UI_Feature_Handle handle, uint32_t port, bool grabbed) {
 
 dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui_uri, const char *plugin_uri, const char *bundle,
                          unsigned long parent, LV2_Handle instance, const void *(*extension_data)(const char *uri), double sample_rate,
-                         dp_editor_queue *queue, char *error, size_t error_size) {
+                         dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin, char *error, size_t error_size) {
     void *library = dlopen(binary, RTLD_NOW | RTLD_LOCAL); /* never closed: UI libraries leave threads and atexit work */
     if (library == NULL) {
         snprintf(error, error_size, "cannot load its UI: %s", dlerror());
@@ -75,6 +82,8 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
     }
     ui->descriptor = descriptor;
     ui->queue = queue;
+    ui->to_plugin = to_plugin;
+    ui->event_transfer = dp_lv2_urid_map(urids, LV2_ATOM__eventTransfer);
     ui->sample_rate = (float)sample_rate;
     ui->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, dp_lv2_urid_map(urids, LV2_PARAMETERS__sampleRate), sizeof(float),
                                           dp_lv2_urid_map(urids, LV2_ATOM__Float), &ui->sample_rate};
@@ -89,7 +98,7 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
     ui->features[n++] = (LV2_Feature){LV2_UI__idleInterface, NULL};
     ui->features[n++] = (LV2_Feature){LV2_UI__resize, &ui->resize};
     ui->features[n++] = (LV2_Feature){LV2_UI__touch, &ui->touch};
-    ui->features[n++] = (LV2_Feature){LV2_INSTANCE_ACCESS_URI, instance};
+    if (instance != NULL) ui->features[n++] = (LV2_Feature){LV2_INSTANCE_ACCESS_URI, instance};
     if (extension_data != NULL) ui->features[n++] = (LV2_Feature){LV2_DATA_ACCESS_URI, &ui->data_access};
     for (int i = 0; i < n; i++) ui->feature_list[i] = &ui->features[i];
     ui->feature_list[n] = NULL;
@@ -109,6 +118,11 @@ int dp_lv2_ui_idle(dp_lv2_ui *ui) { return ui->idle != NULL && ui->idle->idle !=
 
 void dp_lv2_ui_port_event(dp_lv2_ui *ui, uint32_t port, float value) {
     if (ui->descriptor->port_event != NULL) ui->descriptor->port_event(ui->handle, port, sizeof value, 0, &value);
+}
+
+void dp_lv2_ui_atom_event(dp_lv2_ui *ui, uint32_t port, const LV2_Atom *atom) {
+    if (ui->descriptor->port_event != NULL)
+        ui->descriptor->port_event(ui->handle, port, (uint32_t)sizeof(LV2_Atom) + atom->size, ui->event_transfer, atom);
 }
 
 void dp_lv2_ui_free(dp_lv2_ui *ui) {

@@ -6,7 +6,8 @@ import DirectPipeDSP
 /// An LV2 plugin's X11 UI (`ui:X11UI`) embedded in our window through `ui:parent`, idled through its idle
 /// interface, sized to the window it makes (and to what it asks through `ui:resize`). Control ports both ways: what
 /// it writes (float protocol) and touches reaches the effect, the values of its control inputs set elsewhere and of
-/// its control outputs (meters) reach it as port events. Atom ports are not carried to it yet.
+/// its control outputs (meters) reach it as port events; atoms both ways (atom:eventTransfer): what it writes to an
+/// atom input is delivered to the plugin before its next run, what the plugin's atom outputs carry reaches it.
 final class LV2Editor: PluginEditor {
     private let ui: OpaquePointer
     private let lv2: LV2Effect
@@ -24,11 +25,12 @@ final class LV2Editor: PluginEditor {
         let window = try display.makeWindow(title: title, width: 400, height: 300, resizable: false)
         window.show()  // mapped before the UI embeds in it
         var error = [CChar](repeating: 0, count: 512)
-        let extensionData = lilv_instance_get_descriptor(instance)?.pointee.extension_data
+        let extensionData = reference.needsInstance ? lilv_instance_get_descriptor(instance)?.pointee.extension_data : nil
         guard
             let ui = dp_lv2_ui_new(
                 LV2World.shared.urids, reference.binary, reference.uri, effect.info.id, reference.bundle, window.id,
-                lilv_instance_get_handle(instance), extensionData, effect.sampleRate, queue.pointer, &error, error.count)
+                reference.needsInstance ? lilv_instance_get_handle(instance) : nil, extensionData, effect.sampleRate, queue.pointer, effect.toPlugin,
+                &error, error.count)
         else {
             window.destroy()
             throw .failed(effect: effect.info.id, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -36,6 +38,7 @@ final class LV2Editor: PluginEditor {
         self.ui = ui
         outputs = effect.plugin.ports.enumerated().compactMap { $1 == .controlOutput ? ($0, .nan) : nil }
         super.init(effect: effect, window: window, queue: queue)
+        effect.editorListening.store(true, ordering: .relaxed)
         followWidgetSize()
     }
 
@@ -59,6 +62,10 @@ final class LV2Editor: PluginEditor {
                 dp_lv2_ui_port_event(ui, UInt32(output.port), value)
             }
         }
+        if let toUI = lv2.toUI {
+            var port: UInt32 = 0
+            while let atom = dp_lv2_atom_ring_read(toUI, &port) { dp_lv2_ui_atom_event(ui, port, atom) }
+        }
         return dp_lv2_ui_idle(ui) == 0
     }
 
@@ -71,5 +78,12 @@ final class LV2Editor: PluginEditor {
         lv2.controlInputs.first { $0.port == Int(index) }.map { ($0.parameter, Float(value)) }
     }
 
-    override func closePlugin() { dp_lv2_ui_free(ui) }
+    override func closePlugin() {
+        lv2.editorListening.store(false, ordering: .relaxed)
+        dp_lv2_ui_free(ui)
+        if let toUI = lv2.toUI {  // what the plugin sent meanwhile: for no one now
+            var port: UInt32 = 0
+            while dp_lv2_atom_ring_read(toUI, &port) != nil {}
+        }
+    }
 }

@@ -2,6 +2,7 @@ import CDirectPipeLV2
 import CLilv
 import DirectPipeDSP
 import Foundation
+import Synchronization
 
 /// An LV2 plugin in the chain, hosted the way the LV2 specification asks:
 /// URID map/unmap, options (sample rate, min/max/nominal block length,
@@ -28,6 +29,19 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     private let atomInputTotal: Int
     private let atomOutputTotal: Int
     static let atomCapacity = 8192
+    /// Atoms between the plugin's UI and instance 0 (for a plugin with a UI and atom ports): its UI's writes, to be
+    /// delivered into the atom inputs before a run, and the atom outputs after a run, while an editor listens.
+    let toPlugin: OpaquePointer?
+    let toUI: OpaquePointer?
+    /// Set while the plugin's editor is open: the audio thread collects atom outputs for it.
+    let editorListening = Atomic<Bool>(false)
+    // Instance 0's atom ports and their buffers, as plain memory for the audio thread.
+    private let uiInputPorts: UnsafeMutablePointer<UInt32>
+    private let uiInputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let uiOutputPorts: UnsafeMutablePointer<UInt32>
+    private let uiOutputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let uiInputCount: Int
+    private let uiOutputCount: Int
 
     /// `liveWorker`: run the plugin's scheduled work on a thread (live use), or inline (offline, deterministic).
     init(_ plugin: LV2Plugin, channels: Int, sampleRate: Double, maxFrames: Int, liveWorker: Bool) throws(EffectError) {
@@ -79,6 +93,21 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         atomOutputTotal = atomOutputs.count
         atomOutputList = .allocate(capacity: max(atomOutputs.count, 1))
         atomOutputList.initialize(from: atomOutputs, count: atomOutputs.count)
+        let inputPorts = plugin.ports.indices.filter { plugin.ports[$0] == .atomInput }.map(UInt32.init)
+        let outputPorts = plugin.ports.indices.filter { plugin.ports[$0] == .atomOutput }.map(UInt32.init)
+        let talks = plugin.ui != nil && !(inputPorts.isEmpty && outputPorts.isEmpty)
+        toPlugin = talks ? dp_lv2_atom_ring_new(UInt32(Self.atomCapacity * 8)) : nil
+        toUI = talks ? dp_lv2_atom_ring_new(UInt32(Self.atomCapacity * 32)) : nil
+        uiInputCount = inputPorts.count
+        uiOutputCount = outputPorts.count
+        uiInputPorts = .allocate(capacity: max(inputPorts.count, 1))
+        uiInputPorts.initialize(from: inputPorts, count: inputPorts.count)
+        uiInputs = .allocate(capacity: max(inputPorts.count, 1))
+        uiInputs.initialize(from: atomInputs.prefix(inputPorts.count).map { $0 }, count: inputPorts.count)
+        uiOutputPorts = .allocate(capacity: max(outputPorts.count, 1))
+        uiOutputPorts.initialize(from: outputPorts, count: outputPorts.count)
+        uiOutputs = .allocate(capacity: max(outputPorts.count, 1))
+        uiOutputs.initialize(from: atomOutputs.prefix(outputPorts.count).map { $0 }, count: outputPorts.count)
         let controls = plugin.ports.enumerated().compactMap { index, port -> ControlPort? in
             if case .controlInput(let parameter) = port { return ControlPort(port: index, parameter: parameter) }
             return nil
@@ -112,6 +141,12 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
             dp_lv2_features_free(feature)
         }
         for buffer in atomInputs + atomOutputs { buffer.deallocate() }
+        dp_lv2_atom_ring_free(toPlugin)
+        dp_lv2_atom_ring_free(toUI)
+        uiInputPorts.deallocate()
+        uiInputs.deallocate()
+        uiOutputPorts.deallocate()
+        uiOutputs.deallocate()
         for list in [
             UnsafeMutableRawPointer(instanceList), UnsafeMutableRawPointer(featureList), UnsafeMutableRawPointer(atomInputList),
             UnsafeMutableRawPointer(atomOutputList),
@@ -164,10 +199,14 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     override func runInstances(frames: Int) {
         for index in 0..<atomInputTotal { dp_lv2_atom_input_clear(atomInputList[index], sequenceType) }
         for index in 0..<atomOutputTotal { dp_lv2_atom_output_reset(atomOutputList[index], UInt32(Self.atomCapacity), chunkType) }
+        if let toPlugin { dp_lv2_atom_ring_deliver(toPlugin, uiInputPorts, uiInputs, UInt32(uiInputCount), UInt32(Self.atomCapacity)) }
         for index in 0..<instanceTotal {
             dp_lv2_features_before_run(featureList[index])
             lilv_instance_run(instanceList[index], UInt32(frames))
             dp_lv2_features_after_run(featureList[index])
+        }
+        if let toUI, editorListening.load(ordering: .relaxed) {
+            dp_lv2_atom_ring_collect(toUI, uiOutputPorts, uiOutputs, UInt32(uiOutputCount), sequenceType)
         }
     }
 

@@ -152,6 +152,10 @@ struct LV2UIReference: Sendable {
     let uri: String
     let binary: String
     let bundle: String
+    /// The UI cannot work without reaching into the plugin's instance (instance or data access, required). Only
+    /// then is it given: a UI that can talk to its plugin through ports does so through the host, on the host's
+    /// threads, instead of calling into an instance the audio thread is running.
+    let needsInstance: Bool
 
     /// The features a UI may require that DirectPipe gives (or, as for residency, honours anyway).
     static let supportedFeatures: Set<String> = [
@@ -181,7 +185,9 @@ struct LV2UIReference: Sendable {
             }
             let features = world.strings(lilv_world_find_nodes(world.world, uri, required, nil))
             guard features.allSatisfy(supportedFeatures.contains) else { continue }
-            return LV2UIReference(uri: world.string(uri), binary: String(cString: binary), bundle: String(cString: bundle))
+            let needsInstance = features.contains { $0.hasSuffix("/instance-access") || $0.hasSuffix("/data-access") }
+            return LV2UIReference(
+                uri: world.string(uri), binary: String(cString: binary), bundle: String(cString: bundle), needsInstance: needsInstance)
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import CDirectPipeLV2
 import CDirectPipePluginABI
 import DirectPipeDSP
 import Foundation
@@ -123,8 +124,8 @@ import Testing
         #expect(editorThreads().count <= after.count, "\(editorThreads()) after, \(after) before")
     }
 
-    /// Other makers' LV2 UIs: LSP's (its own toolkit) and x42's (robtk, OpenGL) open, draw themselves at their size
-    /// and close.
+    /// Other makers' LV2 UIs: LSP's (its own toolkit, talking to its plugin through atom ports both ways) and x42's
+    /// (robtk, OpenGL) open, draw themselves at their size and close.
     @Test(arguments: ["http://lsp-plug.in/plugins/lv2/compressor_stereo", "http://gareus.org/oss/lv2/fil4#stereo"])
     func otherMakersLV2EditorsOpenAndDraw(_ id: String) throws {
         let screen = try EditorScreen()
@@ -138,6 +139,14 @@ import Testing
         let drawn = screen.waitForDrawing(window, name)
         #expect(drawn.distinct > 100 && drawn.deviation > 5, "a blank editor: \(drawn)")
         #expect(window.width > 300 && window.height > 150, "its own size: \(window)")
+        if id.hasPrefix("http://lsp"), let lv2 = effect as? LV2Effect, let toPlugin = lv2.toPlugin, let toUI = lv2.toUI {
+            // LSP's UI and plugin talk through atom ports (in_ui, out_ui): the UI's messages reach the plugin's run,
+            // the plugin's (its graphs' data) reach the UI.
+            #expect(screen.waitUntil { dp_lv2_atom_ring_moved(toPlugin) > 0 }, "no atom from the UI reached the plugin")
+            #expect(screen.waitUntil { dp_lv2_atom_ring_moved(toUI) > 0 }, "no atom from the plugin reached the UI")
+        } else if id.hasPrefix("http://lsp") {
+            Issue.record("LSP's compressor has a UI and atom ports: both rings expected")
+        }
         #expect(editors.close(effect))
         #expect(screen.wait(for: effect.info.name) { $0 == nil } == nil)
     }

@@ -15,6 +15,8 @@
 #include <lv2/core/lv2.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
+#include <lv2/atom/atom.h>
+#include <stdbool.h>
 
 #include "directpipe_editor.h"
 
@@ -59,25 +61,49 @@ void dp_lv2_atom_input_clear(void *buffer, uint32_t sequence_urid);
 /** Real-time safe: an output port's buffer, announcing `capacity` bytes of space to the plugin. */
 void dp_lv2_atom_output_reset(void *buffer, uint32_t capacity, uint32_t chunk_urid);
 
+/* ---- Atoms between a UI and its plugin (lv2_atom_ring.c): one SPSC ring each way ---- */
+
+typedef struct dp_lv2_atom_ring dp_lv2_atom_ring;
+
+/** A ring of at least `capacity` bytes (NULL when out of memory). */
+dp_lv2_atom_ring *dp_lv2_atom_ring_new(uint32_t capacity);
+void dp_lv2_atom_ring_free(dp_lv2_atom_ring *ring);
+/** The producer: `atom` (header and body) for port `port`; false (dropped) when it does not fit. Real-time safe. */
+bool dp_lv2_atom_ring_write(dp_lv2_atom_ring *ring, uint32_t port, const LV2_Atom *atom);
+/** The consumer: the next atom and its port, or NULL; valid until the next read. Real-time safe. */
+const LV2_Atom *dp_lv2_atom_ring_read(dp_lv2_atom_ring *ring, uint32_t *port);
+/** The audio thread, before a run: every atom waiting, appended at frame 0 to the input sequence of its port
+    (`sequences[i]`, `capacity` bytes, is port `ports[i]`'s). */
+void dp_lv2_atom_ring_deliver(dp_lv2_atom_ring *ring, const uint32_t *ports, void *const *sequences, uint32_t count,
+                              uint32_t capacity);
+/** The audio thread, after a run: every event of the output sequences into the ring, with its port. */
+void dp_lv2_atom_ring_collect(dp_lv2_atom_ring *ring, const uint32_t *ports, void *const *sequences, uint32_t count,
+                              uint32_t sequence_urid);
+/** Atoms read out of the ring so far. */
+uint32_t dp_lv2_atom_ring_moved(dp_lv2_atom_ring *ring);
+
 /* ---- X11 UIs (lv2_ui.c): one UI instance in a parent window of ours, on the plugin thread ---- */
 
 typedef struct dp_lv2_ui dp_lv2_ui;
 
 /**
  * Loads `binary`, finds UI `ui_uri` for `plugin_uri` (bundle `bundle`) and instantiates it in window `parent`,
- * with URID map and unmap, options (the sample rate), parent, idle interface, resize and touch, instance access
- * (`instance`) and data access (`extension_data`, the plugin's). Values it writes, gestures and sizes go to
- * `queue` (by port index). NULL with `error` written on failure.
+ * with URID map and unmap, options (the sample rate), parent, idle interface, resize and touch, and, when not
+ * NULL, instance access (`instance`) and data access (`extension_data`, the plugin's). Values it writes, gestures and sizes go to
+ * `queue` (by port index); atoms it writes (atom:eventTransfer) to `to_plugin` (NULL: dropped). NULL with `error`
+ * written on failure.
  */
 dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui_uri, const char *plugin_uri, const char *bundle,
                          unsigned long parent, LV2_Handle instance, const void *(*extension_data)(const char *uri), double sample_rate,
-                         dp_editor_queue *queue, char *error, size_t error_size);
+                         dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin, char *error, size_t error_size);
 /** The UI's own window (its widget, a child of the parent). */
 unsigned long dp_lv2_ui_widget(dp_lv2_ui *ui);
 /** Runs the UI's idle interface; non-zero when the UI closed itself. */
 int dp_lv2_ui_idle(dp_lv2_ui *ui);
 /** Tells the UI a control port's value. */
 void dp_lv2_ui_port_event(dp_lv2_ui *ui, uint32_t port, float value);
+/** Gives the UI an atom an atom output port produced (atom:eventTransfer). */
+void dp_lv2_ui_atom_event(dp_lv2_ui *ui, uint32_t port, const LV2_Atom *atom);
 void dp_lv2_ui_free(dp_lv2_ui *ui);
 
 #endif
