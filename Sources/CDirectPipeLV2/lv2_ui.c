@@ -29,9 +29,12 @@ struct dp_lv2_ui {
     LV2_Options_Option options[2];
     LV2UI_Resize resize;
     LV2UI_Touch touch;
+    LV2UI_Port_Map port_map;
+    char **symbols; /* port symbols by index, for port_map */
+    uint32_t symbol_count;
     LV2_Extension_Data_Feature data_access;
-    LV2_Feature features[9];
-    const LV2_Feature *feature_list[10];
+    LV2_Feature features[10];
+    const LV2_Feature *feature_list[11];
 };
 
 static void ui_write(LV2UI_Controller controller, uint32_t port, uint32_t size, uint32_t protocol, const void *buffer) {
@@ -55,9 +58,23 @@ static void ui_touch(LV2UI_Feature_Handle handle, uint32_t port, bool grabbed) {
     dp_editor_queue_push(ui->queue, grabbed ? DP_EDITOR_GESTURE_BEGIN : DP_EDITOR_GESTURE_END, port, 0);
 }
 
+static uint32_t ui_port_index(LV2UI_Feature_Handle handle, const char *symbol) {
+    dp_lv2_ui *ui = handle;
+    for (uint32_t i = 0; symbol != NULL && i < ui->symbol_count; i++)
+        if (strcmp(ui->symbols[i], symbol) == 0) return i;
+    return LV2UI_INVALID_PORT_INDEX;
+}
+
+static void free_ui(dp_lv2_ui *ui) {
+    for (uint32_t i = 0; i < ui->symbol_count; i++) free(ui->symbols[i]);
+    free(ui->symbols);
+    free(ui);
+}
+
 dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui_uri, const char *plugin_uri, const char *bundle,
                          unsigned long parent, LV2_Handle instance, const void *(*extension_data)(const char *uri), double sample_rate,
-                         dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin, char *error, size_t error_size) {
+                         const char *const *symbols, uint32_t symbol_count, dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin,
+                         char *error, size_t error_size) {
     void *library = dlopen(binary, RTLD_NOW | RTLD_LOCAL); /* never closed: UI libraries leave threads and atexit work */
     if (library == NULL) {
         snprintf(error, error_size, "cannot load its UI: %s", dlerror());
@@ -81,6 +98,9 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
         return NULL;
     }
     ui->descriptor = descriptor;
+    ui->symbols = calloc(symbol_count ? symbol_count : 1, sizeof *ui->symbols);
+    for (uint32_t i = 0; ui->symbols != NULL && i < symbol_count; i++) ui->symbols[i] = strdup(symbols[i]);
+    ui->symbol_count = ui->symbols != NULL ? symbol_count : 0;
     ui->queue = queue;
     ui->to_plugin = to_plugin;
     ui->event_transfer = dp_lv2_urid_map(urids, LV2_ATOM__eventTransfer);
@@ -89,6 +109,7 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
                                           dp_lv2_urid_map(urids, LV2_ATOM__Float), &ui->sample_rate};
     ui->resize = (LV2UI_Resize){ui, ui_resize};
     ui->touch = (LV2UI_Touch){ui, ui_touch};
+    ui->port_map = (LV2UI_Port_Map){ui, ui_port_index};
     ui->data_access = (LV2_Extension_Data_Feature){extension_data};
     int n = 0;
     ui->features[n++] = (LV2_Feature){LV2_URID__map, dp_lv2_urids_map_feature(urids)};
@@ -98,6 +119,7 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
     ui->features[n++] = (LV2_Feature){LV2_UI__idleInterface, NULL};
     ui->features[n++] = (LV2_Feature){LV2_UI__resize, &ui->resize};
     ui->features[n++] = (LV2_Feature){LV2_UI__touch, &ui->touch};
+    ui->features[n++] = (LV2_Feature){LV2_UI__portMap, &ui->port_map};
     if (instance != NULL) ui->features[n++] = (LV2_Feature){LV2_INSTANCE_ACCESS_URI, instance};
     if (extension_data != NULL) ui->features[n++] = (LV2_Feature){LV2_DATA_ACCESS_URI, &ui->data_access};
     for (int i = 0; i < n; i++) ui->feature_list[i] = &ui->features[i];
@@ -105,7 +127,7 @@ dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui
     ui->handle = descriptor->instantiate(descriptor, plugin_uri, bundle, ui_write, ui, &ui->widget, ui->feature_list);
     if (ui->handle == NULL) {
         snprintf(error, error_size, "its UI %s failed to start", ui_uri);
-        free(ui);
+        free_ui(ui);
         return NULL;
     }
     if (descriptor->extension_data != NULL) ui->idle = descriptor->extension_data(LV2_UI__idleInterface);
@@ -128,5 +150,5 @@ void dp_lv2_ui_atom_event(dp_lv2_ui *ui, uint32_t port, const LV2_Atom *atom) {
 void dp_lv2_ui_free(dp_lv2_ui *ui) {
     if (ui == NULL) return;
     if (ui->descriptor->cleanup != NULL) ui->descriptor->cleanup(ui->handle);
-    free(ui);
+    free_ui(ui);
 }

@@ -10,9 +10,9 @@ public enum EditorError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .none(let effect): "\(effect) has no editor of its own (its controls are in the panel and `directpipe ctl set`)"
+        case .none(let effect): "\(effect) has no editor of its own (its controls are in the panel and `directpipe ctl param`)"
         case .noDisplay(let reason): "cannot open an editor: \(reason)"
-        case .failed(let effect, let reason): "\(effect)'s editor: \(reason)"
+        case .failed(let effect, let reason): "\(effect)'s editor: \(reason) (its controls are in the panel and `directpipe ctl param`)"
         }
     }
 }

@@ -2,11 +2,12 @@ import CDirectPipeLV2
 import CDirectPipePluginABI
 import CLilv
 import DirectPipeDSP
+import Foundation
 
 /// An LV2 plugin's X11 UI (`ui:X11UI`) embedded in our window through `ui:parent`, idled through its idle
-/// interface, sized to the window it makes (and to what it asks through `ui:resize`). Control ports both ways: what
-/// it writes (float protocol) and touches reaches the effect, the values of its control inputs set elsewhere and of
-/// its control outputs (meters) reach it as port events; atoms both ways (atom:eventTransfer): what it writes to an
+/// interface, sized to the window it makes (and to what it asks through `ui:resize`), given the port map. Control
+/// ports both ways: what it writes (float protocol) and touches reaches the effect, the values of its control inputs
+/// set elsewhere and of its control outputs (meters) reach it as port events; atoms both ways (atom:eventTransfer): what it writes to an
 /// atom input is delivered to the plugin before its next run, what the plugin's atom outputs carry reaches it.
 final class LV2Editor: PluginEditor {
     private let ui: OpaquePointer
@@ -26,12 +27,15 @@ final class LV2Editor: PluginEditor {
         window.show()  // mapped before the UI embeds in it
         var error = [CChar](repeating: 0, count: 512)
         let extensionData = reference.needsInstance ? lilv_instance_get_descriptor(instance)?.pointee.extension_data : nil
-        guard
-            let ui = dp_lv2_ui_new(
+        let symbols = effect.plugin.symbols.map { strdup($0) }
+        defer { symbols.forEach { free($0) } }
+        let made = symbols.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { list in
+            dp_lv2_ui_new(
                 LV2World.shared.urids, reference.binary, reference.uri, effect.info.id, reference.bundle, window.id,
-                reference.needsInstance ? lilv_instance_get_handle(instance) : nil, extensionData, effect.sampleRate, queue.pointer, effect.toPlugin,
-                &error, error.count)
-        else {
+                reference.needsInstance ? lilv_instance_get_handle(instance) : nil, extensionData, effect.sampleRate, list.baseAddress,
+                UInt32(list.count), queue.pointer, effect.toPlugin, &error, error.count)
+        }
+        guard let ui = made else {
             window.destroy()
             throw .failed(effect: effect.info.id, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }

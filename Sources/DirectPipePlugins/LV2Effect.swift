@@ -128,6 +128,8 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
 
     override var hasEditor: Bool { plugin.ui != nil }
 
+    override var editorUnavailable: String? { plugin.uiUnavailable }
+
     override func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
         guard let ui = plugin.ui else { throw .none(effect: info.id) }
         return try LV2Editor(self, ui: ui, instance: instances[0], display: display, title: title)

@@ -30,6 +30,8 @@ struct LV2Plugin: @unchecked Sendable {
     let presets: [(uri: String, label: String)]
     /// Its X11 UI, where it has one DirectPipe can host.
     let ui: LV2UIReference?
+    /// Why it has no editor DirectPipe can open although it has a UI (of another toolkit, say); nil otherwise.
+    let uiUnavailable: String?
 
     /// Describes the plugin with `uri`, at `sampleRate` (ranges marked lv2:sampleRate scale with it).
     init(uri: String, sampleRate: Double, world: LV2World = .shared) throws(EffectError) {
@@ -111,7 +113,7 @@ struct LV2Plugin: @unchecked Sendable {
             }
         }
         self.presets = presets
-        ui = LV2UIReference.find(for: plugin, world: world)
+        (ui, uiUnavailable) = LV2UIReference.find(for: plugin, world: world)
     }
 
     private static func parameter(
@@ -166,29 +168,42 @@ struct LV2UIReference: Sendable {
         "http://lv2plug.in/ns/ext/instance-access", "http://lv2plug.in/ns/ext/data-access",
     ]
 
-    /// The first X11 UI of `plugin` whose required features are all given (under the world's lock).
-    static func find(for plugin: OpaquePointer, world: LV2World) -> LV2UIReference? {
-        guard let uis = lilv_plugin_get_uis(plugin) else { return nil }
+    /// The first X11 UI of `plugin` whose required features are all given, or why there is none although the plugin
+    /// has UIs (under the world's lock).
+    static func find(for plugin: OpaquePointer, world: LV2World) -> (LV2UIReference?, String?) {
+        guard let uis = lilv_plugin_get_uis(plugin) else { return (nil, nil) }
         defer { lilv_uis_free(uis) }
-        let x11 = world.node("http://lv2plug.in/ns/extensions/ui#X11UI")
+        let ui = "http://lv2plug.in/ns/extensions/ui#"
         let required = world.node("http://lv2plug.in/ns/lv2core#requiredFeature")
+        var reasons: [String] = []
         var iterator = lilv_uis_begin(uis)
         while !lilv_uis_is_end(uis, iterator) {
             defer { iterator = lilv_uis_next(uis, iterator) }
-            guard let ui = lilv_uis_get(uis, iterator), lilv_ui_is_a(ui, x11), let uri = lilv_ui_get_uri(ui),
-                let binary = lilv_ui_get_binary_uri(ui).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) }),
-                let bundle = lilv_ui_get_bundle_uri(ui).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) })
+            guard let candidate = lilv_uis_get(uis, iterator), let uri = lilv_ui_get_uri(candidate) else { continue }
+            guard lilv_ui_is_a(candidate, world.node(ui + "X11UI")) else {
+                let kinds = ["GtkUI": "GTK 2", "Gtk3UI": "GTK 3", "Qt4UI": "Qt 4", "Qt5UI": "Qt 5"]
+                if let kind = kinds.first(where: { lilv_ui_is_a(candidate, world.node(ui + $0.key)) })?.value {
+                    reasons.append("its editor is a \(kind) UI, which DirectPipe does not host (it runs no \(kind) main loop)")
+                }
+                continue
+            }
+            guard let binary = lilv_ui_get_binary_uri(candidate).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) }),
+                let bundle = lilv_ui_get_bundle_uri(candidate).flatMap({ lilv_file_uri_parse(lilv_node_as_uri($0), nil) })
             else { continue }
             defer {
                 lilv_free(binary)
                 lilv_free(bundle)
             }
             let features = world.strings(lilv_world_find_nodes(world.world, uri, required, nil))
-            guard features.allSatisfy(supportedFeatures.contains) else { continue }
+            if let missing = features.first(where: { !supportedFeatures.contains($0) }) {
+                reasons.append("its X11 editor requires \(missing), which DirectPipe does not give")
+                continue
+            }
             let needsInstance = features.contains { $0.hasSuffix("/instance-access") || $0.hasSuffix("/data-access") }
-            return LV2UIReference(
+            let reference = LV2UIReference(
                 uri: world.string(uri), binary: String(cString: binary), bundle: String(cString: bundle), needsInstance: needsInstance)
+            return (reference, nil)
         }
-        return nil
+        return (nil, reasons.first)
     }
 }

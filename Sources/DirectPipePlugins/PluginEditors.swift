@@ -48,7 +48,10 @@ public final class PluginEditors: Sendable {
 
     /// Opens `effect`'s editor in a window titled `title` (nothing if it is open already).
     public func open(_ effect: AudioEffect, title: String) throws(EditorError) {
-        guard let plugin = effect as? PluginEffect, plugin.hasEditor else { throw .none(effect: effect.info.id) }
+        guard let plugin = effect as? PluginEffect, plugin.hasEditor else {
+            if let reason = (effect as? PluginEffect)?.editorUnavailable { throw .failed(effect: effect.info.id, reason: reason) }
+            throw .none(effect: effect.info.id)
+        }
         try PluginThread.shared.run { () throws(EditorError) in
             guard open.editors[ObjectIdentifier(plugin)] == nil else { return }
             // A connection opened for an editor that then fails is closed again as it goes out of scope.

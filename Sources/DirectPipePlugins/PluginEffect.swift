@@ -189,6 +189,9 @@ class PluginEffect: AudioEffect, @unchecked Sendable {
     /// Whether the plugin has an editor of its own that DirectPipe can open (an X11 one).
     var hasEditor: Bool { false }
 
+    /// Why the plugin's own editor cannot be opened although it has one (another toolkit's, say); nil otherwise.
+    var editorUnavailable: String? { nil }
+
     /// Opens the plugin's editor in a window on `display` titled `title`, shown (on the plugin thread).
     func openEditor(on display: EditorDisplay, title: String) throws(EditorError) -> PluginEditor {
         throw .none(effect: info.id)

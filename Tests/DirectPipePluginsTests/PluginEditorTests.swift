@@ -36,13 +36,28 @@ import Testing
         }
     }
 
+    /// The RMS level in dBFS of the last second of two seconds of a −6 dBFS 1 kHz tone through `effect`.
+    static func level(_ effect: AudioEffect) -> Float {
+        let buffer = PlanarBuffer(channels: effect.channels, capacity: 256)
+        var sum: Float = 0, count = 0
+        for block in 0..<375 {
+            for channel in 0..<effect.channels {
+                for frame in 0..<256 { buffer[channel][frame] = 0.5 * sin(2 * .pi * 1000 * Float(block * 256 + frame) / 48000) }
+            }
+            effect.process(buffer.pointers, frames: 256)
+            guard block >= 187 else { continue }
+            for frame in 0..<256 { sum += buffer[0][frame] * buffer[0][frame] }
+            count += 256
+        }
+        return 10 * log10(max(sum / Float(count), 1e-12))
+    }
+
     @Test(arguments: zamComp)
     func anEditorOpensDrawsFollowsTheMouseAndTheEngine(_ id: String) async throws {
         let screen = try EditorScreen()
         let format = id.hasPrefix("urn:") ? "lv2" : String(id.prefix { $0 != ":" })
         let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
         let audio = AudioLoop(effect)
-        defer { audio.stop() }
         let editors = PluginEditors()
         #expect(PluginEditors.hasEditor(effect))
         let title = "ZamComp (\(format)) — DirectPipe"
@@ -68,6 +83,13 @@ import Testing
         } else {
             Issue.record("no report of the moved control")
         }
+        // And it is heard: a loud tone comes out quieter than through the same compressor left at its threshold.
+        audio.stop()
+        let reference = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false).make(id)
+        let compressed = Self.level(effect), untouched = Self.level(reference)
+        #expect(compressed < untouched - 1, "\(compressed) dB against \(untouched) dB")
+        let running = AudioLoop(effect)
+        defer { running.stop() }
 
         // A value set elsewhere (the panel, ctl) shows in the editor: the ratio knob's region is drawn anew.
         let ratio = try #require(effect.values.parameters.firstIndex { $0.name.lowercased().contains("ratio") })
@@ -175,6 +197,15 @@ import Testing
         #expect(editors.shownValues(effect)?[ratio] == before, "held: not moved under the mouse")
         #expect(dp_editor_queue_push(effect.editorQueue.pointer, DP_EDITOR_GESTURE_END.rawValue, id, 0))
         #expect(screen.waitUntil { editors.shownValues(effect)?[ratio] == effect.values.value(ratio) }, "let go: shown")
+    }
+
+    /// Calf's plugins have GTK editors: not offered (DirectPipe runs no GTK main loop), and asking says so.
+    @Test func anEditorOfAnotherToolkitIsNotOfferedAndSaysWhy() throws {
+        let effect = try EffectFactory(channels: 2, sampleRate: 48000, maxFrames: 256, liveWorker: false)
+            .make("http://calf.sourceforge.net/plugins/Reverb")
+        #expect(!PluginEditors.hasEditor(effect))
+        let error = #expect(throws: EditorError.self) { try PluginEditors().open(effect, title: "Reverb") }
+        #expect("\(error!)".contains("its editor is a GTK 2 UI, which DirectPipe does not host"), "\(error!)")
     }
 
     @Test func anEffectWithoutAnEditorSaysSo() throws {

@@ -88,14 +88,16 @@ typedef struct dp_lv2_ui dp_lv2_ui;
 
 /**
  * Loads `binary`, finds UI `ui_uri` for `plugin_uri` (bundle `bundle`) and instantiates it in window `parent`,
- * with URID map and unmap, options (the sample rate), parent, idle interface, resize and touch, and, when not
+ * with URID map and unmap, options (the sample rate), parent, idle interface, resize, touch, port map (`symbols`,
+ * by port index), and, when not
  * NULL, instance access (`instance`) and data access (`extension_data`, the plugin's). Values it writes, gestures and sizes go to
  * `queue` (by port index); atoms it writes (atom:eventTransfer) to `to_plugin` (NULL: dropped). NULL with `error`
  * written on failure.
  */
 dp_lv2_ui *dp_lv2_ui_new(dp_lv2_urids *urids, const char *binary, const char *ui_uri, const char *plugin_uri, const char *bundle,
                          unsigned long parent, LV2_Handle instance, const void *(*extension_data)(const char *uri), double sample_rate,
-                         dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin, char *error, size_t error_size);
+                         const char *const *symbols, uint32_t symbol_count, dp_editor_queue *queue, dp_lv2_atom_ring *to_plugin,
+                         char *error, size_t error_size);
 /** The UI's own window (its widget, a child of the parent). */
 unsigned long dp_lv2_ui_widget(dp_lv2_ui *ui);
 /** Runs the UI's idle interface; non-zero when the UI closed itself. */
