@@ -28,7 +28,7 @@ final class LV2Editor: PluginEditor {
         var error = [CChar](repeating: 0, count: 512)
         let extensionData = reference.needsInstance ? lilv_instance_get_descriptor(instance)?.pointee.extension_data : nil
         let symbols = effect.plugin.symbols.map { strdup($0) }
-        defer { symbols.forEach { free($0) } }
+        defer { for symbol in symbols { free(symbol) } }
         let made = symbols.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { list in
             dp_lv2_ui_new(
                 LV2World.shared.urids, reference.binary, reference.uri, effect.info.id, reference.bundle, window.id,
