@@ -131,8 +131,6 @@ void dp_x11_close(dp_x11 *x11) {
 
 int dp_x11_fd(dp_x11 *x11) { return xlib.connection_number(x11->display); }
 
-void *dp_x11_display(dp_x11 *x11) { return x11->display; }
-
 static void set_size_hints(dp_x11 *x11, Window window, int width, int height, bool resizable) {
     XSizeHints hints;
     memset(&hints, 0, sizeof hints);

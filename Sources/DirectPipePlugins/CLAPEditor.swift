@@ -66,8 +66,8 @@ final class CLAPEditorLoop {
     private let instance: CLAPInstance
     private let timerSupport: UnsafePointer<dp_clap_plugin_timer_support>?
     private let fdSupport: UnsafePointer<dp_clap_plugin_posix_fd_support>?
-    private var timers: [dp_clap_id: Int] = [:]
-    private var descriptors: [Int32: Int] = [:]
+    private let timers = PluginThreadRegistrations<dp_clap_id>()
+    private let descriptors = PluginThreadRegistrations<Int32>()
     private var nextTimer: dp_clap_id = 1
 
     init(_ instance: CLAPInstance) {
@@ -109,10 +109,8 @@ final class CLAPEditorLoop {
         host.pointee.modify_fd = nil
         host.pointee.unregister_fd = nil
         host.pointee.loop = nil
-        for id in timers.values { PluginThread.shared.remove(id) }
-        for id in descriptors.values { PluginThread.shared.remove(id) }
-        timers = [:]
-        descriptors = [:]
+        timers.endAll()
+        descriptors.endAll()
     }
 
     private func addTimer(_ period: UInt32, _ id: UnsafeMutablePointer<dp_clap_id>) -> Bool {
@@ -120,42 +118,35 @@ final class CLAPEditorLoop {
         let clapID = nextTimer
         nextTimer += 1
         let plugin = instance.plugin
-        timers[clapID] = PluginThread.shared.addTimer(every: Int(period)) { dp_clap_on_timer(plugin, timerSupport, clapID) }
+        timers.add(clapID, PluginThread.shared.addTimer(every: Int(period)) { dp_clap_on_timer(plugin, timerSupport, clapID) })
         id.pointee = clapID
         return true
     }
 
-    private func removeTimer(_ id: dp_clap_id) -> Bool {
-        guard PluginThread.shared.isCurrent, let timer = timers.removeValue(forKey: id) else { return false }
-        PluginThread.shared.remove(timer)
-        return true
-    }
+    private func removeTimer(_ id: dp_clap_id) -> Bool { PluginThread.shared.isCurrent && timers.end(id) }
 
     private static func pollEvents(_ flags: UInt32) -> Int16 {
         (flags & UInt32(DP_CLAP_FD_READ) != 0 ? Int16(POLLIN) : 0) | (flags & UInt32(DP_CLAP_FD_WRITE) != 0 ? Int16(POLLOUT) : 0)
     }
 
     private func watch(_ fd: Int32, _ flags: UInt32) -> Bool {
-        guard PluginThread.shared.isCurrent, let fdSupport, descriptors[fd] == nil else { return false }
+        guard PluginThread.shared.isCurrent, let fdSupport, descriptors.first(fd) == nil else { return false }
         let plugin = instance.plugin
-        descriptors[fd] = PluginThread.shared.watch(fd, events: Self.pollEvents(flags)) { seen in
+        let id = PluginThread.shared.watch(fd, events: Self.pollEvents(flags)) { seen in
             let flags =
                 (seen & Int16(POLLIN) != 0 ? UInt32(DP_CLAP_FD_READ) : 0) | (seen & Int16(POLLOUT) != 0 ? UInt32(DP_CLAP_FD_WRITE) : 0)
                 | (seen & Int16(POLLERR | POLLHUP) != 0 ? UInt32(DP_CLAP_FD_ERROR) : 0)
             dp_clap_on_fd(plugin, fdSupport, fd, flags)
         }
+        descriptors.add(fd, id)
         return true
     }
 
     private func rewatch(_ fd: Int32, _ flags: UInt32) -> Bool {
-        guard PluginThread.shared.isCurrent, let id = descriptors[fd] else { return false }
+        guard PluginThread.shared.isCurrent, let id = descriptors.first(fd) else { return false }
         PluginThread.shared.rewatch(id, events: Self.pollEvents(flags))
         return true
     }
 
-    private func unwatch(_ fd: Int32) -> Bool {
-        guard PluginThread.shared.isCurrent, let id = descriptors.removeValue(forKey: fd) else { return false }
-        PluginThread.shared.remove(id)
-        return true
-    }
+    private func unwatch(_ fd: Int32) -> Bool { PluginThread.shared.isCurrent && descriptors.end(fd) }
 }

@@ -13,7 +13,7 @@ final class EditorDisplay: @unchecked Sendable {
     private init() throws(EditorError) {
         var error = [CChar](repeating: 0, count: 512)
         guard let x11 = dp_x11_open(nil, &error, Int32(error.count)) else {
-            throw .noDisplay(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .noDisplay(String(nulTerminated: error))
         }
         self.x11 = x11
     }

@@ -37,7 +37,7 @@ final class LV2Editor: PluginEditor {
         }
         guard let ui = made else {
             window.destroy()
-            throw .failed(effect: effect.info.id, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .failed(effect: effect.info.id, reason: String(nulTerminated: error))
         }
         self.ui = ui
         outputs = effect.plugin.ports.enumerated().compactMap { $1 == .controlOutput ? ($0, .nan) : nil }

@@ -22,7 +22,7 @@ final class VST3Editor: PluginEditor {
         var error = [CChar](repeating: 0, count: 256)
         var runLoop = loop.functions
         guard let editor = dp_vst3_editor_new(instance, &runLoop, effect.editorQueue.pointer, &width, &height, &resizable, &error, error.count) else {
-            throw .failed(effect: effect.info.id, reason: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .failed(effect: effect.info.id, reason: String(nulTerminated: error))
         }
         self.editor = editor
         let window: EditorWindow
@@ -69,8 +69,9 @@ final class VST3Editor: PluginEditor {
 /// The host's run loop as VST3 editors on Linux ask for it: each timer or descriptor a plugin's handler registers is
 /// one of the plugin thread's, calling the handler back. Used on the plugin thread only.
 final class VST3EditorLoop {
-    private var timers: [UnsafeMutableRawPointer: Int] = [:]
-    private var descriptors: [UnsafeMutableRawPointer: [Int]] = [:]
+    private let timers = PluginThreadRegistrations<UnsafeMutableRawPointer>()
+    /// By handler: JUCE registers several descriptors under one handler and unregisters them together.
+    private let descriptors = PluginThreadRegistrations<UnsafeMutableRawPointer>()
 
     /// The C functions that reach this loop.
     var functions: dp_vst3_run_loop {
@@ -96,31 +97,24 @@ final class VST3EditorLoop {
 
     private func addTimer(_ handler: UnsafeMutableRawPointer, _ milliseconds: Int) -> Bool {
         guard PluginThread.shared.isCurrent else { return false }
-        removeTimer(handler)
-        timers[handler] = PluginThread.shared.addTimer(every: milliseconds) { dp_vst3_timer_fired(handler) }
+        timers.end(handler)
+        timers.add(handler, PluginThread.shared.addTimer(every: milliseconds) { dp_vst3_timer_fired(handler) })
         return true
     }
 
-    private func removeTimer(_ handler: UnsafeMutableRawPointer) {
-        if let id = timers.removeValue(forKey: handler) { PluginThread.shared.remove(id) }
-    }
+    private func removeTimer(_ handler: UnsafeMutableRawPointer) { timers.end(handler) }
 
     private func watch(_ handler: UnsafeMutableRawPointer, _ fd: Int32) -> Bool {
         guard PluginThread.shared.isCurrent else { return false }
-        descriptors[handler, default: []].append(PluginThread.shared.watch(fd, events: Int16(POLLIN)) { _ in dp_vst3_fd_ready(handler, fd) })
+        descriptors.add(handler, PluginThread.shared.watch(fd, events: Int16(POLLIN)) { _ in dp_vst3_fd_ready(handler, fd) })
         return true
     }
 
-    /// Every descriptor of `handler` (JUCE registers several under one handler and unregisters them together).
-    private func unwatch(_ handler: UnsafeMutableRawPointer) {
-        for id in descriptors.removeValue(forKey: handler) ?? [] { PluginThread.shared.remove(id) }
-    }
+    private func unwatch(_ handler: UnsafeMutableRawPointer) { descriptors.end(handler) }
 
     /// Ends every timer and watch left (without calling the handlers: some plugins free them in `removed`).
     func removeAll() {
-        for id in timers.values { PluginThread.shared.remove(id) }
-        for id in descriptors.values.joined() { PluginThread.shared.remove(id) }
-        timers = [:]
-        descriptors = [:]
+        timers.endAll()
+        descriptors.endAll()
     }
 }

@@ -63,8 +63,6 @@ dp_x11 *dp_x11_open(const char *name, char *error, int error_size);
 void dp_x11_close(dp_x11 *x11);
 /** The connection's file descriptor, to poll. */
 int dp_x11_fd(dp_x11 *x11);
-/** The Xlib Display, for plugins that are handed one (none so far; kept for LV2's ui:parent checks). */
-void *dp_x11_display(dp_x11 *x11);
 
 /** A top-level window titled `title`, `width` x `height`, fixed in size unless `resizable`; not mapped yet.
     0 on failure. */
