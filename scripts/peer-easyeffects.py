@@ -5,7 +5,8 @@
 Starts a private PipeWire (with WirePlumber and a session bus), a test source (a loopback: what is played into
 `peer_in` comes out of the source `peer_src`), Xvfb for EasyEffects' service mode, EasyEffects with an input preset
 (noise reduction, gate, compressor, auto-gain, limiter) and `directpipe run` with the closest chain of its own (gate,
-compressor, auto-gain, limiter; its virtual mic on), both on `peer_src`, the graph at 48 kHz with a 256-frame quantum.
+compressor, auto-gain, and for the limiter its safety guard at the same ceiling, or with --limiter its lookahead
+limiter; the gates' lookahead the same on both sides; its virtual mic on), both on `peer_src`, the graph at 48 kHz with a 256-frame quantum.
 A three-channel null sink records the source and both virtual microphones sample-aligned while noise bursts are
 played; it drives the graph, as a sound card would (with no device, the virtual microphones' null sinks would, and a
 driving null sink passes its input on a quantum late): the latency each adds from the source to the microphone it offers apps is the best-matching lag per burst;
@@ -31,6 +32,9 @@ parser.add_argument("directpipe")
 parser.add_argument("--seconds", type=float, default=12)
 parser.add_argument("--chain", help="DirectPipe's chain file instead of the one matching EasyEffects' preset")
 parser.add_argument("--period", type=int, default=256, help="the graph's quantum, and DirectPipe's period")
+parser.add_argument("--gate-lookahead", type=float, default=0, help="both gates' lookahead, ms (EasyEffects' default: 0)")
+parser.add_argument("--limiter", action="store_true",
+                    help="DirectPipe limits with its lookahead limiter (1.5 ms, as EasyEffects') instead of its zero-latency guard")
 options = parser.parse_args()
 rate = 48000
 work = tempfile.mkdtemp(prefix="dp-peer-")
@@ -77,7 +81,7 @@ preset = {"input": {
     "rnnoise#0": {"bypass": False, "input-gain": 0.0, "output-gain": 0.0, "model-path": ""},
     "gate#0": {"bypass": False, "input-gain": 0.0, "output-gain": 0.0, "attack": 1.0, "release": 150.0, "curve-threshold": -50.0,
                "curve-zone": -3.0, "reduction": -25.0,
-               "sidechain": {"input": "Internal", "mode": "RMS", "source": "Middle", "preamp": 0.0, "reactivity": 10.0, "lookahead": 0.0}},
+               "sidechain": {"input": "Internal", "mode": "RMS", "source": "Middle", "preamp": 0.0, "reactivity": 10.0, "lookahead": options.gate_lookahead}},
     "compressor#0": {"bypass": False, "input-gain": 0.0, "output-gain": 0.0, "mode": "Downward", "threshold": -22.0, "ratio": 3.0,
                      "attack": 8.0, "release": 150.0,
                      "sidechain": {"type": "Feed-forward", "mode": "RMS", "source": "Middle", "preamp": 0.0, "reactivity": 10.0, "lookahead": 0.0}},
@@ -85,11 +89,11 @@ preset = {"input": {
     "limiter#0": {"bypass": False, "input-gain": 0.0, "output-gain": 0.0, "threshold": -1.0, "lookahead": 1.5, "attack": 1.5, "release": 5.0},
 }}
 chain = {"effects": [
-    {"id": "gate", "parameters": {"threshold": -50, "range": -25, "attack": 1, "release": 150}},
+    {"id": "gate", "parameters": {"threshold": -50, "range": -25, "attack": 1, "release": 150, "lookahead": options.gate_lookahead}},
     {"id": "compressor", "parameters": {"threshold": -22, "ratio": 3, "attack": 8, "release": 150}},
     {"id": "autogain", "parameters": {"target": -16}},
-    {"id": "limiter", "parameters": {"ceiling": -1}},
-]}
+] + ([{"id": "limiter", "parameters": {"ceiling": -1}}] if options.limiter else [])}
+ceiling = ["--no-guard"] if options.limiter else ["--guard-ceiling", "-1"]
 
 try:
     start("dbus-daemon", "--session", f"--address=unix:path={runtime}/bus", "--nofork", "--nopidfile", log="dbus.log")
@@ -122,7 +126,7 @@ try:
     if not options.chain:
         json.dump(chain, open(chain_path, "w"))
     directpipe = start(options.directpipe, "run", "--backend", "pipewire", "--input", "peer_src", "--chain", chain_path, "--no-api",
-                       "--no-guard", "--period", str(options.period), "--pipe", f"peer-{os.getpid()}", "--quiet", log="directpipe.log")
+                       *ceiling, "--period", str(options.period), "--pipe", f"peer-{os.getpid()}", "--quiet", log="directpipe.log")
     wait_for(lambda: "directpipe_mic" in nodes(), "DirectPipe's virtual mic")
 
     # Readers keep both chains running (EasyEffects unlinks its filters when nobody records).
@@ -134,7 +138,7 @@ try:
         first = next(name for name in outputs if name.endswith("FL") or name.endswith("MONO") or name.endswith("_1"))
         run("pw-link", first, f"peer_probe:{port}")
     probe_path = os.path.join(work, "probe.wav")
-    recorder = start("pw-record", "--target", "peer_probe", "-P", "{ stream.capture.sink=true }", "--channels", "3", "--rate", str(rate),
+    recorder = start("pw-record", "--target", "peer_probe", "-P", "{ stream.capture.sink=true }", "--channels", "3", "--channel-map", "FL,FR,FC", "--rate", str(rate),
                      "--format", "f32", probe_path, log="probe.log")
     time.sleep(1)
 
@@ -174,7 +178,8 @@ try:
             correlation = np.fft.irfft(np.fft.rfft(out, size) * np.conj(np.fft.rfft(piece, size)))
             lags[name].append(int(np.argmax(correlation[:9600])))
     print(f"\nAgainst EasyEffects {run('dpkg-query', '-W', '-f=${Version}', 'easyeffects', check=False).stdout} on one private "
-          f"PipeWire graph (48 kHz, quantum {options.period}), {len(starts)} bursts, {elapsed:.1f} s:")
+          f"PipeWire graph (48 kHz, quantum {options.period}), {len(starts)} bursts, {elapsed:.1f} s; both gates' lookahead "
+          f"{options.gate_lookahead:g} ms, DirectPipe's ceiling {'its lookahead limiter' if options.limiter else 'its zero-latency guard'}:")
     print("| | latency added, source → virtual mic (median over bursts) | process CPU (share of a core) |")
     print("|---|---|---|")
     for name in ["DirectPipe", "EasyEffects"]:
@@ -182,7 +187,8 @@ try:
         print(f"| {name} | {lag:.0f} frames = {lag / rate * 1000:.2f} ms (min {min(lags[name], default=-1)}, max {max(lags[name], default=-1)}) "
               f"| {cpu[name]:.1f} % |")
     print(json.dumps({"event": "peer", "latency_frames": {k: (float(np.median(v)) if v else None) for k, v in lags.items()},
-                      "cpu_percent": cpu, "bursts": len(starts)}))
+                      "cpu_percent": cpu, "bursts": len(starts),
+                      "gate_lookahead_ms": options.gate_lookahead, "directpipe_ceiling": "limiter" if options.limiter else "guard"}))
 finally:
     for process in reversed(started):
         if process.poll() is None:

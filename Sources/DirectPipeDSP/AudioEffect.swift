@@ -32,6 +32,10 @@ open class AudioEffect: @unchecked Sendable {
     /// Frames by which the output lags the input (lookahead, block processing, a plugin's report).
     open var latencyFrames: Int { 0 }
 
+    /// The parameters (by index) the effect takes in only when it is built, because they set its latency (a
+    /// lookahead's length): asking another value builds the effect anew, faded in, and the chain's latency follows.
+    open var latencySettingParameters: [Int] { [] }
+
     /// The gain reduction applied now, in dB (≤ 0), for meters: nil for effects that do not reduce gain by
     /// themselves. Dynamics effects publish it once per block (``publishGainReduction(_:)``).
     public var gainReductionDB: Float? {

@@ -1,15 +1,16 @@
 import Foundation
 
 /// Noise gate and expander: closes when the signal stays under the threshold
-/// for longer than `hold`, and opens `lookahead` ahead of the signal, so the
-/// first consonant of a word is never chopped. Closed, it turns the signal
+/// for longer than `hold`, and opens `lookahead` ahead of the signal (3 ms by
+/// default), so the first consonant of a word is never chopped. Closed, it turns the signal
 /// down by the expander's `ratio` (each dB under the threshold becomes `ratio`
 /// dB) but never by more than `range`; at the top ratio ("∞", the default) it
 /// is a plain gate. The detector has 3 dB of hysteresis, so a level hovering
-/// at the threshold does not chatter. Latency: the lookahead (3 ms).
+/// at the threshold does not chatter. Latency: the lookahead, set when the
+/// gate is built (0 ms: none, for the lowest latency, at the cost of the
+/// attack's first milliseconds).
 /// Unchecked Sendable: AudioEffect's contract: envelope, hold state and delay line are process()'s own (audio thread).
 public final class GateEffect: AudioEffect, @unchecked Sendable {
-    public static let lookaheadMilliseconds: Double = 3
     public static let info = EffectInfo(
         id: "gate", name: "Noise gate", format: .builtin, audioInputs: 2, audioOutputs: 2,
         parameters: [
@@ -19,9 +20,11 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
             EffectParameter("hold", "Hold", 0, 1000, default: 80, unit: "ms"),
             EffectParameter("release", "Release", 5, 2000, default: 150, unit: "ms", logarithmic: true),
             EffectParameter("ratio", "Expander ratio (100 = gate)", 1, 100, default: 100, unit: ":1", logarithmic: true),
+            EffectParameter("lookahead", "Lookahead", 0, 20, default: 3, unit: "ms"),
         ], category: "Dynamics")
+    private static let lookahead = 6
 
-    private let delay: DelayLine
+    private var delay: DelayLine
     private var gain: Float
     private var holdLeft = 0
     /// The detector's level with a 20 ms release: what the expander's gain follows (not each sample's peak).
@@ -30,7 +33,7 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
     private var isOpen = false
 
     public init(channels: Int, sampleRate: Double, maxFrames: Int) {
-        delay = DelayLine(channels: channels, length: Int((Self.lookaheadMilliseconds * sampleRate / 1000).rounded()))
+        delay = DelayLine(channels: channels, length: Self.frames(milliseconds: Self.info.parameters[Self.lookahead].defaultValue, sampleRate))
         gain = 0
         envelopeRelease = onePoleCoefficient(milliseconds: 20, sampleRate: sampleRate)
         super.init(info: Self.info, channels: channels, sampleRate: sampleRate, maxFrames: maxFrames)
@@ -38,6 +41,17 @@ public final class GateEffect: AudioEffect, @unchecked Sendable {
     }
 
     public override var latencyFrames: Int { delay.length }
+    public override var latencySettingParameters: [Int] { [Self.lookahead] }
+
+    /// Sizes the lookahead as asked (before the gate goes live; later changes build a new gate).
+    public override func prepare() {
+        let frames = Self.frames(milliseconds: values.value(Self.lookahead), sampleRate)
+        if frames != delay.length { delay = DelayLine(channels: channels, length: frames) }
+    }
+
+    private static func frames(milliseconds: Float, _ sampleRate: Double) -> Int {
+        Int((Double(milliseconds) * sampleRate / 1000).rounded())
+    }
 
     /// Whether the gate was open at the end of the last block (for meters).
     public var open: Bool { isOpen }

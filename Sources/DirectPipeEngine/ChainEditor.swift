@@ -57,6 +57,16 @@ public final class ChainEditor: Sendable {
         try state.withLock { state in try apply(description, make: make, to: &state) }
     }
 
+    /// False when `entry` asks `effect` for another value of a parameter it takes in only when built (its lookahead):
+    /// then a new effect is built with it.
+    private static func keepsLatency(_ effect: AudioEffect, _ entry: ChainDescription.Effect) -> Bool {
+        effect.latencySettingParameters.allSatisfy { index in
+            let parameter = effect.values.parameters[index]
+            guard let asked = entry.parameters[parameter.symbol] else { return true }
+            return parameter.clamped(asked) == effect.values.value(index)
+        }
+    }
+
     private func apply(_ description: ChainDescription, make: (ChainDescription.Effect) throws -> AudioEffect, to state: inout State) throws
         -> Changes
     {
@@ -65,7 +75,10 @@ public final class ChainEditor: Sendable {
         var used = Set<Int>()
         var match: [Int?] = []
         for entry in description.effects {
-            let found = old.indices.first { !used.contains($0) && state.entries[$0].id == entry.id && state.entries[$0].state == entry.state }
+            let found = old.indices.first {
+                !used.contains($0) && state.entries[$0].id == entry.id && state.entries[$0].state == entry.state
+                    && Self.keepsLatency(old[$0].effect, entry)
+            }
             if let found { used.insert(found) }
             match.append(found)
         }

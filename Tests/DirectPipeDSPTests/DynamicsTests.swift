@@ -58,6 +58,21 @@ import Testing
         #expect(gain(end + 2400 + 4800) < 0.01, "closed 100 ms after hold ends: \(gain(end + 2400 + 4800))")
     }
 
+    /// The lookahead is the gate's latency, set when it is prepared: open, the output is the input exactly that late.
+    @Test func theGatesLookaheadIsItsLatency() throws {
+        for (milliseconds, frames) in [(0, 0), (3, 144), (10, 480)] {
+            let gate = GateEffect(channels: 1, sampleRate: rate, maxFrames: 64)
+            try gate.set("threshold", -80)
+            try gate.set("lookahead", Float(milliseconds))
+            gate.prepare()
+            #expect(gate.latencyFrames == frames)
+            let input = sine(440, amplitude: 0.5, frames: 9600)
+            let out = run(gate, [input])[0]
+            let error = (4800..<9600).map { abs(out[$0] - input[$0 - frames]) }.max()!
+            #expect(error < 1e-6, "\(milliseconds) ms: the output is the input \(frames) frames late (largest difference \(error))")
+        }
+    }
+
     @Test func theExpanderTurnsEachDecibelUnderTheThresholdIntoRatioDecibels() throws {
         let expander = GateEffect(channels: 1, sampleRate: rate, maxFrames: 64)
         try expander.set("threshold", -40)

@@ -49,6 +49,7 @@ import Testing
     func factory(_ entry: ChainDescription.Effect) throws -> AudioEffect {
         let effect = try BuiltinEffects.make(entry.id, channels: 2, sampleRate: 48000, maxFrames: EngineFormat.maxPeriodFrames)
         for (symbol, value) in entry.parameters { try effect.set(symbol, value) }
+        effect.prepare()
         return effect
     }
 
@@ -104,6 +105,31 @@ import Testing
         #expect(steps.max()! < natural * 1.2, "largest step \(steps.max()!), the tone's own \(natural)")
         let tail = output.suffix(4800).map(abs).max()!
         #expect(abs(tail - 0.25) < 0.005, "back to −6 dB: \(tail)")
+    }
+
+    /// A gate's lookahead sets its latency, so the gate takes it in only when built: asking another value builds a
+    /// new gate (faded in) and the chain's latency follows; its other parameters still change in place.
+    @Test func aParameterThatSetsLatencyBuildsTheEffectAnew() throws {
+        let start = ChainDescription(effects: [.init(id: "gate", parameters: ["threshold": -60])])
+        let initial = try chain(start)
+        #expect(initial.latencyFrames == 144, "the default lookahead, 3 ms")
+        let engine = try Engine(format: EngineFormat(periodFrames: 64), pipe: nil, chain: initial)
+        let editor = ChainEditor(engine: engine, chain: initial, description: start)
+        let runner = Runner(engine)
+        runner.start()
+        defer { _ = runner.finish() }
+
+        var changes = try editor.apply(ChainDescription(effects: [.init(id: "gate", parameters: ["threshold": -50])]), make: factory)
+        #expect(changes == .init(parameters: 1) && editor.chain === initial, "the threshold: in place")
+        let lowest = ChainDescription(effects: [.init(id: "gate", parameters: ["threshold": -50, "lookahead": 0])])
+        changes = try editor.apply(lowest, make: factory)
+        #expect(changes.added == 1 && changes.removed == 1, "\(changes)")
+        let rebuilt = editor.chain.slots[0].effect
+        #expect(rebuilt !== initial.slots[0].effect && editor.chain.latencyFrames == 0)
+        #expect(rebuilt.values.value(rebuilt.values.index(of: "threshold")!) == -50, "built with the other values asked")
+        #expect(try editor.apply(lowest, make: factory) == .init(), "the same lookahead again: nothing to do")
+        changes = try editor.apply(ChainDescription(effects: [.init(id: "gate", parameters: ["lookahead": 10])]), make: factory)
+        #expect(changes.added == 1 && editor.chain.latencyFrames == 480, "10 ms at 48 kHz")
     }
 
     @Test func theLongestRunInOrderIsWhatNeedNotFade() {
