@@ -120,6 +120,9 @@ public struct Telemetry: Sendable, Codable, Equatable {
     public var gainReductionDB: [Float?]
     /// Each effect's voice probability (0…1), in chain order (null for effects that do not detect voice).
     public var voiceProbability: [Float?]
+    /// What each effect says a user should know now, in chain order (null: nothing), as the state's `note` but live:
+    /// DeepFilterNet falling behind real time and RNNoise standing in shows while it happens.
+    public var notes: [String?]
     /// How far the safety guard turned the output down since the previous telemetry, in dB (0: not at all).
     public var guardReductionDB: Float
     /// The output's loudness (EBU R 128).
@@ -144,6 +147,7 @@ public struct Telemetry: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case gainReductionDB = "gain_reduction_db"
         case voiceProbability = "voice_probability"
+        case notes
         case guardReductionDB = "guard_reduction_db"
         case loudness
         case pipeReaders = "pipe_readers"

@@ -109,6 +109,37 @@ import Testing
         #expect(telemetry?["voice_probability"] as? [Any] != nil, "\(telemetry ?? [:])")
     }
 
+    /// DeepFilterNet falling behind real time says so in the telemetry while it happens (the state's note, live):
+    /// a worker made slower than real time (an injected pause per frame) in the chain the engine runs on the clock.
+    @Test func aNoteShowsInTheTelemetryWhileItHolds() throws {
+        guard case .success(let library) = DeepFilterLibrary.shared else {
+            Issue.record("DeepFilterNet is missing (scripts/install-deps.sh installs it)")
+            return
+        }
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        #expect(center.telemetry().notes == [])
+        let format = host.running.engine.format
+        try host.running.editor.apply(ChainDescription(effects: [.init(id: "gain"), .init(id: "deepfilter")])) { entry in
+            entry.id == "gain"
+                ? try BuiltinEffects.make("gain", channels: 2, sampleRate: 48000, maxFrames: EngineFormat.maxPeriodFrames)
+                : try DeepFilterEffect(
+                    library: library, rnnoise: nil, channels: 2, sampleRate: 48000, maxFrames: EngineFormat.maxPeriodFrames, live: true,
+                    periodFrames: format.periodFrames, workerDelay: .milliseconds(15))
+        }
+        var notes = center.telemetry().notes, polls = 0
+        while notes.last??.contains("stands in") != true, polls < 400 {  // up to 20 s: a guard against a hang
+            usleep(50_000)
+            polls += 1
+            notes = center.telemetry().notes
+        }
+        #expect(notes.count == 2 && notes[0] == nil, "\(notes)")
+        #expect(notes.last??.hasPrefix("behind real time: the dry signal stands in (handed over") == true, "\(notes)")
+        let telemetry = try JSONSerialization.jsonObject(with: JSONEncoder().encode(center.telemetry())) as? [String: Any]
+        #expect((telemetry?["notes"] as? [Any])?.count == 2, "\(telemetry ?? [:])")
+    }
+
     /// One-click voice: the ready voice chain (DeepFilterNet here: scripts/install-deps.sh installs it) into the current
     /// slot, switched to, the guard on; edited, then pressed again, it is the voice chain again; a wrong slot is refused.
     @Test func oneClickVoicePutsTheVoiceChainInASlotAndRestoresIt() throws {

@@ -274,6 +274,7 @@ function telemetry(t) {
   chain.setInputLevel(loudest > 0 ? 20 * Math.log10(loudest) : -Infinity);
   chain.setReductions(t.gain_reduction_db);
   chain.setVoice(t.voice_probability);
+  chain.setNotes(t.notes);
   showLoudness(t.loudness, t.guard_reduction_db);
   $('cpu').textContent = `CPU ${(t.cpu_load * 100).toFixed(1)} %`;
   $('xruns').textContent = `xruns ${t.xruns} · graph ${t.graph_xruns}`;

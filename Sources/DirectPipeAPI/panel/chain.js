@@ -122,6 +122,29 @@ export class ChainEditor {
     });
   }
 
+  /** Each effect's note as it is now (telemetry: DeepFilterNet behind real time, RNNoise standing in). */
+  setNotes(notes) {
+    if (!notes) return;
+    this.cards.forEach((card, index) => this.showNote(card, notes[index]));
+  }
+
+  /** `note` in a line under the effect's name, seen even when the card is folded (an OBS dock); none: no line. */
+  showNote(card, note) {
+    card.classList.toggle('noted', !!note);
+    if (!card.classList.contains('faulted')) card.title = note || '';
+    let line = card.querySelector('.note');
+    if (!note) {
+      if (line) line.hidden = true;
+      return;
+    }
+    if (!line) {
+      line = element('p', { className: 'note', role: 'status' });
+      card.querySelector('.effect-head').after(line);
+    }
+    line.hidden = false;
+    line.textContent = note;
+  }
+
   /** A card's meter bar of `kind` under the effect's name, made the first time it is asked for. */
   bar(card, kind, what, min, max) {
     if (!card[kind]) {
@@ -228,8 +251,8 @@ export class ChainEditor {
     edit.hidden = effect.editor === 'none';
     edit.setAttribute('aria-pressed', String(effect.editor === 'open'));
     card.classList.toggle('faulted', effect.faulted);
-    card.title = effect.faulted ? 'Taken out: it produced NaN, infinity or a blow-up' : (effect.note || '');
-    card.classList.toggle('noted', !!effect.note);
+    card.title = effect.faulted ? 'Taken out: it produced NaN, infinity or a blow-up' : '';
+    this.showNote(card, effect.note);
     for (const [symbol, control] of card.controls) if (symbol in effect.parameters) control.set(effect.parameters[symbol]);
     card.parameters = effect.parameters;
     if (card.curve) this.drawCurve(card);
