@@ -33,7 +33,8 @@ public enum ControlAction: Sendable, Equatable {
     case stopRecording
     case resetXruns
     /// The safety guard on or off, and its ceiling (dBFS, −24…0); either may be left out.
-    case setGuard(on: Bool?, ceilingDB: Double?)
+    /// `truePeak`: the guard's true-peak mode (1 ms of latency) or its sample mode; changing it restarts the audio side.
+    case setGuard(on: Bool?, ceilingDB: Double?, truePeak: Bool? = nil)
     /// The output's integrated loudness and highest true peak start again.
     case resetLoudness
     /// One-click voice: the ready voice chain (best noise removal here, auto-gain) into a slot (nil: the current
@@ -98,6 +99,7 @@ extension ControlAction: Codable {
         case action, decibels, on, output, volume, effect, symbol, value, id, at, parameters, from, to, slot, name
         case newName = "new_name"
         case ceilingDB = "ceiling_db"
+        case truePeak = "true_peak"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -146,7 +148,8 @@ extension ControlAction: Codable {
         case "record_start": self = .startRecording(try optional(String.self, .name))
         case "record_stop": self = .stopRecording
         case "reset_xruns": self = .resetXruns
-        case "set_guard": self = .setGuard(on: try on(), ceilingDB: try optional(Double.self, .ceilingDB))
+        case "set_guard":
+            self = .setGuard(on: try on(), ceilingDB: try optional(Double.self, .ceilingDB), truePeak: try optional(Bool.self, .truePeak))
         case "reset_loudness": self = .resetLoudness
         case "voice": self = .voice(slot: try optional(String.self, .slot))
         case "configure_audio":
@@ -203,9 +206,10 @@ extension ControlAction: Codable {
             try c.encode(name, forKey: .name)
             try c.encode(newName, forKey: .newName)
         case .startRecording(let name): try c.encodeIfPresent(name, forKey: .name)
-        case .setGuard(let on, let ceiling):
+        case .setGuard(let on, let ceiling, let truePeak):
             try c.encodeIfPresent(on, forKey: .on)
             try c.encodeIfPresent(ceiling, forKey: .ceilingDB)
+            try c.encodeIfPresent(truePeak, forKey: .truePeak)
         case .configureAudio(let request):
             try request.encode(to: encoder)  // its keys beside "action"
         case .nextSlot, .previousSlot, .stopRecording, .resetXruns, .resetLoudness, .measureLatency: break

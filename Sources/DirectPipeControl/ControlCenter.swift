@@ -109,7 +109,7 @@ public final class ControlCenter: Sendable {
         return Telemetry(
             inputPeak: meters.inputPeak, outputPeak: meters.outputPeak, outputRMS: meters.outputRMS, clipped: meters.outputClipped,
             cpuLoad: meters.cpuLoad, xruns: meters.overruns, graphXruns: meters.graphSkippedCycles, callbacks: meters.callbacks,
-            latencyFrames: chain.latencyFrames, pipeReaders: pipe?.readers, pipeFillFrames: pipe?.unreadFrames,
+            latencyFrames: chain.latencyFrames + engine.guardLatencyFrames, pipeReaders: pipe?.readers, pipeFillFrames: pipe?.unreadFrames,
             gainReductionDB: chain.slots.map { $0.effect.gainReductionDB.map { max($0, -96) } },
             voiceProbability: chain.slots.map(\.effect.voiceProbability), notes: chain.slots.map(\.effect.note),
             guardReductionDB: meters.guardGain < 1 ? -gainToDecibels(max(meters.guardGain, 1e-5)) : 0,

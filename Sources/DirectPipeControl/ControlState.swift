@@ -93,9 +93,15 @@ public struct ControlState: Sendable, Codable, Equatable {
     public struct Guard: Sendable, Codable, Equatable {
         public var on: Bool
         public var ceilingDB: Double
+        /// The true-peak mode (between samples, 1 ms of lookahead), else the sample mode (no latency).
+        public var truePeak: Bool
+        /// What the guard adds to every output's latency (the true-peak mode's lookahead; also while it is off).
+        public var latencyFrames: Int
         enum CodingKeys: String, CodingKey {
             case on
             case ceilingDB = "ceiling_db"
+            case truePeak = "true_peak"
+            case latencyFrames = "latency_frames"
         }
     }
 }
@@ -112,6 +118,7 @@ public struct Telemetry: Sendable, Codable, Equatable {
     /// The graph's: cycles the audio server skipped or reported as xruns, whoever was late.
     public var graphXruns: UInt64
     public var callbacks: UInt64
+    /// What the engine adds between input and outputs: the chain's latency and the guard's lookahead (true-peak mode).
     public var latencyFrames: Int
     /// The OBS pipe: readers waiting for audio, and frames the latest reader has not read yet (nil: no host).
     public var pipeReaders: Int?

@@ -135,12 +135,20 @@ struct Dispatcher {
             guard try running.recorder.stop() != nil else { throw ActionError(.conflict, "not recording") }
         case .resetXruns:
             engine.meters.resetOverruns()
-        case .setGuard(let on, let ceiling):
-            guard on != nil || ceiling != nil else { throw ActionError(.invalid, "set_guard needs \"on\", \"ceiling_db\" or both") }
+        case .setGuard(let on, let ceiling, let truePeak):
+            guard on != nil || ceiling != nil || truePeak != nil else {
+                throw ActionError(.invalid, "set_guard needs \"on\", \"ceiling_db\", \"true_peak\" or more of them")
+            }
             if let ceiling {
                 do { controls.guardCeiling = try GuardCeiling(ceiling).linear } catch { throw ActionError(.invalid, "guard ceiling \(error)") }
             }
-            if let on { controls.isGuardOn = on }
+            if let truePeak, truePeak != (engine.guardLatencyFrames > 0) {
+                // Its lookahead is latency the engine is built with: the audio side restarts (the controls carry over).
+                var request = RunSettings()
+                request.guardTruePeak = truePeak
+                try configureAudio(request)
+            }
+            if let on { host.running.engine.controls.isGuardOn = on }
         case .resetLoudness:
             controls.resetLoudness()
         case .voice(let asked):
@@ -282,6 +290,8 @@ struct Dispatcher {
             slot: slot, slots: store.filledSlots(), presets: store.presetNames(),
             format: .init(sampleRate: engine.format.sampleRate, periodFrames: engine.format.periodFrames, channels: engine.format.outputChannels),
             audio: host.status, latency: latency, recording: running.recorder.status,
-            safetyGuard: .init(on: controls.isGuardOn, ceilingDB: guardCeilingDB), version: version)
+            safetyGuard: .init(
+                on: controls.isGuardOn, ceilingDB: guardCeilingDB, truePeak: engine.guardLatencyFrames > 0,
+                latencyFrames: engine.guardLatencyFrames), version: version)
     }
 }

@@ -21,8 +21,10 @@ extension ControlState {
         for (name, output) in outputs.sorted(by: { $0.key < $1.key }) {
             lines.append("\(name): \(output.enabled ? "on" : "off")\(output.muted ? " MUTED" : ""), volume \(output.volume)")
         }
+        let mode = safetyGuard.truePeak ? ", true peak (+\(safetyGuard.latencyFrames) frames)" : ""
         lines.append(
-            safetyGuard.on ? "guard on, ceiling \(String(format: "%.1f", safetyGuard.ceilingDB)) dBFS" : "guard OFF (outputs may exceed 0 dBFS)")
+            safetyGuard.on
+                ? "guard on, ceiling \(String(format: "%.1f", safetyGuard.ceilingDB)) dBFS\(mode)" : "guard OFF (outputs may exceed 0 dBFS)\(mode)")
         lines.append("chain\(chain.bypass ? " (BYPASSED)" : ""), latency \(chain.latencyFrames) frames:")
         for effect in chain.effects {
             lines.append(

@@ -60,6 +60,11 @@ public final class Engine: @unchecked Sendable {
     private var pipeGuard: SafetyGuard
     private var micGuard: SafetyGuard
     private var monitorGuard: SafetyGuard
+    /// The guard after the chain in its true-peak mode (nil: the sample-peak `chainGuard`): a constant lookahead.
+    private let truePeakGuard: TruePeakGuard?
+    private let truePeakGuardView: Unmanaged<TruePeakGuard>?
+    /// Frames the guard after the chain delays every output by: its true-peak lookahead, or 0.
+    public var guardLatencyFrames: Int { truePeakGuard?.latencyFrames ?? 0 }
     /// The output's loudness and true peak (EBU R 128), on the signal the recording and the outputs at unity get.
     private let loudness: LoudnessMeter
     private let loudnessView: Unmanaged<LoudnessMeter>
@@ -78,10 +83,11 @@ public final class Engine: @unchecked Sendable {
 
     /// `pipe` receives the output (its format must have `format.outputChannels`); `monitorRing` and
     /// `micRing`, when given, receive the monitor and virtual-mic outputs every period (for a device
-    /// or graph on another clock).
+    /// or graph on another clock). `truePeakGuard`: the guard after the chain keeps the true peak (between samples) under
+    /// its ceiling, 1 ms late, instead of the samples with no latency; it delays even while the guard is off.
     public init(
         format: EngineFormat, controls: EngineControls = EngineControls(), pipe: PipeWriter?, monitorRing: SampleRing? = nil,
-        micRing: SampleRing? = nil, chain: EffectChain? = nil
+        micRing: SampleRing? = nil, chain: EffectChain? = nil, truePeakGuard: Bool = false
     ) throws(EngineError) {
         if let chain { try Self.check(chain, format) }
         if let pipe, Int(pipe.format.channels) != format.outputChannels || Int(pipe.format.sampleRate) != format.sampleRate {
@@ -125,6 +131,8 @@ public final class Engine: @unchecked Sendable {
         loudnessResets = controls.words.load(ControlWord.loudnessReset)
         let safetyGuard = SafetyGuard(sampleRate: Double(format.sampleRate))
         (chainGuard, pipeGuard, micGuard, monitorGuard) = (safetyGuard, safetyGuard, safetyGuard, safetyGuard)
+        self.truePeakGuard = truePeakGuard ? TruePeakGuard(channels: format.outputChannels, sampleRate: Double(format.sampleRate)) : nil
+        truePeakGuardView = self.truePeakGuard.map { Unmanaged.passUnretained($0) }
         periodNs = Float(format.periodNs)
         inputChannels = format.inputChannels
         outputChannels = format.outputChannels
@@ -179,7 +187,13 @@ public final class Engine: @unchecked Sendable {
         let guardOn = controlWords.flag(ControlWord.guardEnabled)
         let ceiling = controlWords.float(ControlWord.guardCeiling)
         var guardGain: Float = 1
-        if guardOn { guardGain = chainGuard.process(processed, frames: frames, channels: channels, ceiling: ceiling) }
+        if let truePeakGuardView {
+            // Always through it, off too (an infinite ceiling): switching the guard never moves the output in time.
+            let samples = processed, limit = guardOn ? ceiling : Float.infinity
+            guardGain = truePeakGuardView._withUnsafeGuaranteedRef { $0.process(samples, frames: frames, channels: channels, ceiling: limit) }
+        } else if guardOn {
+            guardGain = chainGuard.process(processed, frames: frames, channels: channels, ceiling: ceiling)
+        }
         measureLoudness(frames: frames)
         if controlWords.flag(ControlWord.recording) {
             let block = UnsafeBufferPointer(start: processed, count: frames * channels)

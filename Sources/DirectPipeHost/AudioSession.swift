@@ -86,7 +86,7 @@ public final class AudioSession: Sendable {
             ? try PipeWireMicBridge(format: format, mic: PipeWireBackend.VirtualMic(makeDefault: settings.micDefault ?? false)) : nil
         let engine = try Engine(
             format: format, controls: controls, pipe: writer, monitorRing: monitorBridge?.ring,
-            micRing: micAlsaBridge?.ring ?? micBridge?.ring, chain: plan.chain.chain)
+            micRing: micAlsaBridge?.ring ?? micBridge?.ring, chain: plan.chain.chain, truePeakGuard: settings.guardTruePeak ?? false)
         audio = RunningAudio(engine: engine, chain: plan.chain.chain, description: plan.chain.description, factory: plan.factory)
     }
 

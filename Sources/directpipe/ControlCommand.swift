@@ -216,15 +216,20 @@ struct ControlCommand: ParsableCommand {
 
     struct Guard: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "guard", abstract: "The safety guard before every output: on, off, and its ceiling (e.g. `guard on --ceiling -2`).")
+            commandName: "guard",
+            abstract: "The safety guard before every output: on, off, its ceiling and its mode (e.g. `guard on --ceiling -2 --true-peak`).")
         @Argument(help: "on or off (left out: as it is).") var state: Switch?
         @Option(parsing: .unconditional, help: "The ceiling, −24 to 0 dBFS.") var ceiling: Double?
+        @Flag(
+            inversion: .prefixedNo,
+            help: "True peak (between samples, 1 ms of latency) or samples (no latency); changing it restarts the audio side.")
+        var truePeak: Bool?
 
         func validate() throws {
-            guard state != nil || ceiling != nil else { throw ValidationError("give on, off or --ceiling DB") }
+            guard state != nil || ceiling != nil || truePeak != nil else { throw ValidationError("give on, off, --ceiling DB or --[no-]true-peak") }
         }
 
-        func run() async throws { try await ControlCommand.run(.setGuard(on: state?.value, ceilingDB: ceiling)) }
+        func run() async throws { try await ControlCommand.run(.setGuard(on: state?.value, ceilingDB: ceiling, truePeak: truePeak)) }
     }
 
     struct Voice: AsyncParsableCommand {

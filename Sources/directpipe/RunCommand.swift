@@ -95,6 +95,13 @@ struct RunCommand: AsyncParsableCommand {
         transform: GuardCeiling.init(argument:))
     var guardCeiling: GuardCeiling?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            The safety guard keeps the true peak (between samples, as loudness meters read it) under its ceiling,             adding 1 ms of latency, instead of the samples with none (default off).
+            """)
+    var guardTruePeak: Bool?
+
     @Option(help: "Configuration file (default: $XDG_CONFIG_HOME/directpipe/config.json, if it exists).")
     var config: String?
 
@@ -154,6 +161,7 @@ struct RunCommand: AsyncParsableCommand {
         flags.chain = chain
         flags.safetyGuard = `guard`
         flags.guardCeiling = guardCeiling
+        flags.guardTruePeak = guardTruePeak
         return flags
     }
 }

@@ -282,7 +282,8 @@ import Testing
         #expect(lines.count >= 5, "ten a second: \(watch.output)")
         #expect(try ctl(["watch", "--seconds", "0.3"]).output.contains("out -6.0/-6.0 dBFS"), "the tone, muted mic aside")
         #expect(try ctl(["guard", "--ceiling", "-2"]).output.contains("guard on, ceiling -2.0 dBFS"))
-        #expect(try ctl(["guard", "off"]).output.contains("guard OFF"))
+        #expect(try ctl(["guard", "--true-peak"]).output.contains("guard on, ceiling -2.0 dBFS, true peak (+48 frames)"))
+        #expect(try ctl(["guard", "off", "--no-true-peak"]).output.contains("guard OFF (outputs may exceed 0 dBFS)\n"))
         let safetyGuard = try request(host, "GET", "/api/v1/state").json["guard"] as? [String: Any]
         #expect(safetyGuard?["on"] as? Bool == false && safetyGuard?["ceiling_db"] as? Double == -2, "\(safetyGuard ?? [:])")
         let refused = try ctl(["guard", "--ceiling", "-40"])

@@ -14,7 +14,7 @@ import Testing
         .enableOutput(.monitor, true), .panic(false), .bypassEffect(2, nil), .masterBypass(true),
         .setParameter(effect: 1, symbol: "ratio", value: 4), .addEffect(id: "gain", at: 0, parameters: ["gain": -6]), .removeEffect(3),
         .moveEffect(from: 0, to: 2), .switchSlot("C"), .nextSlot, .previousSlot, .loadPreset("talk"), .savePreset("talk"), .resetXruns,
-        .openEditor(1), .closeEditor(0),
+        .openEditor(1), .closeEditor(0), .setGuard(on: true, ceilingDB: -2, truePeak: true), .setGuard(on: nil, ceilingDB: nil, truePeak: false),
     ])
     func actionsRoundTripThroughJSON(action: ControlAction) throws {
         let data = try JSONEncoder().encode(action)

@@ -12,13 +12,9 @@ import Testing
         var output = input
         var lowest: Float = 1
         output.withUnsafeMutableBufferPointer { samples in
-            var frame = 0
-            let frames = samples.count / channels
-            while frame < frames {
-                let count = min(blockFrames, frames - frame)
+            inBlocks(of: blockFrames, frames: samples.count / channels) { frame, count in
                 lowest = min(
                     lowest, safetyGuard.process(samples.baseAddress! + frame * channels, frames: count, channels: channels, ceiling: ceiling))
-                frame += count
             }
         }
         return (output, lowest)
@@ -42,14 +38,7 @@ import Testing
     /// Sweeps, bursts and spikes, the shapes that catch a guard out: a 20 Hz–20 kHz sweep at +6 dBFS, tone bursts
     /// from silence at +12 dBFS, and single-sample +20 dB spikes on a tone just under the ceiling, in blocks of odd sizes.
     @Test func sweepsBurstsAndSpikesNeverPassTheCeiling() {
-        var phase = 0.0
-        let sweep = (0..<96000).map { n -> Float in
-            phase += 2 * Double.pi * 20 * pow(1000, Double(n) / 96000) / 48000
-            return 2 * Float(sin(phase))
-        }
-        let bursts = (0..<96000).map { n -> Float in n % 4800 < 480 ? 4 * Float(sin(Double(n) * 0.3)) : 0 }
-        let spikes = (0..<96000).map { n -> Float in n % 997 == 0 ? 8.9 : 0.88 * Float(sin(Double(n) * 0.01)) }
-        for (name, signal) in [("sweep", sweep), ("bursts", bursts), ("spikes", spikes)] {
+        for (name, signal) in guardTorture(burstRadians: 0.3) {
             for block in [1, 37, 128, 1024] {
                 let stereo = signal.flatMap { [$0, -$0 * 0.5] }
                 let peak = guarded(stereo, blockFrames: block).output.map(abs).max() ?? 0

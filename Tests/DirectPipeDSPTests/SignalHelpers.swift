@@ -50,3 +50,26 @@ func bestLag(_ input: [Float], _ output: [Float], around: Int, from: Int, count:
     }
     return correlation.indices.max { correlation[$0] < correlation[$1] }.map { lags.lowerBound + $0 }
 }
+/// Calls `body` for `frames` frames taken in blocks of at most `blockFrames`, with each block's first frame and size:
+/// how an audio callback hands a stage its signal.
+func inBlocks(of blockFrames: Int, frames: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
+    var frame = 0
+    while frame < frames {
+        let count = min(blockFrames, frames - frame)
+        body(frame, count)
+        frame += count
+    }
+}
+
+/// The shapes that catch a guard out, two seconds at 48 kHz: a 20 Hz–20 kHz sweep at +6 dBFS, tone bursts from
+/// silence at +12 dBFS (`burstRadians` a sample), single-sample +20 dB spikes on a tone just under −1 dBFS.
+func guardTorture(burstRadians: Double) -> [(name: String, signal: [Float])] {
+    var phase = 0.0
+    let sweep = (0..<96000).map { n -> Float in
+        phase += 2 * Double.pi * 20 * pow(1000, Double(n) / 96000) / 48000
+        return 2 * Float(sin(phase))
+    }
+    let bursts = (0..<96000).map { n -> Float in n % 4800 < 480 ? 4 * Float(sin(Double(n) * burstRadians)) : 0 }
+    let spikes = (0..<96000).map { n -> Float in n % 997 == 0 ? 8.9 : 0.88 * Float(sin(Double(n) * 0.01)) }
+    return [("sweep", sweep), ("bursts", bursts), ("spikes", spikes)]
+}

@@ -80,6 +80,42 @@ import Testing
         #expect((engine.output(.pipe).map(abs).max() ?? 0) > 1.5)
     }
 
+    /// In its true-peak mode the guard after the chain keeps the output's true peak (the engine's own meter's reading)
+    /// under the ceiling where the sample mode lets it 3 dB over: a tone at a quarter of the rate whose samples are at
+    /// the ceiling. Every output is its lookahead later, whether the guard is on or off.
+    @Test func theTruePeakGuardKeepsInterSamplePeaksUnderTheCeilingOneMillisecondLate() throws {
+        let ceiling = EngineControls.defaultGuardCeiling
+        let tone = (0..<48000).flatMap { n in
+            [Float](repeating: ceiling / 0.7071 * Float(sin(Double.pi / 2 * Double(n) + Double.pi / 4)), count: 2)
+        }
+        for truePeak in [false, true] {
+            let engine = try Engine(
+                format: EngineFormat(periodFrames: 128, inputChannels: 2, channelMode: .stereo), pipe: nil, truePeakGuard: truePeak)
+            #expect(engine.guardLatencyFrames == (truePeak ? 48 : 0))
+            _ = process(engine, tone, channels: 2)
+            let peak = try #require(engine.meters.snapshot(inputChannels: 2, outputChannels: 2).loudness.truePeakSinceReset)
+            if truePeak {
+                #expect(peak <= -1, "true-peak mode: \(peak) dBTP")
+            } else {
+                #expect(peak > -1 + 2.5, "sample mode: \(peak) dBTP")
+            }
+        }
+        let controls = EngineControls()
+        controls.isGuardOn = false
+        let engine = try Engine(
+            format: EngineFormat(periodFrames: 64, inputChannels: 1, channelMode: .mono), controls: controls, pipe: nil, truePeakGuard: true)
+        var impulse = [Float](repeating: 0, count: 64)
+        impulse[10] = 0.5
+        var heard: [Float] = []
+        for period in 0..<3 {
+            let input = period == 0 ? impulse : [Float](repeating: 0, count: 64)
+            input.withUnsafeBufferPointer { engine.process(input: $0.baseAddress!, frames: 64, captureTimeNs: dp_monotonic_ns()) }
+            let output = engine.output(.pipe), channels = engine.format.outputChannels
+            heard += stride(from: 0, to: output.count, by: channels).map { output[$0] }
+        }
+        #expect(heard.firstIndex { $0 != 0 } == 10 + 48 && heard[58] == 0.5, "off, the guard still delays by its lookahead and nothing else")
+    }
+
     /// The output's loudness (EBU R 128) in the meters: a −23 dBFS 1 kHz stereo sine reads −23 LUFS momentary,
     /// short-term and integrated and −23 dBTP; a reset starts the integrated reading again from what follows.
     @Test func theOutputsLoudnessIsMeteredAndResets() throws {

@@ -140,6 +140,30 @@ import Testing
         #expect((telemetry?["notes"] as? [Any])?.count == 2, "\(telemetry ?? [:])")
     }
 
+    /// set_guard's true_peak restarts the engine with the guard in that mode (its lookahead is latency the engine is
+    /// built with), the switch and ceiling carried over; the state and the telemetry's latency say so; asking the mode
+    /// it is in restarts nothing.
+    @Test func theGuardsTruePeakModeRestartsTheEngineAndAddsItsLookahead() throws {
+        let (host, name) = try runningHost(LogLines())
+        defer { stop(host, name) }
+        let center = ControlCenter(host: host, description: ChainDescription(effects: []))
+        _ = try perform(center, #"{"action": "add_effect", "id": "gate"}"#)
+        let before = host.running.engine
+        let changed = try perform(center, #"{"action": "set_guard", "true_peak": true, "ceiling_db": -2}"#)
+        let set = changed.safetyGuard
+        #expect(set.on && set.ceilingDB == -2 && set.truePeak && set.latencyFrames == 48, "\(set)")
+        #expect(host.running.engine !== before && host.running.engine.guardLatencyFrames == 48)
+        #expect(center.telemetry().latencyFrames == 144 + 48, "the gate's lookahead and the guard's")
+        #expect(center.session().audio?.guardTruePeak == true, "remembered for the next start")
+        let engine = host.running.engine
+        _ = try perform(center, #"{"action": "set_guard", "true_peak": true, "on": false}"#)
+        #expect(host.running.engine === engine && !engine.controls.isGuardOn, "the mode it is in: no restart")
+        let back = try perform(center, #"{"action": "set_guard", "true_peak": false}"#)
+        let unset = back.safetyGuard
+        #expect(!unset.on && unset.ceilingDB == -2 && !unset.truePeak && unset.latencyFrames == 0, "\(unset)")
+        #expect(center.telemetry().latencyFrames == 144)
+    }
+
     /// One-click voice: the ready voice chain (DeepFilterNet here: scripts/install-deps.sh installs it) into the current
     /// slot, switched to, the guard on; edited, then pressed again, it is the voice chain again; a wrong slot is refused.
     @Test func oneClickVoicePutsTheVoiceChainInASlotAndRestoresIt() throws {

@@ -294,6 +294,12 @@ try:
     check("the guard's field shows the ceiling the host has", wait_for(
         lambda: float(page("#guard-ceiling").get_attribute("value") or "nan") == state()["guard"]["ceiling_db"] == -3),
         (page("#guard-ceiling").get_attribute("value"), state()["guard"]))
+    page("#guard-true-peak").click()
+    check("the guard's true-peak switch restarts the engine in that mode, 1 ms later", wait_for(
+        lambda: state()["guard"]["true_peak"] is True and state()["guard"]["latency_frames"] == state()["format"]["sample_rate"] // 1000, 10),
+        (state()["guard"], state()["format"]))
+    api_post({"action": "set_guard", "true_peak": False})
+    check("the page follows the guard's mode", wait_for(lambda: not page("#guard-true-peak").is_selected() and state()["guard"]["latency_frames"] == 0, 10))
 
     # Every control has a name a screen reader says.
     unnamed = driver.execute_script("""

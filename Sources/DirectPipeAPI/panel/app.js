@@ -150,6 +150,7 @@ function show(s) {
     : 'Latency not measured';
   $('guard-on').checked = s.guard.on;
   if (document.activeElement !== $('guard-ceiling')) $('guard-ceiling').value = s.guard.ceiling_db;
+  $('guard-true-peak').checked = s.guard.true_peak;
   $('record').setAttribute('aria-pressed', String(!!s.recording));
   $('record').textContent = s.recording ? 'Stop recording' : 'Record';
   $('record-status').textContent = s.recording ? `${s.recording.path.split('/').pop()} · ${s.recording.seconds.toFixed(0)} s` : '';
@@ -311,6 +312,7 @@ $('reset-xruns').addEventListener('click', () => perform({ action: 'reset_xruns'
 $('reset-loudness').addEventListener('click', () => perform({ action: 'reset_loudness' }));
 $('guard-on').addEventListener('change', () => perform({ action: 'set_guard', on: $('guard-on').checked }));
 $('guard-ceiling').addEventListener('change', () => perform({ action: 'set_guard', ceiling_db: Number($('guard-ceiling').value) }));
+$('guard-true-peak').addEventListener('change', () => perform({ action: 'set_guard', true_peak: $('guard-true-peak').checked }));
 $('measure-latency').addEventListener('click', () => {
   $('latency').textContent = 'Measuring…';
   perform({ action: 'measure_latency' }).then((measured) => { if (!measured && state) show(state); });

@@ -29,6 +29,9 @@ public struct RunSettings: Sendable, Hashable, Codable {
     public var safetyGuard: Bool?
     /// The safety guard's ceiling (absent: −1 dBFS).
     public var guardCeiling: GuardCeiling?
+    /// The safety guard after the chain keeps the true peak (between samples) under its ceiling, 1 ms late, instead of
+    /// the samples with no latency (absent: samples).
+    public var guardTruePeak: Bool?
 
     public init() {}
 
@@ -40,14 +43,15 @@ public struct RunSettings: Sendable, Hashable, Codable {
         Field("input_channels", \.inputChannels), Field("gain_db", \.gainDB), Field("jack_server", \.jackServer),
         Field("mic_to", \.micTo), Field("monitor", \.monitor), Field("monitor_clock", \.monitorClock),
         Field("virtual_mic", \.virtualMic), Field("mic_default", \.micDefault), Field("chain", \.chain),
-        Field("guard", \.safetyGuard), Field("guard_ceiling_db", \.guardCeiling),
+        Field("guard", \.safetyGuard), Field("guard_ceiling_db", \.guardCeiling), Field("guard_true_peak", \.guardTruePeak),
     ]
 
     /// The keys a configuration file may hold.
     public static var keys: [String] { fields.map(\.key) }
 
-    /// The keys `configure_audio` may change while running: the backend, devices and format.
-    public static let audioKeys: Set<String> = ["backend", "input", "monitor", "rate", "period", "channels"]
+    /// The keys `configure_audio` may change while running: the backend, devices and format, and the guard's mode (its
+    /// lookahead is latency: the engine is built with it).
+    public static let audioKeys: Set<String> = ["backend", "input", "monitor", "rate", "period", "channels", "guard_true_peak"]
 
     /// Monitoring asked for: a monitor named, not `none`.
     public var monitorIsOn: Bool { monitor.map { $0 != .none } ?? false }
