@@ -97,6 +97,9 @@ public final class AudioSession: Sendable {
             try backend.start(engine)
             log.info("backend \(backend.name) (\(plan.reason)), \(format), pipe \(writer.name)")
             for warning in backend.startReport?.warnings ?? [] { log.warning("\(warning)") }
+            if engine.guardLatencyFrames > 0 {
+                log.info("safety guard in its true-peak mode: every output \(engine.guardLatencyFrames) frames later")
+            }
             if let micBridge {
                 try micBridge.start()
                 log.info("virtual mic '\(micBridge.mic.description)' in the PipeWire graph, resampled to follow the \(backend.name) engine's clock")

@@ -103,8 +103,8 @@ import Testing
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")
     }
 
-    /// The voice effects live: DeepFilterNet on its workers (their allocations are theirs), RNNoise and the
-    /// auto-gain on the audio thread, which allocates nothing over 8,000 callbacks.
+    /// The voice effects live: DeepFilterNet on its workers (their allocations are theirs), RNNoise, the auto-gain and
+    /// the guard in its true-peak mode on the audio thread, which allocates nothing over 8,000 callbacks.
     @Test func theAudioThreadAllocatesNothingWithTheVoiceEffects() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let chain = try writeChain(
@@ -114,12 +114,14 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = Programs.nativeDirectory.appendingPathComponent("libdirectpipe-alloc-counter.so").path
         let run = try TestProcess(
-            Programs.directpipe, ["run", "--pipe", pipe, "--period", "32", "--seconds", "120", "--chain", chain, "--json"], environment: environment)
+            Programs.directpipe, ["run", "--pipe", pipe, "--period", "32", "--seconds", "120", "--chain", chain, "--guard-true-peak", "--json"],
+            environment: environment)
         #expect(run.stop(afterCallbacks: 8_000), "\(run.output.suffix(500))")
         #expect(run.finish() == 0, "\(run.errorOutput)")
+        #expect(run.errorOutput.contains("true-peak mode: every output 48 frames later"), "\(run.errorOutput)")
         let final = try #require(run.jsonLines.last { $0.string("event") == "final" }, "\(run.output)")
         print(
-            "audio thread with DeepFilterNet, RNNoise and the auto-gain: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
+            "audio thread with DeepFilterNet, RNNoise, the auto-gain and the true-peak guard: \(final.int("audio_thread_allocations") ?? -1) allocations over \(final.int("callbacks") ?? 0) callbacks"
         )
         #expect((final.int("callbacks") ?? 0) >= 8_000, "\(final)")
         #expect(final.int("audio_thread_allocations") == 0, "\(final)")
