@@ -139,16 +139,19 @@ struct Dispatcher {
             guard on != nil || ceiling != nil || truePeak != nil else {
                 throw ActionError(.invalid, "set_guard needs \"on\", \"ceiling_db\", \"true_peak\" or more of them")
             }
+            var linear: Float?
             if let ceiling {
-                do { controls.guardCeiling = try GuardCeiling(ceiling).linear } catch { throw ActionError(.invalid, "guard ceiling \(error)") }
+                do { linear = try GuardCeiling(ceiling).linear } catch { throw ActionError(.invalid, "guard ceiling \(error)") }
             }
             if let truePeak, truePeak != (engine.guardLatencyFrames > 0) {
-                // Its lookahead is latency the engine is built with: the audio side restarts (the controls carry over).
+                // Its lookahead is latency the engine is built with: the audio side restarts (the controls carry over),
+                // before anything else changes, so that a restart refused leaves the guard as it was.
                 var request = RunSettings()
                 request.guardTruePeak = truePeak
                 try configureAudio(request)
             }
-            if let on { host.running.engine.controls.isGuardOn = on }
+            if let linear { controls.guardCeiling = linear }
+            if let on { controls.isGuardOn = on }
         case .resetLoudness:
             controls.resetLoudness()
         case .voice(let asked):

@@ -2,13 +2,13 @@ import Foundation
 
 /// Noise gate and expander: closes when the signal stays under the threshold
 /// for longer than `hold`, and opens `lookahead` ahead of the signal (3 ms by
-/// default), so the first consonant of a word is never chopped. Closed, it turns the signal
-/// down by the expander's `ratio` (each dB under the threshold becomes `ratio`
-/// dB) but never by more than `range`; at the top ratio ("∞", the default) it
-/// is a plain gate. The detector has 3 dB of hysteresis, so a level hovering
-/// at the threshold does not chatter. Latency: the lookahead, set when the
-/// gate is built (0 ms: none, for the lowest latency, at the cost of the
-/// attack's first milliseconds).
+/// default), so the first consonant of a word is never chopped. Closed, it
+/// turns the signal down by the expander's `ratio` (each dB under the threshold
+/// becomes `ratio` dB) but never by more than `range`; at the top ratio ("∞",
+/// the default) it is a plain gate. The detector has 3 dB of hysteresis, so a
+/// level hovering at the threshold does not chatter. Latency: the lookahead,
+/// set when the gate is built (0 ms: none, for the lowest latency, at the cost
+/// of the attack's first milliseconds).
 /// Unchecked Sendable: AudioEffect's contract: envelope, hold state and delay line are process()'s own (audio thread).
 public final class GateEffect: AudioEffect, @unchecked Sendable {
     public static let info = EffectInfo(

@@ -6,11 +6,12 @@ import Foundation
 /// the ceiling peak up to 3 dB above it between them.
 ///
 /// Each interval between two samples is read at the samples and at three points between them (a 12-tap windowed-sinc
-/// interpolator per point, as long as libebur128's); the gain a sample needs is what the loudest interval whose reconstruction it takes part in
-/// needs; that gain is held at its minimum over a window and averaged over the same window, so it ramps down before
-/// the peak and is flat across it (as ``LimiterEffect`` does for samples), then released slowly. A final clamp keeps
-/// every sample within the ceiling too. Channels are linked. Off (``process(_:frames:channels:ceiling:)`` with an
-/// infinite ceiling), it still delays by its latency, so switching it off or on never moves the output in time.
+/// interpolator per point, as long as libebur128's); a sample needs the gain the loudest interval whose reading it
+/// takes part in needs; that gain is held at its minimum over a window and averaged over the same window
+/// (``LookaheadGain``, as ``LimiterEffect`` does for samples), so it ramps down before the peak and is flat across
+/// it, then released slowly. A final clamp keeps
+/// every sample within the ceiling too. Channels are linked. Off (``process(_:frames:ceiling:)`` with an infinite
+/// ceiling), it still delays by its latency, so switching it off or on never moves the output in time.
 ///
 /// A final class with raw buffers of its own, real-time safe: the engine makes one when asked for and runs it on the
 /// audio thread.
@@ -81,10 +82,11 @@ public final class TruePeakGuard: @unchecked Sendable {
         intervals.deallocate()
     }
 
-    /// Guards `frames` interleaved frames of `channels` in place, `latencyFrames` late; returns the lowest gain it
-    /// used in them (1: none). An infinite ceiling: delayed only. Real-time safe.
+    /// Guards `frames` interleaved frames of the channels it was made for in place, `latencyFrames` late; returns the
+    /// lowest gain it used in them (1: none). An infinite ceiling: delayed only. Real-time safe.
     @_noAllocation
-    public func process(_ samples: UnsafeMutablePointer<Float>, frames: Int, channels: Int, ceiling: Float) -> Float {
+    public func process(_ samples: UnsafeMutablePointer<Float>, frames: Int, ceiling: Float) -> Float {
+        let channels = self.channels
         var lowest: Float = 1
         for frame in 0..<frames {
             let first = frame * channels

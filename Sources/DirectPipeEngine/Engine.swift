@@ -190,7 +190,7 @@ public final class Engine: @unchecked Sendable {
         if let truePeakGuardView {
             // Always through it, off too (an infinite ceiling): switching the guard never moves the output in time.
             let samples = processed, limit = guardOn ? ceiling : Float.infinity
-            guardGain = truePeakGuardView._withUnsafeGuaranteedRef { $0.process(samples, frames: frames, channels: channels, ceiling: limit) }
+            guardGain = truePeakGuardView._withUnsafeGuaranteedRef { $0.process(samples, frames: frames, ceiling: limit) }
         } else if guardOn {
             guardGain = chainGuard.process(processed, frames: frames, channels: channels, ceiling: ceiling)
         }

@@ -14,7 +14,7 @@ import Testing
         let limit = ceiling ?? self.ceiling
         output.withUnsafeMutableBufferPointer { samples in
             inBlocks(of: blockFrames, frames: samples.count / channels) { frame, count in
-                lowest = min(lowest, guardStage.process(samples.baseAddress! + frame * channels, frames: count, channels: channels, ceiling: limit))
+                lowest = min(lowest, guardStage.process(samples.baseAddress! + frame * channels, frames: count, ceiling: limit))
             }
         }
         return (output, lowest)

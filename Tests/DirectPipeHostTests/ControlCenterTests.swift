@@ -156,6 +156,8 @@ import Testing
         #expect(center.telemetry().latencyFrames == 144 + 48, "the gate's lookahead and the guard's")
         #expect(center.session().audio?.guardTruePeak == true, "remembered for the next start")
         let engine = host.running.engine
+        let refused = try refusal(center, #"{"action": "set_guard", "true_peak": false, "ceiling_db": -40}"#)
+        #expect(refused?.kind == .invalid && host.running.engine === engine, "a ceiling out of range: refused before any restart")
         _ = try perform(center, #"{"action": "set_guard", "true_peak": true, "on": false}"#)
         #expect(host.running.engine === engine && !engine.controls.isGuardOn, "the mode it is in: no restart")
         let back = try perform(center, #"{"action": "set_guard", "true_peak": false}"#)
