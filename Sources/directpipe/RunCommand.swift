@@ -98,7 +98,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(
         inversion: .prefixedNo,
         help: """
-            The safety guard keeps the true peak (between samples, as loudness meters read it) under its ceiling,             adding 1 ms of latency, instead of the samples with none (default off).
+            The safety guard keeps the true peak (between samples, as loudness meters read it) under its ceiling, \
+            adding 1 ms of latency, instead of the samples with none (default off).
             """)
     var guardTruePeak: Bool?
 
