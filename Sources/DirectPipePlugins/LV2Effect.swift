@@ -23,8 +23,9 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     // The above as plain memory and counts, for the audio thread (no array iteration there).
     private let instanceList: UnsafeMutablePointer<UnsafeMutablePointer<LilvInstance>>
     private let featureList: UnsafeMutablePointer<OpaquePointer>
-    private let atomInputList: UnsafeMutablePointer<UnsafeMutableRawPointer>
-    private let atomOutputList: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    /// Every instance's atom buffers, instance by instance (instance 0's first), as plain memory for the audio thread.
+    private let atomInputList: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let atomOutputList: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let instanceTotal: Int
     private let atomInputTotal: Int
     private let atomOutputTotal: Int
@@ -35,11 +36,9 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     let toUI: OpaquePointer?
     /// Set while the plugin's editor is open: the audio thread collects atom outputs for it.
     let editorListening = Atomic<Bool>(false)
-    // Instance 0's atom ports and their buffers, as plain memory for the audio thread.
+    /// Instance 0's atom port indices, in the order of its buffers at the head of `atomInputList`/`atomOutputList`.
     private let uiInputPorts: UnsafeMutablePointer<UInt32>
-    private let uiInputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let uiOutputPorts: UnsafeMutablePointer<UInt32>
-    private let uiOutputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private let uiInputCount: Int
     private let uiOutputCount: Int
 
@@ -89,10 +88,10 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         featureList.initialize(from: features, count: features.count)
         atomInputTotal = atomInputs.count
         atomInputList = .allocate(capacity: max(atomInputs.count, 1))
-        atomInputList.initialize(from: atomInputs, count: atomInputs.count)
+        atomInputList.initialize(from: atomInputs.map(Optional.some), count: atomInputs.count)
         atomOutputTotal = atomOutputs.count
         atomOutputList = .allocate(capacity: max(atomOutputs.count, 1))
-        atomOutputList.initialize(from: atomOutputs, count: atomOutputs.count)
+        atomOutputList.initialize(from: atomOutputs.map(Optional.some), count: atomOutputs.count)
         let inputPorts = plugin.ports.indices.filter { plugin.ports[$0] == .atomInput }.map(UInt32.init)
         let outputPorts = plugin.ports.indices.filter { plugin.ports[$0] == .atomOutput }.map(UInt32.init)
         let talks = plugin.ui != nil && !(inputPorts.isEmpty && outputPorts.isEmpty)
@@ -102,12 +101,8 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         uiOutputCount = outputPorts.count
         uiInputPorts = .allocate(capacity: max(inputPorts.count, 1))
         uiInputPorts.initialize(from: inputPorts, count: inputPorts.count)
-        uiInputs = .allocate(capacity: max(inputPorts.count, 1))
-        uiInputs.initialize(from: atomInputs.prefix(inputPorts.count).map { $0 }, count: inputPorts.count)
         uiOutputPorts = .allocate(capacity: max(outputPorts.count, 1))
         uiOutputPorts.initialize(from: outputPorts, count: outputPorts.count)
-        uiOutputs = .allocate(capacity: max(outputPorts.count, 1))
-        uiOutputs.initialize(from: atomOutputs.prefix(outputPorts.count).map { $0 }, count: outputPorts.count)
         let controls = plugin.ports.enumerated().compactMap { index, port -> ControlPort? in
             if case .controlInput(let parameter) = port { return ControlPort(port: index, parameter: parameter) }
             return nil
@@ -146,9 +141,7 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
         dp_lv2_atom_ring_free(toPlugin)
         dp_lv2_atom_ring_free(toUI)
         uiInputPorts.deallocate()
-        uiInputs.deallocate()
         uiOutputPorts.deallocate()
-        uiOutputs.deallocate()
         for list in [
             UnsafeMutableRawPointer(instanceList), UnsafeMutableRawPointer(featureList), UnsafeMutableRawPointer(atomInputList),
             UnsafeMutableRawPointer(atomOutputList),
@@ -201,14 +194,14 @@ final class LV2Effect: PluginEffect, @unchecked Sendable {
     override func runInstances(frames: Int) {
         for index in 0..<atomInputTotal { dp_lv2_atom_input_clear(atomInputList[index], sequenceType) }
         for index in 0..<atomOutputTotal { dp_lv2_atom_output_reset(atomOutputList[index], UInt32(Self.atomCapacity), chunkType) }
-        if let toPlugin { dp_lv2_atom_ring_deliver(toPlugin, uiInputPorts, uiInputs, UInt32(uiInputCount), UInt32(Self.atomCapacity)) }
+        if let toPlugin { dp_lv2_atom_ring_deliver(toPlugin, uiInputPorts, atomInputList, UInt32(uiInputCount), UInt32(Self.atomCapacity)) }
         for index in 0..<instanceTotal {
             dp_lv2_features_before_run(featureList[index])
             lilv_instance_run(instanceList[index], UInt32(frames))
             dp_lv2_features_after_run(featureList[index])
         }
         if let toUI, editorListening.load(ordering: .relaxed) {
-            dp_lv2_atom_ring_collect(toUI, uiOutputPorts, uiOutputs, UInt32(uiOutputCount), sequenceType)
+            dp_lv2_atom_ring_collect(toUI, uiOutputPorts, atomOutputList, UInt32(uiOutputCount), sequenceType)
         }
     }
 
